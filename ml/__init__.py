@@ -1,0 +1,1 @@
+"""HematoVision machine learning: training, export, serving and evaluation (no Django)."""

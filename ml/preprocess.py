@@ -1,0 +1,62 @@
+"""Decode and resize one image the same way for training, evaluation and serving (no TensorFlow).
+
+The model takes float32 RGB 0..255 at size x size; the rescaling to the backbone's range happens
+inside the model. The resize rule is a bilinear stretch of the whole image to a square (no crop,
+no padding): cells are centred in both datasets, and a stretch keeps the whole field of view.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+RESIZE_RULE = "bilinear_stretch"
+
+
+class ImageDecodeError(ValueError):
+    """A file could not be read as an image."""
+
+
+def load_image(path: str | Path) -> Image.Image:
+    """Open `path` as RGB; raise ImageDecodeError naming the file if it is not a readable image."""
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return to_rgb(image)
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as error:
+        raise ImageDecodeError(f"{path}: not a readable image ({error})") from error
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """RGB copy of `image`; transparency is composited onto white (PNG cut-outs)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit TIFFs: scale to 8 bit before converting, or Pillow clips them to white.
+        array = np.asarray(image, dtype=np.float64)
+        peak = array.max() or 1.0
+        image = Image.fromarray((array * (255.0 / peak)).astype(np.uint8))
+    return image.convert("RGB")
+
+
+def resize_to_array(image: Image.Image, size: int) -> np.ndarray:
+    """Bilinear stretch to size x size; returns uint8 array (size, size, 3)."""
+    resized = to_rgb(image).resize((size, size), Image.Resampling.BILINEAR)
+    return np.asarray(resized, dtype=np.uint8)
+
+
+def model_input(images: list[Image.Image], size: int) -> np.ndarray:
+    """Batch float32 (n, size, size, 3) in 0..255, ready for the Keras or TFLite model."""
+    if not images:
+        return np.zeros((0, size, size, 3), dtype=np.float32)
+    return np.stack([resize_to_array(image, size) for image in images]).astype(np.float32)
