@@ -1,6 +1,8 @@
-def membership(request) -> dict:
+from django.http import HttpRequest
+
+from accounts.access import get_membership
+
+
+def membership(request: HttpRequest) -> dict:
     """The signed-in user's lab membership (or None), for the navigation bar."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"membership": None}
-    return {"membership": getattr(user, "membership", None)}
+    return {"membership": get_membership(getattr(request, "user", None))}

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# ENV_FILE names another file; scripts/test.sh sets /dev/null so that a local .env cannot
+# change what the tests see.
+environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
 
 def _secret(name: str) -> str | None:
@@ -27,6 +30,18 @@ def _secret(name: str) -> str | None:
     return None
 
 
+def _bool(name: str, default: bool) -> bool:
+    """A yes/no setting. A value that is none of these is an error, never a silent False."""
+    value = env.str(name, default="").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use 1 or 0 (or true/false, yes/no, on/off).")
+
+
 def _local_secret_key() -> str:
     # Generated once, kept in an ignored file, so a laptop install needs no configuration.
     key_file = BASE_DIR / ".secret_key"
@@ -36,15 +51,19 @@ def _local_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-DEBUG = env.bool("DEBUG", default=False)
+DEBUG = _bool("DEBUG", default=False)
 SECRET_KEY = _secret("SECRET_KEY") or _local_secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Audit trail: take the client address from X-Forwarded-For only behind a trusted proxy.
+AUDIT_TRUST_X_FORWARDED_FOR = _bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 SITE_ID = 1
 SITE_NAME = env.str("SITE_NAME", default="HematoVision")
 
 # Data lives outside the repository: uploaded patient images must never end up in git.
-DATA_DIR = Path(env.str("HEMATOVISION_DATA_DIR", default=str(Path.home() / ".local/share/hematovision")))
+DATA_DIR = Path(
+    env.str("HEMATOVISION_DATA_DIR", default=str(Path.home() / ".local/share/hematovision"))
+)
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/media-not-served/"  # images are served only through permission-checking views
 STATIC_URL = "/static/"
@@ -59,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.contrib.humanize",  # allauth.usersessions templates use it
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -113,6 +133,20 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
 }
+if not DATABASES["default"].get("ENGINE"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL: use sqlite:////absolute/path.sqlite3 or postgres://user:password@host:5432/name"
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the Celery worker write at the same time: WAL lets readers go on while
+    # one writes, and IMMEDIATE transactions with a timeout make writers wait instead of failing
+    # with "database is locked".
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("timeout", 20)
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -149,6 +183,8 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign-up may ask to join a lab by name (accounts.forms.SignupForm).
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
@@ -225,9 +261,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-# A plain `celery -A hematoportal worker` consumes all three; `-Q explain` runs a heatmap-only worker.
+# A plain `celery -A hematoportal worker` consumes all three queues; `-Q explain` runs a
+# heatmap-only worker.
 CELERY_TASK_QUEUES = [Queue("classify"), Queue("explain"), Queue("celery")]
 CELERY_TASK_ROUTES = {
     "classifier.tasks.classify_image": {"queue": "classify"},
@@ -264,7 +301,7 @@ STORAGES = {
 }
 
 # Security: strict unless DEBUG. Local HTTP installs switch the HTTPS parts off explicitly.
-SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
+SECURE_HTTPS = _bool("SECURE_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_HTTPS
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS

@@ -2,9 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as accounts_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", accounts_views.home, name="home"),
+    path("", include("accounts.urls")),
+    path("", include("classifier.urls")),
+    path("api/v1/", include("classifier.api.urls")),
+    path("review/", include("review.urls")),
+    path("reports/", include("reports.urls")),
+    path("api/v1/", include("review.api_urls")),
+    path("api/v1/", include("reports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

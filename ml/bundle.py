@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ml.paths import ALIASES_FILE, BUNDLES_DIR
+
 FORMAT_VERSION = 1
 METADATA_FILE = "bundle.json"
 REQUIRED_KEYS = (
@@ -141,7 +143,46 @@ def read_bundle_metadata(
 
 def update_bundle_metadata(bundle_dir: str | os.PathLike, changes: dict) -> dict:
     """Merge `changes` into a valid bundle's metadata and rehash its files (e.g. after export)."""
-    metadata = read_bundle_metadata(bundle_dir)
-    metadata.update(changes)
-    files = list(dict.fromkeys([*metadata["files"], *changes.get("files", {})]))
+    rewritten = set(changes.get("files", {}))
+    metadata = read_bundle_metadata(bundle_dir, verify_files=())
+    # Files being rewritten get new hashes; every other file must still match its old one.
+    _check_files(Path(bundle_dir), metadata["files"], set(metadata["files"]) - rewritten)
+    files = list(dict.fromkeys([*metadata["files"], *rewritten]))
+    metadata.update({key: value for key, value in changes.items() if key != "files"})
     return write_bundle_metadata(bundle_dir, metadata, files)
+
+
+def _aliases(aliases_file: Path) -> dict:
+    if not aliases_file.is_file():
+        return {}
+    try:
+        aliases = json.loads(aliases_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BundleError(f"{aliases_file} is not valid JSON: {error}") from error
+    if not isinstance(aliases, dict):
+        raise BundleError(f"{aliases_file} must map alias names to bundle names")
+    return aliases
+
+
+def resolve_bundle(name_or_path: str | os.PathLike, bundles_dir: Path = BUNDLES_DIR) -> Path:
+    """Directory of a bundle given an alias ("default"), a shipped name ("pbc8") or a path.
+
+    Raises BundleError naming the shipped bundles when nothing matches.
+    """
+    candidate = Path(name_or_path)
+    if candidate.is_dir():
+        return candidate
+    name = str(name_or_path)
+    name = _aliases(bundles_dir / ALIASES_FILE.name).get(name, name)
+    shipped = bundles_dir / name
+    if "/" not in name and shipped.is_dir():
+        return shipped
+    available = (
+        sorted(p.name for p in bundles_dir.iterdir() if (p / METADATA_FILE).is_file())
+        if (bundles_dir.is_dir())
+        else []
+    )
+    raise BundleError(
+        f"no model bundle {str(name_or_path)!r}: give a bundle directory, an alias in "
+        f"{ALIASES_FILE.name} or one of {available}"
+    )

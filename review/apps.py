@@ -1,6 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReviewConfig(AppConfig):
     name = "review"
+    verbose_name = _("Review")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from review import signals  # noqa: F401  (deletes heatmap files with their rows)

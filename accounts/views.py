@@ -1,0 +1,86 @@
+"""Pages for any logged-in person: the home redirect, the waiting page, invitations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from accounts.access import get_membership
+from accounts.forms import JoinRequestForm
+from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError, JoinRequest
+from audit.models import AuditEvent
+from audit.services import record
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each visitor where they belong: log-in, the waiting page, or their lab's cases."""
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    membership = get_membership(request.user)
+    if membership is None:
+        return redirect("accounts:waiting")
+    try:
+        return redirect(reverse("classifier:case_list"))
+    except NoReverseMatch:
+        # The cases app is not installed yet: a plain dashboard instead.
+        return render(request, "accounts/dashboard.html", {"membership": membership})
+
+
+def _pending_invitations_for(user) -> list[Invitation]:
+    verified = user.emailaddress_set.filter(verified=True).values_list("email", flat=True)
+    same_email = Q()
+    for email in verified:
+        same_email |= Q(email__iexact=email)
+    if not same_email:
+        return []
+    candidates = Invitation.objects.filter(same_email, accepted_at__isnull=True)
+    return [invitation for invitation in candidates.select_related("lab") if invitation.is_pending]
+
+
+@login_required
+def waiting(request: HttpRequest) -> HttpResponse:
+    """A user without a lab: their invitations, their join requests, and a form to ask to join."""
+    if get_membership(request.user) is not None:
+        return redirect("home")
+    form = JoinRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        JoinRequest.objects.create(user=request.user, lab=form.cleaned_data["lab"])
+        messages.success(request, _("Your request has been sent to the lab admin."))
+        return redirect("accounts:waiting")
+    context = {
+        "form": form,
+        "invitations": _pending_invitations_for(request.user),
+        "join_requests": request.user.join_requests.select_related("lab").order_by("-created"),
+    }
+    return render(request, "accounts/waiting.html", context)
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Show an invitation; a logged-in user with the invited email accepts it with a POST."""
+    invitation = get_object_or_404(Invitation.objects.select_related("lab"), token=token)
+    if request.method == "POST" and request.user.is_authenticated:
+        was_pending = invitation.accepted_at is None
+        try:
+            membership = invitation.accept(request.user)
+        except InvitationNotValidError as error:
+            messages.error(request, str(error))
+        except AlreadyInLabError as error:
+            messages.error(
+                request, _("You already belong to the lab %(lab)s.") % {"lab": error.args[0]}
+            )
+        else:
+            if was_pending:
+                record(
+                    request,
+                    AuditEvent.Action.MEMBER_CHANGED,
+                    obj=membership,
+                    change="invitation_accepted",
+                    member=request.user.email,
+                    role=membership.role,
+                )
+            messages.success(request, _("Welcome to %(lab)s.") % {"lab": invitation.lab.name})
+            return redirect("home")
+    return render(request, "accounts/invitation.html", {"invitation": invitation})

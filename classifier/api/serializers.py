@@ -1,0 +1,103 @@
+"""API representations of cases, images and predictions. Public ids (UUIDs) only."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from classifier.models import Case, CellImage, Prediction
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    model_version = serializers.CharField(source="model_version.name", read_only=True)
+    model_version_id = serializers.UUIDField(source="model_version.public_id", read_only=True)
+
+    class Meta:
+        model = Prediction
+        fields = [
+            "label",
+            "confidence",
+            "probabilities",
+            "unidentified",
+            "model_version",
+            "model_version_id",
+            "created",
+        ]
+        read_only_fields = fields
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    case = serializers.UUIDField(source="case.public_id", read_only=True)
+    prediction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CellImage
+        fields = [
+            "id",
+            "case",
+            "original_name",
+            "status",
+            "error",
+            "prediction",
+            "sha256",
+            "size_bytes",
+            "width",
+            "height",
+            "consent_retain",
+            "retain_until",
+            "created",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PredictionSerializer(allow_null=True))
+    def get_prediction(self, image: CellImage) -> dict | None:
+        prediction = getattr(image, "prediction", None)
+        return PredictionSerializer(prediction).data if prediction is not None else None
+
+
+class ImageQueuedSerializer(serializers.Serializer):
+    """The answer to an upload: the new image's id, queued for classification."""
+
+    id = serializers.UUIDField(source="public_id")
+    status = serializers.CharField()
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        allow_empty_file=True,  # intake.py refuses it, with the same words as the web page
+        help_text=_("A JPEG, PNG, TIFF or BMP image of one cell."),
+    )
+    consent_retain = serializers.BooleanField(
+        default=False,
+        help_text=_("Retain the image for review and model improvement (off by default)."),
+    )
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    images = ImageSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "accession",
+            "patient_ref",
+            "specimen",
+            "priority",
+            "clinical_note",
+            "status",
+            "created",
+            "updated",
+            "images",
+        ]
+        read_only_fields = ["id", "status", "created", "updated", "images"]
+
+    def validate_accession(self, accession: str) -> str:
+        accession = accession.strip()
+        lab = self.context["request"].membership.lab
+        if Case.objects.filter(lab=lab, accession=accession).exists():
+            raise serializers.ValidationError(
+                _("A case with this accession number already exists.")
+            )
+        return accession

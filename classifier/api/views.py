@@ -1,0 +1,108 @@
+"""API: cases, image uploads and image results, with exactly the web pages' permissions.
+
+Querysets come from classifier.access, like the web views: another lab's case or image is a
+404. Uploads go through the same intake.accept_upload as the case page.
+"""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.permissions import IsLabMember
+from audit.models import AuditEvent
+from audit.services import record
+from classifier import intake
+from classifier.access import cases_for, images_for
+from classifier.api.serializers import (
+    CaseSerializer,
+    ImageQueuedSerializer,
+    ImageSerializer,
+    ImageUploadSerializer,
+)
+from classifier.models import CellImage
+
+
+class CaseViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The lab's cases. Creating one returns it with its "id" (a UUID)."""
+
+    serializer_class = CaseSerializer
+    permission_classes = [IsLabMember]
+    lab_field = "lab"
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self):
+        images = CellImage.objects.select_related("prediction__model_version", "case")
+        return (
+            cases_for(self.request.membership)
+            .prefetch_related(Prefetch("images", queryset=images))
+            .order_by("-created")
+        )
+
+    def perform_create(self, serializer: CaseSerializer) -> None:
+        case = serializer.save(lab=self.request.membership.lab, created_by=self.request.user)
+        record(self.request, AuditEvent.Action.CASE_CREATED, obj=case)
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        case = self.get_object()
+        record(request, AuditEvent.Action.CASE_VIEWED, obj=case)
+        return Response(self.get_serializer(case).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={
+            202: ImageQueuedSerializer,
+            400: OpenApiResponse(description="The file was refused; the reason is given."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=ImageUploadSerializer,
+    )
+    def images(self, request: Request, id=None) -> Response:  # noqa: A002 (URL keyword)
+        """Upload one image into the case; it is queued for classification."""
+        case = self.get_object()
+        upload = ImageUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            image = intake.accept_upload(
+                case,
+                upload.validated_data["file"],
+                consent_retain=upload.validated_data["consent_retain"],
+                user=request.user,
+            )
+        except intake.UploadRefused as refusal:
+            return Response({"file": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
+        record(
+            request,
+            AuditEvent.Action.IMAGE_UPLOADED,
+            obj=image,
+            consent_retain=image.consent_retain,
+        )
+        return Response(ImageQueuedSerializer(image).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One image's state and, once classified, its prediction."""
+
+    serializer_class = ImageSerializer
+    permission_classes = [IsLabMember]
+    lab_field = "case__lab"
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+
+    def get_queryset(self):
+        return images_for(self.request.membership).select_related(
+            "case", "prediction__model_version"
+        )

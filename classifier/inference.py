@@ -1,0 +1,94 @@
+"""Worker-side inference: the active model version's classifier, loaded once per process.
+
+Each call asks the database which ModelVersion is active (one small query), so making another
+version active in the admin takes effect in running workers at their next task, without a
+restart. The loaded classifier is cached per process, keyed by the version's id; only the
+current one is kept in memory.
+
+ml.serving is imported lazily: it brings in numpy and LiteRT, which the web process never needs
+just to import its views.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from classifier.models import CellImage, ModelVersion
+
+logger = logging.getLogger(__name__)
+
+_cache: dict[int, object] = {}
+_cache_lock = threading.Lock()
+
+
+class NoActiveModelError(Exception):
+    """No ModelVersion is active, so nothing can classify (an admin has to activate one)."""
+
+
+class ImageFileMissingError(Exception):
+    """The image's stored file is not on disk (deleted, or never written)."""
+
+
+@dataclass(frozen=True)
+class InferenceResult:
+    version: ModelVersion
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+    elapsed_ms: int
+
+    @property
+    def unidentified(self) -> bool:
+        return self.confidence < self.version.confidence_threshold
+
+
+def active_version() -> ModelVersion:
+    version = ModelVersion.objects.filter(is_active=True).first()
+    if version is None:
+        raise NoActiveModelError("no model version is active")
+    return version
+
+
+def classifier_for(version: ModelVersion):
+    """The loaded ml.serving.Classifier for `version`, from this process's cache when possible."""
+    with _cache_lock:
+        loaded = _cache.get(version.pk)
+        if loaded is None:
+            from ml.serving import load_classifier
+
+            logger.info("Loading model version %s from %s", version, version.bundle_dir)
+            loaded = load_classifier(version.bundle_dir)
+            # Keep only the current model: an old one would hold its memory for nothing.
+            _cache.clear()
+            _cache[version.pk] = loaded
+        return loaded
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def classify(image: CellImage) -> InferenceResult:
+    """Run the active model on the image's stored file.
+
+    Raises NoActiveModelError, ImageFileMissingError, ml.serving.BundleError (a broken bundle)
+    or ml.serving.ImageDecodeError (an unreadable file).
+    """
+    from ml.preprocess import load_image
+
+    version = active_version()
+    classifier = classifier_for(version)
+    if image.path is None or not image.path.is_file():
+        raise ImageFileMissingError(f"the stored file of image {image.public_id} is missing")
+    started = time.perf_counter()
+    [prediction] = classifier.predict([load_image(image.path)])
+    elapsed_ms = round((time.perf_counter() - started) * 1000)
+    return InferenceResult(
+        version=version,
+        label=prediction.label,
+        confidence=float(prediction.confidence),
+        probabilities={label: float(p) for label, p in prediction.probabilities.items()},
+        elapsed_ms=elapsed_ms,
+    )

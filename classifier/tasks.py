@@ -1,0 +1,175 @@
+"""Celery tasks: classify one image (queue "classify"), purge expired files (queue "celery").
+
+classify_image(image_id) is safe to run twice and safe under acks_late: it claims its row with
+a conditional update (queued -> running) and goes on only if exactly that one row changed.
+Transient errors (database hiccups, no active model yet) are retried with exponential backoff
+and jitter; anything else marks the row failed with its reason, so no image stays pending.
+"""
+
+import datetime
+import logging
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import record
+from classifier import inference
+from classifier.models import CellImage
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, inference.NoActiveModelError)
+MAX_RETRIES = 5
+RETRY_BACKOFF_MAX = 120  # seconds
+# A claim is counted even when the worker dies under it (acks_late redelivers the task), so an
+# image that keeps killing its worker is given up after this many claims.
+MAX_ATTEMPTS = MAX_RETRIES + 3
+
+
+def claim_image(image_id: int) -> CellImage | None:
+    """Move the row queued -> running (or take over a claim older than the hard time limit).
+
+    Returns the claimed image, or None when it is gone, finished, or being worked on.
+    """
+    now = timezone.now()
+    stale_before = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimable = Q(status=CellImage.Status.QUEUED) | Q(
+        status=CellImage.Status.RUNNING, claimed_at__lt=stale_before
+    )
+    claimed = (
+        CellImage.objects.filter(claimable, pk=image_id)
+        .filter(attempts__lt=MAX_ATTEMPTS)
+        .update(status=CellImage.Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    image = CellImage.objects.select_related("case__lab").filter(pk=image_id).first()
+    if image is None:
+        logger.info("Image %s is gone; nothing to classify", image_id)
+        return None
+    if claimed != 1:
+        if image.attempts >= MAX_ATTEMPTS and image.is_pending:
+            fail_image(image, _("classification was interrupted too many times"))
+        logger.info("Image %s is %s; not claimed", image_id, image.status)
+        return None
+    return image
+
+
+def fail_image(image: CellImage, reason: str) -> None:
+    """Permanent failure: record the reason; without consent the file goes at once."""
+    logger.warning("Image %s failed: %s", image.pk, reason)
+    image.mark_failed(reason)
+    if not image.consent_retain:
+        purge_image_file(image, reason="failed, not retained")
+    image.case.finish_processing_if_complete()
+
+
+def purge_image_file(image: CellImage, reason: str) -> bool:
+    """Delete the image's file and write it to the audit trail; True if a file went."""
+    if not image.purge_file():
+        return False
+    record(None, AuditEvent.Action.IMAGE_DELETED, obj=image, reason=reason)
+    return True
+
+
+def release_claim(image: CellImage) -> None:
+    """running -> queued, so that the retried task can claim the row again."""
+    CellImage.objects.filter(pk=image.pk, status=CellImage.Status.RUNNING).update(
+        status=CellImage.Status.QUEUED, claimed_at=None
+    )
+
+
+def store_result(image: CellImage, result: inference.InferenceResult) -> None:
+    prediction = image.record_prediction(
+        model_version=result.version,
+        label=result.label,
+        confidence=result.confidence,
+        probabilities=result.probabilities,
+        elapsed_ms=result.elapsed_ms,
+    )
+    record(
+        None,
+        AuditEvent.Action.PREDICTION,
+        obj=image,
+        label=prediction.label,
+        confidence=round(prediction.confidence, 4),
+        unidentified=prediction.unidentified,
+        model_version=str(result.version.public_id),
+    )
+    # Outside the transaction: the prediction is safely stored before the file goes.
+    if not image.consent_retain:
+        purge_image_file(image, reason="classified, not retained")
+    image.case.finish_processing_if_complete()
+
+
+def describe_failure(error: Exception) -> str:
+    """The reason stored on a failed image; unexpected errors are logged with their traceback."""
+    from ml.serving import BundleError, ImageDecodeError
+
+    if isinstance(error, ImageDecodeError):
+        return _("the image could not be decoded")
+    if isinstance(error, inference.ImageFileMissingError):
+        return _("the image file is missing")
+    if isinstance(error, BundleError):
+        return _("the active model could not be loaded: %(error)s") % {"error": error}
+    logger.error("Unexpected error while classifying", exc_info=error)
+    return _("unexpected error: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES)
+def classify_image(self, image_id: int) -> str:
+    """Classify one CellImage by id; returns its final status (or "skipped")."""
+    image = claim_image(image_id)
+    if image is None:
+        return "skipped"
+    try:
+        result = inference.classify(image)
+    except TRANSIENT_ERRORS as error:
+        release_claim(image)
+        if self.request.retries >= self.max_retries:
+            fail_image(
+                image,
+                _("gave up after %(count)d attempts: %(error)s")
+                % {
+                    "count": self.request.retries + 1,
+                    "error": error,
+                },
+            )
+            return CellImage.Status.FAILED
+        countdown = get_exponential_backoff_interval(
+            factor=2, retries=self.request.retries, maximum=RETRY_BACKOFF_MAX, full_jitter=True
+        )
+        logger.info("Image %s: %s; retrying in %ss", image_id, error, countdown)
+        raise self.retry(exc=error, countdown=countdown) from error
+    except Exception as error:
+        fail_image(image, describe_failure(error))
+        return CellImage.Status.FAILED
+    store_result(image, result)
+    return CellImage.Status.DONE
+
+
+@shared_task
+def purge_expired_images() -> int:
+    """Delete the files whose retention has ended (and any that should already have gone).
+
+    Returns how many files were deleted. The rows stay, with checksum, size and prediction.
+    """
+    finished = [CellImage.Status.DONE, CellImage.Status.FAILED]
+    expired = Q(retain_until__lte=timezone.now()) | Q(consent_retain=False)
+    images = (
+        CellImage.objects.exclude(file="")
+        .filter(expired, status__in=finished)
+        .select_related("case__lab")
+    )
+    purged = 0
+    for image in images.iterator():
+        reason = "retention period ended" if image.consent_retain else "not retained"
+        if purge_image_file(image, reason=reason):
+            purged += 1
+    if purged:
+        logger.info("Purged %d image files", purged)
+    return purged

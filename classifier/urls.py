@@ -1,0 +1,17 @@
+"""Case pages (web UI). The API lives in classifier/api/urls.py."""
+
+from django.urls import path
+
+from classifier.views import cases, images
+
+app_name = "classifier"
+
+urlpatterns = [
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/new/", cases.case_create, name="case_create"),
+    path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
+    path("cases/<uuid:case_id>/status/", cases.case_status, name="case_status"),
+    path("cases/<uuid:case_id>/images/", images.image_upload, name="image_upload"),
+    path("images/<uuid:image_id>/file/", images.image_file, name="image_file"),
+    path("images/<uuid:image_id>/delete/", images.image_delete, name="image_delete"),
+]

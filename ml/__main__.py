@@ -1,0 +1,40 @@
+"""`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split.
+
+Each command lives in its own module with `add_arguments(parser)` and `run(args) -> int`; the
+module is imported only when its command runs, so `predict` never pays for TensorFlow's import.
+"""
+
+import argparse
+import importlib
+import os
+import sys
+
+COMMANDS = {
+    "train": ("ml.train", "train a model and write its bundle"),
+    "evaluate": ("ml.evaluate", "score a bundle on an image-folder tree or a dataset split"),
+    "predict": ("ml.predict", "classify image files with a bundle"),
+    "explain": ("ml.explain", "Grad-CAM overlay for one image"),
+    "bench": ("ml.bench", "measure TFLite latency of a bundle"),
+    "export": ("ml.export", "write TFLite (float32 or int8) files into a bundle"),
+    "split": ("ml.split", "write the committed split files ml/splits/{pbc,kaggle}.csv"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="python -m ml", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=sorted(COMMANDS), help="what to do")
+    if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
+        parser.parse_args(argv[:1] or ["--help"])
+        return 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any TensorFlow import
+    command, rest = argv[0], argv[1:]
+    module_name, description = COMMANDS[command]
+    module = importlib.import_module(module_name)
+    sub_parser = argparse.ArgumentParser(prog=f"python -m ml {command}", description=description)
+    module.add_arguments(sub_parser)
+    return module.run(sub_parser.parse_args(rest))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

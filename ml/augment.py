@@ -1,0 +1,110 @@
+"""On-the-fly augmentation for microscope cell images, applied to whole batches in tf.data.
+
+A stained smear has no "up": every flip and 90-degree rotation is a valid view of the same cell.
+Scale changes are kept small because cell size tells classes apart (a lymphocyte is small, a
+monocyte large). Colour jitter covers the lab-to-lab variation of the stain: brightness, contrast,
+saturation, hue, and a jitter in haematoxylin-eosin-DAB (HED) optical-density space (Tellez et al.,
+2018). Input and output are float32 RGB 0..255, as the model expects.
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import tensorflow as tf
+from skimage.color import hed_from_rgb, rgb_from_hed
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    min_crop: float = 0.85  # side of the random square crop, as a fraction of the image
+    brightness: float = 0.08  # additive, as a fraction of the 0..1 range
+    contrast: float = 0.15  # multiplicative factor in [1 - c, 1 + c]
+    saturation: float = 0.15
+    hue: float = 0.03  # fraction of the hue circle
+    stain_scale: float = 0.05  # HED channel factor in [1 - s, 1 + s]
+    stain_shift: float = 0.03  # HED channel shift in [-s, s]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _per_image(batch: int, low: float, high: float) -> tf.Tensor:
+    return tf.random.uniform((batch, 1, 1, 1), low, high)
+
+
+def dihedral(images: tf.Tensor) -> tf.Tensor:
+    """Random one of the 8 flips/90-degree rotations per image (square images only)."""
+    batch = tf.shape(images)[0]
+    transpose = tf.random.uniform((batch, 1, 1, 1)) < 0.5
+    images = tf.where(transpose, tf.transpose(images, (0, 2, 1, 3)), images)
+    flip_left_right = tf.random.uniform((batch, 1, 1, 1)) < 0.5
+    images = tf.where(flip_left_right, tf.reverse(images, axis=[2]), images)
+    flip_up_down = tf.random.uniform((batch, 1, 1, 1)) < 0.5
+    return tf.where(flip_up_down, tf.reverse(images, axis=[1]), images)
+
+
+def random_crop_resize(images: tf.Tensor, min_crop: float) -> tf.Tensor:
+    """Square crop of side in [min_crop, 1] at a random place, resized back (bilinear)."""
+    if min_crop >= 1.0:
+        return images
+    batch = tf.shape(images)[0]
+    size = tf.shape(images)[1:3]
+    side = tf.random.uniform((batch,), min_crop, 1.0)
+    top = tf.random.uniform((batch,)) * (1.0 - side)
+    left = tf.random.uniform((batch,)) * (1.0 - side)
+    boxes = tf.stack([top, left, top + side, left + side], axis=1)
+    return tf.image.crop_and_resize(images, boxes, tf.range(batch), size, method="bilinear")
+
+
+def colour_jitter(images: tf.Tensor, config: AugmentConfig) -> tf.Tensor:
+    """Brightness, contrast, saturation and hue, per image; works on 0..1 values."""
+    batch = tf.shape(images)[0]
+    images = images + _per_image(batch, -config.brightness, config.brightness)
+    mean = tf.reduce_mean(images, axis=(1, 2, 3), keepdims=True)
+    images = (images - mean) * _per_image(batch, 1 - config.contrast, 1 + config.contrast) + mean
+    grey = tf.reduce_mean(images, axis=3, keepdims=True)
+    saturation = _per_image(batch, 1 - config.saturation, 1 + config.saturation)
+    images = tf.clip_by_value((images - grey) * saturation + grey, 0.0, 1.0)
+    hsv = tf.image.rgb_to_hsv(images)
+    hue_shift = tf.random.uniform((batch, 1, 1), -config.hue, config.hue)
+    hue = tf.math.floormod(hsv[..., 0] + hue_shift, 1.0)
+    return tf.image.hsv_to_rgb(tf.stack([hue, hsv[..., 1], hsv[..., 2]], axis=-1))
+
+
+def stain_jitter(images: tf.Tensor, scale: float, shift: float) -> tf.Tensor:
+    """Scale and shift each HED optical-density channel per image; works on 0..1 values."""
+    batch = tf.shape(images)[0]
+    to_hed = tf.constant(hed_from_rgb, tf.float32)
+    to_rgb = tf.constant(rgb_from_hed, tf.float32)
+    optical_density = -tf.math.log(tf.maximum(images, 1e-6))
+    hed = tf.einsum("bhwc,cd->bhwd", optical_density, to_hed)
+    alpha = tf.random.uniform((batch, 1, 1, 3), 1 - scale, 1 + scale)
+    beta = tf.random.uniform((batch, 1, 1, 3), -shift, shift)
+    optical_density = tf.einsum("bhwd,dc->bhwc", hed * alpha + beta, to_rgb)
+    return tf.clip_by_value(tf.exp(-optical_density), 0.0, 1.0)
+
+
+def augment_batch(images: tf.Tensor, config: AugmentConfig = AugmentConfig()) -> tf.Tensor:
+    """Augmented copy of a batch (n, s, s, 3) of uint8 or float 0..255; returns float32 0..255."""
+    images = tf.cast(images, tf.float32) / 255.0
+    images = dihedral(images)
+    images = random_crop_resize(images, config.min_crop)
+    images = colour_jitter(images, config)
+    images = stain_jitter(images, config.stain_scale, config.stain_shift)
+    return tf.clip_by_value(images * 255.0, 0.0, 255.0)
+
+
+def augment_example_grid(images: np.ndarray, config: AugmentConfig, copies: int = 4) -> np.ndarray:
+    """uint8 grid of augmented copies (rows = images), for eyeballing the augmentation."""
+    rows = [
+        np.concatenate(
+            [images[i]]
+            + [
+                augment_batch(images[i : i + 1], config).numpy()[0].astype(np.uint8)
+                for _ in range(copies)
+            ],
+            axis=1,
+        )
+        for i in range(len(images))
+    ]
+    return np.concatenate(rows, axis=0)

@@ -1,0 +1,112 @@
+"""`python -m ml bench`: serving latency and throughput of a bundle's TFLite model on real images.
+
+Single-image latency is what a worker pays per upload: decoding the file's bytes (already in
+memory), the resize, and the model. Batch throughput decodes and classifies `--batch-size` images
+per call. Images come from the PBC data folder when it exists, else from the test fixtures.
+"""
+
+import argparse
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ml import paths
+from ml.data import list_images
+from ml.serving import BundleError, Classifier, load_classifier
+
+FIXTURES_DIR = paths.REPO_ROOT / "tests" / "fixtures" / "images"
+WARMUP_RUNS = 5
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default="default", help="bundle directory or name (default)")
+    parser.add_argument("--data", type=Path, help="image-folder tree (default: PBC, else fixtures)")
+    parser.add_argument("--runs", type=int, default=200, help="single-image runs (default 200)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--num-threads", type=int, help="interpreter threads (default 1)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def default_image_dir() -> Path:
+    pbc = paths.pbc_images_dir(paths.default_data_dir())
+    return pbc if pbc.is_dir() else FIXTURES_DIR
+
+
+def sample_images(root: Path, count: int) -> list[Path]:
+    """Up to `count` images, taken in turn from each class folder so every class is represented."""
+    per_class = [list_images(folder) for folder in sorted(root.iterdir()) if folder.is_dir()]
+    chosen: list[Path] = []
+    for index in range(max((len(files) for files in per_class), default=0)):
+        chosen += [files[index] for files in per_class if index < len(files)]
+        if len(chosen) >= count:
+            return chosen[:count]
+    if not chosen:
+        raise ValueError(f"{root}: no images found")
+    return chosen
+
+
+def classify_bytes(classifier: Classifier, blobs: list[bytes]) -> None:
+    classifier.predict([Image.open(io.BytesIO(blob)) for blob in blobs])
+
+
+def single_image_ms(classifier: Classifier, blobs: list[bytes], runs: int) -> np.ndarray:
+    for blob in blobs[:WARMUP_RUNS]:
+        classify_bytes(classifier, [blob])
+    timings = []
+    for run_index in range(runs):
+        start = time.perf_counter()
+        classify_bytes(classifier, [blobs[run_index % len(blobs)]])
+        timings.append((time.perf_counter() - start) * 1000)
+    return np.array(timings)
+
+
+def batch_images_per_s(classifier: Classifier, blobs: list[bytes], batch_size: int) -> float:
+    batches = [blobs[i : i + batch_size] for i in range(0, len(blobs), batch_size)]
+    classify_bytes(classifier, batches[0])  # warm-up, and the interpreter sizes itself
+    start = time.perf_counter()
+    for batch in batches:
+        classify_bytes(classifier, batch)
+    return len(blobs) / (time.perf_counter() - start)
+
+
+def bench(classifier: Classifier, image_dir: Path, runs: int, batch_size: int) -> dict:
+    image_paths = sample_images(image_dir, max(runs, batch_size))
+    blobs = [path.read_bytes() for path in image_paths]
+    timings = single_image_ms(classifier, blobs, runs)
+    return {
+        "model": classifier.name,
+        "single_image_ms_p50": round(float(np.percentile(timings, 50)), 3),
+        "single_image_ms_p95": round(float(np.percentile(timings, 95)), 3),
+        "batch_images_per_s": round(batch_images_per_s(classifier, blobs, batch_size), 1),
+        "runtime": classifier.runtime,
+        "num_threads": classifier.num_threads,
+        "input_size": classifier.image_size,
+        "images": str(image_dir),
+        "runs": runs,
+        "batch_size": batch_size,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        classifier = load_classifier(args.model, num_threads=args.num_threads)
+    except BundleError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    image_dir = args.data or default_image_dir()
+    try:
+        result = bench(classifier, image_dir, args.runs, args.batch_size)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:<22}{value}")
+    return 0

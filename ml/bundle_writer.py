@@ -1,0 +1,115 @@
+"""Turn a trained Keras model into a bundle: calibrate on validation, score every split, export.
+
+Files written (docs/ARCHITECTURE.md): model.keras, model.tflite, metrics.json, config.json,
+curves.png, confusion_matrix.png, MODEL_CARD.md and, last, bundle.json with the file hashes.
+"""
+
+import datetime
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+
+from ml import calibration
+from ml.bundle import write_bundle_metadata, write_json_atomic
+from ml.export import convert_to_tflite, tflite_outputs, top1_agreement
+from ml.metrics import classification_metrics, expected_calibration_error
+from ml.model_card import write_model_card
+from ml.plots import plot_confusion_matrix, plot_curves
+from ml.preprocess import RESIZE_RULE
+
+
+def split_metrics(
+    logits: np.ndarray, targets: np.ndarray, labels: list[str], temperature: float, threshold: float
+) -> dict:
+    """Accuracy, macro-F1, per-class scores, confusion matrix, ECE before/after temperature."""
+    predicted = logits.argmax(axis=1) if len(logits) else np.zeros(0, dtype=int)
+    scores = classification_metrics(
+        [labels[t] for t in targets], [labels[p] for p in predicted], labels
+    )
+    calibrated = calibration.softmax(logits, temperature)
+    scores["images"] = int(len(targets))
+    scores["ece"] = {
+        "before_temperature": expected_calibration_error(calibration.softmax(logits), targets),
+        "after_temperature": expected_calibration_error(calibrated, targets),
+    }
+    scores["at_confidence_threshold"] = calibration.selective_scores(calibrated, targets, threshold)
+    return scores
+
+
+def write_training_bundle(
+    out: Path,
+    *,
+    model,
+    config: dict,
+    splits,
+    arrays: dict,
+    logits: dict,
+    history: dict,
+    initialisation: str,
+    timing: dict,
+) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    labels = splits.labels
+    model.save(out / "model.keras")
+    (out / "model.tflite").write_bytes(convert_to_tflite(model))
+    val_targets = arrays["val"][1]
+    temperature = calibration.fit_temperature(logits["val"], val_targets)
+    threshold = calibration.choose_threshold(
+        calibration.softmax(logits["val"], temperature), val_targets
+    )
+    metrics = {
+        split: split_metrics(logits[split], arrays[split][1], labels, temperature, threshold)
+        for split in ("train", "val", "test")
+    }
+    test_tflite = tflite_outputs(out / "model.tflite", arrays["test"][0])
+    metrics["test"]["tflite_keras_top1_agreement"] = top1_agreement(test_tflite, logits["test"])
+    metrics["test"]["tflite_keras_max_abs_logit_difference"] = (
+        float(np.abs(test_tflite - logits["test"]).max()) if len(test_tflite) else 0.0
+    )
+    metrics["temperature"] = temperature
+    metrics["confidence_threshold"] = threshold
+    metrics["threshold_rule"] = (
+        f"lowest confidence in [{calibration.MIN_THRESHOLD}, {calibration.MAX_THRESHOLD}] whose "
+        f"kept validation predictions reach {calibration.TARGET_PRECISION} accuracy"
+    )
+    write_json_atomic(out / "metrics.json", metrics)
+    training = {
+        "history": {k: v for k, v in history.items() if isinstance(v, list)},
+        "stage_boundary": history.get("stage_boundary"),
+        "best_epoch": history.get("best_epoch"),
+        "timing": timing,
+        "images": {split: int(len(arrays[split][1])) for split in arrays},
+        "machine": {"platform": platform.platform(), "processor": platform.machine()},
+    }
+    write_json_atomic(out / "config.json", {**config, "training": training})
+    plot_curves(history, out / "curves.png", history.get("stage_boundary"))
+    plot_confusion_matrix(
+        metrics["test"]["confusion_matrix"],
+        labels,
+        out / "confusion_matrix.png",
+        f"{config['name']}: test split, accuracy {metrics['test']['accuracy']:.3f}",
+    )
+    metadata = {
+        "name": config["name"],
+        "labels": labels,
+        "input": {
+            "size": config["image_size"],
+            "channels": 3,
+            "scaling": "raw_0_255",
+            "resize": RESIZE_RULE,
+        },
+        "outputs": "logits",
+        "backbone": config["backbone"],
+        "initialisation": initialisation,
+        "temperature": temperature,
+        "confidence_threshold": threshold,
+        "split_hash": splits.split_hash,
+        "dataset": config["dataset"],
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+    write_model_card(out, metadata, {**config, "training": training}, metrics, splits.description)
+    write_bundle_metadata(out, metadata, ["model.tflite", "model.keras"])
+    print(json.dumps({s: metrics[s]["accuracy"] for s in ("train", "val", "test")}), flush=True)
+    return out

@@ -1,0 +1,51 @@
+"""The classifier: scaling layers + ImageNet backbone + a small head that outputs logits.
+
+The model takes float32 RGB 0..255 at size x size (preprocessing is inside, so that Keras, TFLite
+and serving agree) and returns LOGITS: serving divides them by the bundle's temperature and applies
+softmax. The backbone always runs with training=False, so its BatchNorm layers stay in inference
+mode during fine-tuning (their statistics would be ruined by small batches).
+"""
+
+import keras
+
+from ml.backbones import build_backbone, get_backbone, scaling_layers
+
+INPUT_NAME = "image"
+BACKBONE_LAYER_NAME = "backbone"
+
+
+def build_model(
+    backbone_name: str, num_classes: int, image_size: int, dropout: float = 0.2
+) -> tuple[keras.Model, str]:
+    """(model, initialisation) with the backbone frozen, ready for the head-only stage."""
+    input_shape = (image_size, image_size, 3)
+    backbone, initialisation = build_backbone(backbone_name, input_shape)
+    backbone.name = BACKBONE_LAYER_NAME
+    backbone.trainable = False
+    inputs = keras.Input(shape=input_shape, dtype="float32", name=INPUT_NAME)
+    x = inputs
+    for layer in scaling_layers(get_backbone(backbone_name).scaling):
+        x = layer(x)
+    x = backbone(x, training=False)
+    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    x = keras.layers.Dropout(dropout, name="dropout")(x)
+    outputs = keras.layers.Dense(num_classes, name="logits")(x)
+    model = keras.Model(inputs, outputs, name=f"hematovision_{backbone_name}")
+    return model, initialisation
+
+
+def unfreeze_backbone(model: keras.Model) -> None:
+    """Make the backbone trainable except its BatchNorm layers (kept frozen, in inference mode)."""
+    backbone = model.get_layer(BACKBONE_LAYER_NAME)
+    backbone.trainable = True
+    for layer in backbone.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+
+
+def compile_model(model: keras.Model, learning_rate, weight_decay: float = 1e-5) -> None:
+    model.compile(
+        optimizer=keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )

@@ -1,0 +1,286 @@
+"""Train a classifier and write its bundle.
+
+    python -m ml train --dataset pbc --backbone mobilenet_025 --out runs/pbc8
+
+Stage 1 trains the head on a frozen backbone; stage 2 fine-tunes the backbone (BatchNorm frozen)
+with a cosine learning rate and keeps the weights of the epoch with the lowest validation loss.
+Images are decoded once into a uint8 cache and augmented on the fly. Validation picks the epoch,
+the temperature and the "unidentified" threshold; the test split is scored once, at the end.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from ml import data, paths
+
+DEFAULT_BACKBONE = "mobilenet_025"
+
+
+@dataclass
+class TrainConfig:
+    dataset: str
+    backbone: str
+    out: str
+    data: str
+    name: str = ""
+    image_size: int = 224
+    epochs: int = 3  # stage 1: head only, backbone frozen
+    fine_tune_epochs: int = 20  # stage 2 at most; early stopping on validation loss
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    fine_tune_learning_rate: float = 3e-4
+    weight_decay: float = 1e-5
+    dropout: float = 0.2
+    patience: int = 4
+    seed: int = 1
+    limit_per_class: int = 0
+    extra_data: list[str] = field(default_factory=list)
+    labels: list[str] | None = None
+    split_csv: str | None = None
+    augment: dict = field(default_factory=dict)
+
+
+def set_seeds(seed: int) -> None:
+    import keras
+
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+
+
+def limit_items(items: list, limit: int, seed: int) -> list:
+    """At most `limit` items per class (a seeded choice); all of them when limit is 0."""
+    if not limit:
+        return items
+    rng = random.Random(seed)
+    shuffled = items[:]
+    rng.shuffle(shuffled)
+    counts: dict[int, int] = {}
+    kept = []
+    for path, label in shuffled:
+        if counts.get(label, 0) < limit:
+            counts[label] = counts.get(label, 0) + 1
+            kept.append((path, label))
+    return sorted(kept)
+
+
+def load_split_items(config: TrainConfig) -> data.DatasetSplits:
+    """The config's splits after --limit-per-class; extra data joins the train split only."""
+    splits = data.load_splits(
+        config.dataset,
+        Path(config.data),
+        config.labels,
+        Path(config.split_csv) if config.split_csv else None,
+    )
+    for split in data.SPLITS:
+        splits.items[split] = limit_items(splits.items[split], config.limit_per_class, config.seed)
+    for source in config.extra_data:
+        extra = data.extra_training_items(source, Path(config.data), splits.labels)
+        splits.items["train"] += limit_items(extra, config.limit_per_class, config.seed)
+    return splits
+
+
+def split_arrays(config: TrainConfig, splits: data.DatasetSplits, split: str):
+    """(uint8 images, targets) of one split, decoded through the cache."""
+    images = data.cached_images(f"{config.dataset}_{split}", splits.paths(split), config.image_size)
+    return images, splits.targets(split)
+
+
+def load_arrays(config: TrainConfig) -> tuple[data.DatasetSplits, dict]:
+    """Splits plus {split: (uint8 images, targets)}."""
+    splits = load_split_items(config)
+    return splits, {split: split_arrays(config, splits, split) for split in data.SPLITS}
+
+
+def config_from_bundle(bundle_dir: Path, data_dir: Path | None = None) -> TrainConfig:
+    """The TrainConfig a bundle was trained with (config.json), optionally on another data dir."""
+    saved = json.loads((Path(bundle_dir) / "config.json").read_text(encoding="utf-8"))
+    known = {f.name for f in fields(TrainConfig)}
+    config = TrainConfig(**{key: value for key, value in saved.items() if key in known})
+    if data_dir is not None:
+        config.data = str(data_dir)
+    return config
+
+
+def class_weights(targets: np.ndarray, num_classes: int) -> dict[int, float]:
+    """n / (classes * n_c): every class weighs the same in the loss in total."""
+    counts = np.bincount(targets, minlength=num_classes).astype(np.float64)
+    weights = len(targets) / (num_classes * np.maximum(counts, 1))
+    return {index: float(weight) for index, weight in enumerate(weights)}
+
+
+def make_dataset(images: np.ndarray, targets: np.ndarray, batch_size: int, augment_config=None):
+    """tf.data over in-memory uint8 images: shuffled and augmented when augment_config is given."""
+    import tensorflow as tf
+
+    from ml.augment import augment_batch
+
+    size = images.shape[1]
+
+    def gather(indices):
+        indices = np.sort(indices)  # sorted reads are faster; batches are shuffled anyway
+        return images[indices], targets[indices]
+
+    def load(indices):
+        batch, labels = tf.numpy_function(gather, [indices], [tf.uint8, tf.int64])
+        batch.set_shape((None, size, size, 3))
+        labels.set_shape((None,))
+        return batch, labels
+
+    dataset = tf.data.Dataset.range(len(images))
+    if augment_config is not None:
+        dataset = dataset.shuffle(len(images), reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size).map(load)
+    if augment_config is not None:
+        dataset = dataset.map(lambda x, y: (augment_batch(x, augment_config), y))
+    else:
+        dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32), y))
+    return dataset.prefetch(2)
+
+
+def predict_logits(model, images: np.ndarray, batch_size: int = 128) -> np.ndarray:
+    outputs = [
+        model.predict_on_batch(images[start : start + batch_size].astype(np.float32))
+        for start in range(0, len(images), batch_size)
+    ]
+    num_classes = model.output_shape[-1]
+    return np.concatenate(outputs) if outputs else np.zeros((0, num_classes), np.float32)
+
+
+def fit_stages(model, config: TrainConfig, arrays: dict, num_classes: int) -> dict:
+    """Run both stages; returns the merged history with `stage_boundary` and `best_epoch`."""
+    import keras
+
+    from ml.augment import AugmentConfig
+    from ml.model import compile_model, unfreeze_backbone
+
+    augment_config = AugmentConfig(**config.augment)
+    train_images, train_targets = arrays["train"]
+    train = make_dataset(train_images, train_targets, config.batch_size, augment_config)
+    validation = make_dataset(*arrays["val"], config.batch_size)
+    weights = class_weights(train_targets, num_classes)
+    verbose = 1 if sys.stdout.isatty() else 2
+    compile_model(model, config.learning_rate, config.weight_decay)
+    history = model.fit(
+        train,
+        validation_data=validation,
+        epochs=config.epochs,
+        class_weight=weights,
+        verbose=verbose,
+    ).history
+    merged = {key: list(values) for key, values in history.items()}
+    merged["stage_boundary"] = config.epochs
+    if config.fine_tune_epochs > 0:
+        unfreeze_backbone(model)
+        steps = config.fine_tune_epochs * int(np.ceil(len(train_images) / config.batch_size))
+        schedule = keras.optimizers.schedules.CosineDecay(config.fine_tune_learning_rate, steps)
+        compile_model(model, schedule, config.weight_decay)
+        stopper = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.patience, restore_best_weights=True
+        )
+        history = model.fit(
+            train,
+            validation_data=validation,
+            epochs=config.fine_tune_epochs,
+            class_weight=weights,
+            callbacks=[stopper],
+            verbose=verbose,
+        ).history
+        for key, values in history.items():
+            merged.setdefault(key, []).extend(values)
+    val_loss = merged.get("val_loss", [])
+    merged["best_epoch"] = int(np.argmin(val_loss)) + 1 if val_loss else 0
+    return merged
+
+
+def train(config: TrainConfig) -> Path:
+    """Train, calibrate, evaluate and write the bundle into config.out; returns its path."""
+    from ml.bundle_writer import write_training_bundle
+    from ml.model import build_model
+
+    started = time.monotonic()
+    set_seeds(config.seed)
+    splits, arrays = load_arrays(config)
+    counts = {split: len(arrays[split][1]) for split in data.SPLITS}
+    print(f"{splits.description}: labels {splits.labels}, images {counts}", flush=True)
+    model, initialisation = build_model(
+        config.backbone, len(splits.labels), config.image_size, config.dropout
+    )
+    fit_started = time.monotonic()
+    history = fit_stages(model, config, arrays, len(splits.labels))
+    timing = {"fit_seconds": round(time.monotonic() - fit_started, 1)}
+    logits = {split: predict_logits(model, arrays[split][0]) for split in data.SPLITS}
+    timing["total_seconds"] = round(time.monotonic() - started, 1)
+    return write_training_bundle(
+        Path(config.out),
+        model=model,
+        config=asdict(config),
+        splits=splits,
+        arrays=arrays,
+        logits=logits,
+        history=history,
+        initialisation=initialisation,
+        timing=timing,
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ml.backbones import BACKBONES
+
+    parser.add_argument("--dataset", required=True, choices=("pbc", "kaggle", "folder"))
+    parser.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=sorted(BACKBONES))
+    parser.add_argument("--data", type=Path, default=None, help="data dir (or the folder tree)")
+    parser.add_argument("--out", type=Path, required=True, help="bundle directory to write")
+    parser.add_argument("--name", default="", help="bundle name (default: the --out folder name)")
+    parser.add_argument("--epochs", type=int, default=3, help="head-only epochs (frozen backbone)")
+    parser.add_argument("--fine-tune-epochs", type=int, default=20, help="0 skips fine-tuning")
+    parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
+    parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--limit-per-class", type=int, default=0, help="for tiny runs; 0 = all")
+    parser.add_argument(
+        "--extra-data",
+        action="append",
+        default=[],
+        help='more training images: "pbc" (PBC train split, shared classes) or a class-folder tree',
+    )
+    parser.add_argument("--labels", help="comma-separated labels (folder dataset)")
+    parser.add_argument("--split-csv", type=Path, help="split file (class,file,split)")
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = args.data or paths.default_data_dir()
+    config = TrainConfig(
+        dataset=args.dataset,
+        backbone=args.backbone,
+        out=str(args.out),
+        data=str(Path(data_dir).resolve()),
+        name=args.name or Path(args.out).name,
+        image_size=args.image_size,
+        epochs=args.epochs,
+        fine_tune_epochs=args.fine_tune_epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        fine_tune_learning_rate=args.fine_tune_learning_rate,
+        patience=args.patience,
+        seed=args.seed,
+        limit_per_class=args.limit_per_class,
+        extra_data=list(args.extra_data),
+        labels=args.labels.split(",") if args.labels else None,
+        split_csv=str(args.split_csv) if args.split_csv else None,
+    )
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    bundle_dir = train(config)
+    print(f"bundle written to {bundle_dir}")
+    return 0

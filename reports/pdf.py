@@ -1,0 +1,58 @@
+"""The case report as a PDF (WeasyPrint), from templates/reports/report_pdf.html.
+
+It carries the lab, the case (accession, pseudonymous patient reference, specimen), the
+differential, every image with its predicted and final label, the model version, the reviewer and
+the sign-off. Until the case is signed off every page is watermarked DRAFT. Nothing is fetched
+while rendering: thumbnails are inline data: URIs and any other URL is refused.
+"""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+from classifier.models import Case
+from reports.services import case_differential, case_rows, latest_sign_off
+from reports.thumbnails import thumbnail_data_uri
+from review.forms import display_label
+
+
+def report_context(case: Case) -> dict:
+    rows = case_rows(case)
+    differential = case_differential(case, rows)
+    sign_off = latest_sign_off(case) if case.is_signed else None
+    return {
+        "case": case,
+        "lab": case.lab,
+        "differential": differential,
+        "differential_rows": [(display_label(row.label), row) for row in differential.rows],
+        "images": [
+            {
+                "row": row,
+                "predicted": display_label(row.predicted),
+                "final": display_label(row.final),
+                "thumbnail": thumbnail_data_uri(row.image),
+            }
+            for row in rows
+        ],
+        "model_versions": sorted({row.model_version for row in rows if row.model_version}),
+        "reviewers": sorted({row.reviewer for row in rows if row.reviewer}),
+        "sign_off": sign_off,
+        "draft": sign_off is None,
+        "generated": timezone.now(),
+    }
+
+
+def render_pdf(case: Case) -> bytes:
+    html = render_to_string("reports/report_pdf.html", report_context(case))
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
+
+
+def pdf_filename(case: Case) -> str:
+    prefix = _("draft") + "-" if not case.is_signed else ""
+    return f"{prefix}report-{_safe(case.accession)}.pdf"
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64] or "case"

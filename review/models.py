@@ -1,0 +1,205 @@
+"""Review of classified images, sign-off of cases, amendments, corrections and heatmaps.
+
+A pathologist reviews each image of a case (accepting the model's label or choosing another,
+including "other / artefact"), then signs the case off. A signed case is locked; a later change
+is an Amendment, which keeps the earlier signed version and adds the next one.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+OTHER_LABEL = "other"
+
+
+class Review(models.Model):
+    """A pathologist's verdict on one image: the model's label accepted, or another one."""
+
+    # PROTECT: a reviewed image is part of the clinical record and cannot be deleted.
+    image = models.OneToOneField(
+        "classifier.CellImage", on_delete=models.PROTECT, related_name="review"
+    )
+    label = models.CharField(_("label"), max_length=64)
+    # The model's label when the review was made, so that agreement needs no join.
+    predicted_label = models.CharField(_("predicted label"), max_length=64)
+    comment = models.TextField(_("comment"), blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(_("reviewed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"{self.image}: {self.label}"
+
+    @property
+    def is_correction(self) -> bool:
+        return self.label != self.predicted_label
+
+
+class SignOff(models.Model):
+    """One signed version of a case: version 1 is the first sign-off, each amendment adds one.
+
+    Rows are never changed; `snapshot` holds the labels, the differential and the signer as they
+    were when the version was signed.
+    """
+
+    case = models.ForeignKey("classifier.Case", on_delete=models.CASCADE, related_name="sign_offs")
+    version = models.PositiveIntegerField(_("version"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    snapshot = models.JSONField(_("snapshot"), default=dict)
+
+    class Meta:
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        ordering = ["case", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="sign_off_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} v{self.version}"
+
+    @property
+    def signer_name(self) -> str:
+        return self.snapshot.get("signed_by", {}).get("name", "")
+
+
+class Amendment(models.Model):
+    """A change to a signed case: `previous` is the version it replaces, `sign_off` the new one."""
+
+    case = models.ForeignKey("classifier.Case", on_delete=models.CASCADE, related_name="amendments")
+    previous = models.ForeignKey(
+        SignOff, on_delete=models.PROTECT, related_name="superseded_by", verbose_name=_("previous")
+    )
+    sign_off = models.OneToOneField(
+        SignOff, on_delete=models.PROTECT, related_name="amendment", verbose_name=_("new version")
+    )
+    reason = models.TextField(_("reason"))
+    # [{"image": public_id, "name": original name, "from": label, "to": label}, ...]
+    changes = models.JSONField(_("changes"), default=list)
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("amended by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["case", "created"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: v{self.previous.version} -> v{self.sign_off.version}"
+
+
+class Feedback(models.Model):
+    """A correction (reviewed label differs from the model's) kept for model improvement.
+
+    `file` is a copy under MEDIA_ROOT/feedback/ made only when the uploader consented, so that
+    the retention purge of the original does not lose it. The image row may go; this stays.
+    """
+
+    image = models.OneToOneField(
+        "classifier.CellImage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+    )
+    lab = models.ForeignKey("accounts.Lab", on_delete=models.CASCADE, related_name="+")
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    model_version = models.ForeignKey(
+        "classifier.ModelVersion", on_delete=models.PROTECT, related_name="+"
+    )
+    predicted_label = models.CharField(_("predicted label"), max_length=64)
+    corrected_label = models.CharField(_("corrected label"), max_length=64)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    consent = models.BooleanField(_("consent to model improvement"), default=False)
+    file = models.CharField(_("file"), max_length=255, blank=True)  # relative to MEDIA_ROOT
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}: {self.predicted_label} -> {self.corrected_label}"
+
+    @property
+    def path(self) -> Path | None:
+        return Path(settings.MEDIA_ROOT) / self.file if self.file else None
+
+
+class Heatmap(models.Model):
+    """The Grad-CAM overlay of one image, computed on the "explain" queue.
+
+    queued -> running   the task claims the row (conditional update)
+    running -> done     the PNG is written under MEDIA_ROOT/heatmaps/
+    queued/running -> failed   with the reason; asking again moves failed -> queued
+    The PNG shows the cell, so it is deleted together with the image file.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    image = models.OneToOneField(
+        "classifier.CellImage", on_delete=models.CASCADE, related_name="heatmap"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    label = models.CharField(_("explained label"), max_length=64, blank=True)
+    file = models.CharField(_("file"), max_length=255, blank=True)  # relative to MEDIA_ROOT
+    error = models.TextField(_("error"), blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("heatmap")
+        verbose_name_plural = _("heatmaps")
+
+    def __str__(self) -> str:
+        return f"{self.image} ({self.get_status_display()})"
+
+    @property
+    def path(self) -> Path | None:
+        return Path(settings.MEDIA_ROOT) / self.file if self.file else None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    def purge_file(self) -> bool:
+        """Delete the row, and with it the PNG (review/signals.py). True if there was a PNG."""
+        had_file = bool(self.file)
+        self.delete()
+        return had_file

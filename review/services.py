@@ -1,0 +1,288 @@
+"""Reviewing images, signing cases off and amending signed cases.
+
+Each function takes the objects the view fetched through the access helper, checks the domain
+rules, writes in one short transaction that locks the case row (so that a review and a sign-off
+of the same case cannot interleave), and appends to the audit trail.
+"""
+
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from audit.models import AuditEvent
+from audit.services import record
+from classifier.models import Case, CellImage
+from reports.services import case_differential, case_rows
+from review.models import OTHER_LABEL, Amendment, Feedback, Review, SignOff
+
+FEEDBACK_DIR = "feedback"
+
+
+class ReviewError(Exception):
+    """A review action that the rules forbid; the message is for the user."""
+
+
+class CaseLockedError(ReviewError):
+    """The case is signed: reviews and uploads are closed; changes go through an amendment."""
+
+
+class ImageNotReviewableError(ReviewError):
+    """The image has no prediction (still queued or running, or failed)."""
+
+
+class InvalidLabelError(ReviewError):
+    """The label is neither one of the model's classes nor "other"."""
+
+
+class UnreviewedImagesError(ReviewError):
+    """Sign-off refused: some images have no review yet."""
+
+    def __init__(self, unreviewed: int):
+        self.unreviewed = unreviewed
+        super().__init__(_("%(count)d image(s) are not reviewed yet.") % {"count": unreviewed})
+
+
+class CaseNotReadyError(ReviewError):
+    """Sign-off refused: images are still being classified, or there is nothing to sign."""
+
+
+def allowed_labels(image: CellImage) -> list[str]:
+    """The labels a reviewer may choose for an image: the model's classes, then "other"."""
+    return [*image.prediction.model_version.labels, OTHER_LABEL]
+
+
+def _locked_case(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def review_image(
+    image: CellImage, user: User, label: str, comment: str = "", request: HttpRequest | None = None
+) -> Review:
+    """Accept or reclassify one image of an unsigned case; reviewing again replaces the verdict."""
+    prediction = getattr(image, "prediction", None)
+    if prediction is None:
+        raise ImageNotReviewableError(_("This image has no prediction to review."))
+    if label not in allowed_labels(image):
+        raise InvalidLabelError(_("“%(label)s” is not a class of this model.") % {"label": label})
+    with transaction.atomic():
+        if _locked_case(image.case).is_signed:
+            raise CaseLockedError(_("This case is signed off; changes need an amendment."))
+        review = _save_review(image, user, label, comment)
+    record_feedback(review)
+    record(
+        request,
+        AuditEvent.Action.REVIEW,
+        obj=image,
+        user=user,
+        predicted=review.predicted_label,
+        label=label,
+        accepted=not review.is_correction,
+    )
+    return review
+
+
+def _save_review(image: CellImage, user: User, label: str, comment: str) -> Review:
+    review, _created = Review.objects.update_or_create(
+        image=image,
+        defaults={
+            "label": label,
+            "predicted_label": image.prediction.label,
+            "comment": comment.strip(),
+            "reviewer": user,
+        },
+    )
+    image.review = review
+    return review
+
+
+def record_feedback(review: Review) -> Feedback | None:
+    """Keep a correction for model improvement (the image too, where consent was given).
+
+    An accepted label removes an earlier correction of the same image. Returns the feedback row.
+    """
+    image = review.image
+    if not review.is_correction:
+        for feedback in Feedback.objects.filter(image=image):
+            _delete_feedback(feedback)
+        return None
+    feedback, _created = Feedback.objects.update_or_create(
+        image=image,
+        defaults={
+            "lab_id": image.case.lab_id,
+            "sha256": image.sha256,
+            "model_version": image.prediction.model_version,
+            "predicted_label": review.predicted_label,
+            "corrected_label": review.label,
+            "reviewer": review.reviewer,
+            "consent": image.consent_retain,
+        },
+    )
+    if image.consent_retain and image.has_file and not feedback.file:
+        feedback.file = _copy_feedback_file(image)
+        feedback.save(update_fields=["file", "updated"])
+    return feedback
+
+
+def _copy_feedback_file(image: CellImage) -> str:
+    """Copy the retained file to feedback/<sha256><ext> (temporary name, then rename)."""
+    source = image.path
+    relative = f"{FEEDBACK_DIR}/{image.sha256}{source.suffix.lower()}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    shutil.copyfile(source, partial)
+    partial.replace(target)
+    return relative
+
+
+def _delete_feedback(feedback: Feedback) -> None:
+    path = feedback.path
+    feedback.delete()
+    # Another correction of an identical image (same checksum) may share the file.
+    if path is not None and not Feedback.objects.filter(file=feedback.file).exists():
+        path.unlink(missing_ok=True)
+
+
+def unreviewed_count(case: Case) -> int:
+    return case.images.filter(status=CellImage.Status.DONE, review__isnull=True).count()
+
+
+def snapshot(case: Case, user: User, signed_at) -> dict:
+    """The signed version as data: every image's labels, the differential and the signer."""
+    rows = case_rows(case)
+    return {
+        "case": str(case.public_id),
+        "accession": case.accession,
+        "signed_at": signed_at.isoformat(),
+        "signed_by": {
+            "id": user.pk,
+            "email": user.email,
+            "name": user.get_full_name() or user.email,
+        },
+        "images": [
+            {
+                "image": str(row.image.public_id),
+                "name": row.image.original_name,
+                "predicted": row.predicted,
+                "confidence": row.confidence,
+                "reviewed": row.reviewed,
+                "final": row.final,
+                "reviewer": row.reviewer,
+                "model_version": row.model_version,
+            }
+            for row in rows
+        ],
+        "differential": case_differential(case, rows).as_dict(),
+    }
+
+
+def _new_sign_off(case: Case, user: User, version: int) -> SignOff:
+    signed_at = timezone.now()
+    return SignOff.objects.create(
+        case=case,
+        version=version,
+        signed_by=user,
+        signed_at=signed_at,
+        snapshot=snapshot(case, user, signed_at),
+    )
+
+
+def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> SignOff:
+    """Sign a fully reviewed case: it becomes locked. Signing a signed case changes nothing.
+
+    Raises CaseNotReadyError while images are pending or when no image has a prediction, and
+    UnreviewedImagesError (with the count) while any classified image lacks a review.
+    """
+    with transaction.atomic():
+        case = _locked_case(case)
+        if case.is_signed:
+            return case.sign_offs.order_by("-version").first()
+        if case.images.filter(status__in=CellImage.PENDING_STATUSES).exists():
+            raise CaseNotReadyError(_("Some images are still being classified."))
+        if not case.images.filter(status=CellImage.Status.DONE).exists():
+            raise CaseNotReadyError(_("This case has no classified image to sign off."))
+        if unreviewed := unreviewed_count(case):
+            raise UnreviewedImagesError(unreviewed)
+        signed = _new_sign_off(case, user, version=1)
+        Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED, updated=timezone.now())
+    record(request, AuditEvent.Action.SIGN_OFF, obj=case, user=user, version=signed.version)
+    return signed
+
+
+def amend(
+    case: Case,
+    user: User,
+    labels: dict[str, str],
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Amendment:
+    """Change final labels of a signed case; the earlier version stays, a new one is signed.
+
+    `labels` maps image public ids (as strings) to their new label; unchanged ones are ignored.
+    """
+    if not reason.strip():
+        raise ReviewError(_("An amendment needs a reason."))
+    with transaction.atomic():
+        case = _locked_case(case)
+        if not case.is_signed:
+            raise ReviewError(_("Only a signed case can be amended; review it instead."))
+        changes, reviews = _apply_label_changes(case, user, labels)
+        if not changes:
+            raise ReviewError(_("Nothing was changed."))
+        previous = case.sign_offs.order_by("-version").first()
+        new_version = _new_sign_off(case, user, version=previous.version + 1)
+        amendment = Amendment.objects.create(
+            case=case,
+            previous=previous,
+            sign_off=new_version,
+            reason=reason.strip(),
+            changes=changes,
+            amended_by=user,
+        )
+    for review in reviews:
+        record_feedback(review)
+    record(
+        request,
+        AuditEvent.Action.AMENDMENT,
+        obj=case,
+        user=user,
+        version=new_version.version,
+        changes=changes,
+        reason=amendment.reason,
+    )
+    return amendment
+
+
+def _apply_label_changes(
+    case: Case, user: User, labels: dict[str, str]
+) -> tuple[list[dict], list[Review]]:
+    changes, reviews = [], []
+    images = case.images.filter(status=CellImage.Status.DONE).select_related(
+        "prediction__model_version", "review"
+    )
+    for image in images:
+        new_label = labels.get(str(image.public_id))
+        review = getattr(image, "review", None)
+        old_label = review.label if review else image.prediction.label
+        if not new_label or new_label == old_label:
+            continue
+        if new_label not in allowed_labels(image):
+            raise InvalidLabelError(
+                _("“%(label)s” is not a class of this model.") % {"label": new_label}
+            )
+        reviews.append(_save_review(image, user, new_label, review.comment if review else ""))
+        changes.append(
+            {
+                "image": str(image.public_id),
+                "name": image.original_name,
+                "from": old_label,
+                "to": new_label,
+            }
+        )
+    return changes, reviews

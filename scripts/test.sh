@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Install what the tests need on this Debian 12 machine and run them all (README command 2).
+#
+#   scripts/test.sh               ruff, the whole suite on SQLite, then the portal's tests on PostgreSQL
+#   scripts/test.sh -k upload     extra arguments go to both pytest runs
+#
+# The suite includes the integration tests (a real Redis and a real Celery worker) and the browser
+# tests (Playwright driving Debian's chromium), so Redis and PostgreSQL are started here when
+# nothing answers. TEST_REDIS_URL (default redis://127.0.0.1:6379/15) and TEST_POSTGRES_URL
+# (default postgres://postgres@127.0.0.1:5432/hematovision) choose the servers; the tests create
+# and drop their own test database (test_<name>).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$REPO_DIR"
+
+TEST_PACKAGES=(chromium fonts-liberation)
+POSTGRES_ROLE=hematovision
+
+postgres_answers() {
+    "$VENV_PYTHON" -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' \
+        "$1" 2>/dev/null
+}
+
+postgres_listens() {
+    "$VENV_PYTHON" -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 2)' \
+        "$1" "$2" 2>/dev/null
+}
+
+start_local_postgres() {
+    local version
+    apt_install postgresql
+    version="$(ls /etc/postgresql | sort -V | tail -1)"
+    [ -n "$version" ] || die "PostgreSQL is installed but has no cluster (pg_createcluster 15 main)."
+    log "Starting PostgreSQL $version"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
+}
+
+# Prints the URL the tests will use. On a fresh Debian install TCP log-ins need a password,
+# so a role with one (and the right to create the test database) is created for the tests.
+ensure_postgres() {
+    local url="$1" host port db_url
+    read -r host port <<<"$(url_host_port "$url" 5432)"
+    if ! postgres_listens "$host" "$port"; then
+        is_local_host "$host" || die "PostgreSQL at $host:$port does not answer."
+        start_local_postgres >&2
+        for _ in $(seq 60); do postgres_listens "$host" "$port" && break; sleep 0.5; done
+    fi
+    db_url="${url%/*}/postgres"
+    if postgres_answers "$db_url"; then
+        echo "$url"
+        return 0
+    fi
+    [ -n "${TEST_POSTGRES_URL:-}" ] && die "Cannot log in to PostgreSQL with TEST_POSTGRES_URL=$url"
+    is_local_host "$host" || die "Cannot log in to PostgreSQL at $url"
+    log "Creating the PostgreSQL role $POSTGRES_ROLE for the tests" >&2
+    as_root runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$POSTGRES_ROLE') THEN
+            CREATE ROLE $POSTGRES_ROLE LOGIN CREATEDB PASSWORD '$POSTGRES_ROLE';
+        END IF; END \$\$;" >&2
+    echo "postgres://$POSTGRES_ROLE:$POSTGRES_ROLE@$host:$port/hematovision"
+}
+
+declare -a RESULTS=()
+FAILED=0
+step() {
+    local name="$1" start status=0
+    shift
+    log "$name"
+    start=$SECONDS
+    "$@" || status=$?
+    RESULTS+=("$(printf '%-48s %s  %4ds' "$name" "$([ $status -eq 0 ] && echo ok || echo FAILED)" $((SECONDS - start)))")
+    [ $status -eq 0 ] || FAILED=1
+}
+
+started=$SECONDS
+apt_install "${BASE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+ensure_venv
+# The tests must not depend on a developer's .env (settings.py reads ENV_FILE instead of .env).
+export ENV_FILE=/dev/null
+export HEMATOVISION_DATA_DIR="${TMPDIR:-/tmp}/hematovision-tests-$(id -u)"
+export REQUIRE_TEST_SERVICES=1
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+ensure_redis "$TEST_REDIS_URL" "$HEMATOVISION_DATA_DIR/redis"
+postgres_url="$(ensure_postgres "${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/hematovision}")"
+export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+log "Installed and started in $((SECONDS - started))s"
+
+step "ruff check" "$VENV_DIR/bin/ruff" check .
+step "ruff format --check" "$VENV_DIR/bin/ruff" format --check .
+step "pytest, whole suite, SQLite" env -u DATABASE_URL "$VENV_PYTHON" -m pytest -p no:cacheprovider "$@"
+step "pytest, portal tests (not ml/), PostgreSQL" env DATABASE_URL="$postgres_url" \
+    "$VENV_PYTHON" -m pytest -p no:cacheprovider --ignore=tests/ml "$@"
+
+echo
+printf '%s\n' "${RESULTS[@]}"
+echo "Total: $((SECONDS - started))s"
+exit $FAILED

@@ -1,0 +1,152 @@
+// Case page: live image states (polls the case's status JSON about once a second while
+// images are queued or running) and drag-and-drop onto the upload form. No build step.
+(function () {
+  "use strict";
+
+  var POLL_MS = 1000;
+  var MAX_POLL_MS = 10000;
+  var table = document.getElementById("images");
+  var strings = JSON.parse((document.getElementById("case-strings") || {}).textContent || "{}");
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      if (key === "text") node.textContent = attrs[key];
+      else node.setAttribute(key, attrs[key]);
+    });
+    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    return node;
+  }
+
+  function percent(value) { return Math.round(value * 100) + " %"; }
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function resultCell(prediction) {
+    var cell = el("td", { "class": "result", "data-testid": "image-label" });
+    if (!prediction) return cell;
+    if (prediction.unidentified) {
+      cell.appendChild(el("span", { "class": "badge unidentified", text: strings.unidentified }));
+      cell.appendChild(document.createTextNode(" "));
+      cell.appendChild(el("span", {
+        "class": "muted",
+        text: (strings.bestGuess || "%(label)s").replace("%(label)s", prediction.label_display),
+      }));
+    } else {
+      cell.textContent = prediction.label_display;
+    }
+    return cell;
+  }
+
+  function row(image) {
+    var attrs = { id: "image-" + image.id, "data-testid": "image-row",
+                  "data-image-id": image.id, "data-status": image.status };
+    if (image.prediction && image.prediction.unidentified) attrs["data-unidentified"] = "true";
+    var thumb = el("td", { "class": "thumb" });
+    if (image.file_url) {
+      thumb.appendChild(el("a", { href: image.file_url }, [el("img", {
+        src: image.file_url, alt: image.name, width: "64", height: "64", loading: "lazy" })]));
+    }
+    var status = el("td", { "class": "status" }, [
+      el("span", { "class": "badge " + image.status, "data-testid": "image-status",
+                   text: image.status_display })]);
+    if (image.error) {
+      status.appendChild(el("div", { "class": "error", "data-testid": "image-error", text: image.error }));
+    }
+    var p = image.prediction;
+    var top = el("td", { "class": "top" });
+    if (p) {
+      top.appendChild(el("ol", { "class": "top3" }, p.top.map(function (item) {
+        return el("li", { text: item.label_display + " " + percent(item.probability) });
+      })));
+    }
+    var actions = el("td", { "class": "actions" });
+    if (image.delete_url) {
+      actions.appendChild(el("form", { method: "post", action: image.delete_url, "class": "inline" }, [
+        el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken() }),
+        el("button", { type: "submit", "class": "secondary", text: strings.delete }),
+      ]));
+    }
+    return el("tr", attrs, [
+      thumb,
+      el("td", { "class": "name", text: image.name }),
+      status,
+      resultCell(p),
+      el("td", { "class": "confidence", "data-testid": "image-confidence", text: p ? percent(p.confidence) : "" }),
+      top,
+      actions,
+    ]);
+  }
+
+  function render(state) {
+    var body = table.querySelector("tbody");
+    var rows = state.images.map(row);
+    body.replaceChildren.apply(body, rows);
+    var badge = document.getElementById("case-status");
+    if (badge) {
+      badge.textContent = state.status_display;
+      badge.className = "badge " + state.status;
+      badge.setAttribute("data-status", state.status);
+    }
+    document.getElementById("pending-note").hidden = state.pending === 0;
+    document.getElementById("no-images").hidden = state.images.length > 0;
+  }
+
+  function startPolling() {
+    if (!table) return;
+    var url = table.getAttribute("data-status-url");
+    var last = null;
+    var delay = POLL_MS;
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (state) {
+          delay = POLL_MS;
+          var text = JSON.stringify(state);
+          // Re-render only on change, so focus and selection on the page survive the poll.
+          if (text !== last) { last = text; render(state); }
+          if (state.pending > 0) window.setTimeout(poll, delay);
+        })
+        .catch(function () {
+          delay = Math.min(delay * 2, MAX_POLL_MS);
+          window.setTimeout(poll, delay);
+        });
+    }
+    if (table.querySelector("tr[data-status=queued], tr[data-status=running]")) poll();
+  }
+
+  function setUpDropzone() {
+    var zone = document.getElementById("dropzone");
+    var input = document.getElementById("id_files");
+    var list = document.getElementById("selected-files");
+    if (!zone || !input) return;
+    function showSelection() {
+      var names = Array.prototype.map.call(input.files, function (file) { return file.name; });
+      list.textContent = names.length
+        ? (strings.selected || "%(names)s").replace("%(names)s", names.join(", ")) : "";
+    }
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("over"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        showSelection();
+      }
+    });
+    input.addEventListener("change", showSelection);
+  }
+
+  setUpDropzone();
+  startPolling();
+})();

@@ -1,0 +1,68 @@
+"""The main journey in a real browser: log in, create a case, upload images, watch the
+predictions arrive from a real Celery worker.
+
+Set SCREENSHOT_TO=docs/screenshot.png to also keep the case page's screenshot for the README.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from classifier.labels import label_display
+from classifier.models import Case, CellImage
+from tests.browser.conftest import log_in
+from tests.integration.model import fixture_images, fixture_labels
+from tests.personas import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+RESULT_TIMEOUT_MS = 120_000
+
+
+def create_case(page, accession: str, patient_ref: str) -> None:
+    page.click("[data-testid=new-case]")
+    page.fill("input[name=accession]", accession)
+    page.fill("input[name=patient_ref]", patient_ref)
+    page.locator("[data-testid=case-form] button[type=submit]").click()
+    page.wait_for_selector("[data-testid=upload-form]")
+
+
+def upload_and_wait_for_predictions(page, paths: list[Path]) -> None:
+    page.set_input_files("[data-testid=upload-form] input[type=file]", [str(p) for p in paths])
+    page.click("[data-testid=upload-button]")
+    page.wait_for_function(
+        """count => {
+            const rows = document.querySelectorAll("[data-testid=image-row]");
+            return rows.length === count && [...rows].every(row => row.dataset.status === "done");
+        }""",
+        arg=len(paths),
+        timeout=RESULT_TIMEOUT_MS,
+    )
+
+
+def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
+    browser_page, live_server, live_celery_worker, active_model_version, technologist, tmp_path
+):
+    page = browser_page
+    uploads = [fixture_images(label)[0] for label in fixture_labels()]
+
+    log_in(page, live_server, technologist.email, PASSWORD)
+    create_case(page, "BR-2026-0001", "PSEUDO-4711")
+    upload_and_wait_for_predictions(page, uploads)
+
+    shown = page.locator("[data-testid=image-label]").all_inner_texts()
+    names = {label_display(label) for label in active_model_version.labels}
+    assert len(shown) == len(uploads)
+    assert all(any(name in text for name in names) for text in shown), shown
+    page.wait_for_selector("#case-status[data-status=awaiting_review]")
+    case = Case.objects.get(accession="BR-2026-0001")
+    assert case.status == Case.Status.AWAITING_REVIEW
+    # Uploaded without consent: every file is gone once its prediction is stored.
+    assert not CellImage.objects.filter(case=case).exclude(file="").exists()
+    screenshot = tmp_path / "case-page.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000
+    if target := os.environ.get("SCREENSHOT_TO"):
+        shutil.copy(screenshot, target)

@@ -1,0 +1,122 @@
+"""Admin: model versions registered by path or zip (checked on save), one active, "make active"."""
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from classifier.models import ModelVersion
+from tests.classifier.conftest import make_model_version
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def add_version(client, **data):
+    form = {"name": "", "bundle_path": "", "notes": "", **data}
+    return client.post(reverse("admin:classifier_modelversion_add"), form)
+
+
+def test_the_add_page_offers_a_path_or_a_zip(admin_client):
+    response = admin_client.get(reverse("admin:classifier_modelversion_add"))
+    assert response.status_code == 200
+    assert b'name="bundle_zip"' in response.content
+    assert b'name="bundle_path"' in response.content
+
+
+def test_it_needs_a_path_or_a_zip(admin_client):
+    response = add_version(admin_client, name="nothing")
+    assert response.status_code == 200
+    assert b"Give either a bundle path or a bundle zip." in response.content
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_bad_path_is_refused_with_its_reason(admin_client):
+    response = add_version(admin_client, name="bad", bundle_path="/no/such/bundle")
+    assert b"This bundle cannot be used" in response.content
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_bad_zip_is_refused_and_leaves_nothing(admin_client, media_root):
+    upload = io.BytesIO(b"not a zip")
+    upload.name = "bundle.zip"
+    response = add_version(admin_client, name="bad", bundle_zip=upload)
+    assert b"This bundle cannot be used" in response.content
+    assert not ModelVersion.objects.exists()
+    assert list((media_root / "models").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_it_registers_a_bundle_by_path(admin_client, tiny_bundle):
+    response = add_version(admin_client, name="tiny-path", bundle_path=str(tiny_bundle), is_active="on")
+    assert response.status_code == 302
+    version = ModelVersion.objects.get()
+    assert (version.name, version.is_active, len(version.labels)) == ("tiny-path", True, 8)
+    assert version.input_spec["size"] == 64
+    assert AuditEvent.objects.filter(action="model_version_changed").count() == 1
+
+
+@pytest.mark.slow
+def test_it_registers_an_uploaded_zip(admin_client, tiny_bundle, media_root):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in tiny_bundle.iterdir():
+            archive.write(path, path.name)
+    buffer.seek(0)
+    buffer.name = "tiny.zip"
+    response = add_version(admin_client, name="tiny-zip", bundle_zip=buffer)
+    assert response.status_code == 302
+    version = ModelVersion.objects.get()
+    assert version.uploaded and not version.is_active
+    assert [p.name for p in (media_root / "models").iterdir()] == [str(version.public_id)]
+    assert version.bundle_dir.joinpath("model.tflite").is_file()
+
+
+def test_make_active_switches_the_active_version(admin_client):
+    old = make_model_version("old")
+    new = make_model_version("new", active=False)
+    response = admin_client.post(
+        reverse("admin:classifier_modelversion_changelist"),
+        {"action": "make_active", "_selected_action": [new.pk]},
+    )
+    assert response.status_code == 302
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.is_active, new.is_active) == (False, True)
+    assert AuditEvent.objects.filter(action="model_version_changed", details__change="activated").exists()
+
+
+def test_make_active_wants_exactly_one(admin_client):
+    first = make_model_version("a")
+    second = make_model_version("b", active=False)
+    admin_client.post(
+        reverse("admin:classifier_modelversion_changelist"),
+        {"action": "make_active", "_selected_action": [first.pk, second.pk]},
+    )
+    first.refresh_from_db()
+    assert first.is_active
+
+
+def test_the_change_page_keeps_bundle_fields_read_only(admin_client):
+    version = make_model_version("v")
+    response = admin_client.post(
+        reverse("admin:classifier_modelversion_change", args=[version.pk]),
+        {"name": "renamed", "notes": "n", "is_active": "on", "bundle_path": "/evil"},
+    )
+    assert response.status_code == 302
+    version.refresh_from_db()
+    assert (version.name, version.bundle_path) == ("renamed", "")
+
+
+@pytest.mark.parametrize("model", ["case", "cellimage", "prediction"])
+def test_the_read_only_admin_pages_open(admin_client, model, case, store_image):
+    store_image(case)
+    assert admin_client.get(reverse(f"admin:classifier_{model}_changelist")).status_code == 200

@@ -1,0 +1,138 @@
+"""Case pages: list, new case, case page, status JSON; who may see what."""
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from classifier import tasks
+from classifier.models import Case
+from tests.classifier.conftest import make_case
+
+pytestmark = pytest.mark.django_db
+MEMBERS = ["technologist", "pathologist", "lab_admin"]
+
+
+@pytest.fixture
+def login(client, request):
+    def as_(persona: str):
+        client.force_login(request.getfixturevalue(persona))
+        return client
+
+    return as_
+
+
+@pytest.mark.parametrize("persona", MEMBERS)
+def test_members_see_their_labs_cases_only(persona, login, case, other_case):
+    response = login(persona).get(reverse("classifier:case_list"))
+    assert response.status_code == 200
+    assert case.accession.encode() in response.content
+    assert other_case.accession.encode() not in response.content
+
+
+def test_the_list_filters_by_status(login, case, lab_a):
+    make_case(lab_a, "DONE-1", status=Case.Status.AWAITING_REVIEW)
+    response = login("technologist").get(reverse("classifier:case_list"), {"status": "awaiting_review"})
+    assert b"DONE-1" in response.content
+    assert b"ACC-1" not in response.content
+
+
+def test_anonymous_users_go_to_the_login_page(client, case):
+    for url in [reverse("classifier:case_list"), reverse("classifier:case_detail", args=[case.public_id])]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response["Location"]
+
+
+def test_users_without_a_lab_go_to_the_waiting_page(client, db, case):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get(reverse("classifier:case_detail", args=[case.public_id]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:waiting")
+
+
+@pytest.mark.parametrize("persona", MEMBERS)
+def test_members_create_cases(persona, login, lab_a):
+    data = {"accession": " NEW-7 ", "patient_ref": "PSEUDO-42", "specimen": "bone_marrow", "priority": "stat"}
+    response = login(persona).post(reverse("classifier:case_create"), data)
+    case = Case.objects.get(accession="NEW-7")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("classifier:case_detail", args=[case.public_id])
+    assert (case.lab, case.status, case.priority) == (lab_a, Case.Status.DRAFT, "stat")
+    assert case.created_by.membership.role == persona
+    assert AuditEvent.objects.filter(action="case_created", object_id=str(case.public_id)).exists()
+
+
+def test_a_duplicate_accession_is_refused_in_the_same_lab(login, case):
+    data = {"accession": "ACC-1", "patient_ref": "P", "specimen": "peripheral_blood", "priority": "routine"}
+    response = login("technologist").post(reverse("classifier:case_create"), data)
+    assert response.status_code == 200
+    assert b"already exists" in response.content
+    assert Case.objects.filter(accession="ACC-1").count() == 1
+
+
+def test_another_lab_may_reuse_an_accession(login, case):
+    data = {"accession": "ACC-1", "patient_ref": "P", "specimen": "peripheral_blood", "priority": "routine"}
+    login("outsider").post(reverse("classifier:case_create"), data)
+    assert Case.objects.filter(accession="ACC-1").count() == 2
+
+
+@pytest.mark.parametrize("persona", MEMBERS)
+def test_members_open_the_case_page(persona, login, case):
+    response = login(persona).get(reverse("classifier:case_detail", args=[case.public_id]))
+    assert response.status_code == 200
+    assert b'id="id_files"' in response.content
+    assert b'name="consent_retain"' in response.content
+    assert b"checked" not in response.content  # consent is off by default
+    assert AuditEvent.objects.filter(action="case_viewed", object_id=str(case.public_id)).exists()
+
+
+@pytest.mark.parametrize("name", ["case_detail", "case_status"])
+def test_another_labs_case_is_not_found(name, login, case):
+    response = login("outsider").get(reverse(f"classifier:{name}", args=[case.public_id]))
+    assert response.status_code == 404
+
+
+def test_a_signed_case_has_no_upload_form(login, case):
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED)
+    response = login("technologist").get(reverse("classifier:case_detail", args=[case.public_id]))
+    assert b'id="id_files"' not in response.content
+
+
+def test_the_status_json_lists_images_low_confidence_first(
+    login, case, store_image, fake_model, model_version
+):
+    confident, doubtful, waiting = store_image(case), store_image(case), store_image(case)
+    tasks.classify_image(confident.pk)
+    fake_model.confidence = 0.35
+    tasks.classify_image(doubtful.pk)
+
+    state = login("pathologist").get(reverse("classifier:case_status", args=[case.public_id])).json()
+
+    assert [image["id"] for image in state["images"]] == [
+        str(doubtful.public_id),
+        str(confident.public_id),
+        str(waiting.public_id),
+    ]
+    first = state["images"][0]
+    assert first["status"] == "done"
+    assert first["prediction"]["unidentified"] is True
+    assert first["prediction"]["label"] == "lymphocyte"
+    assert len(first["prediction"]["top"]) == 3
+    assert state["images"][2]["status"] == "queued"
+    assert state["images"][2]["prediction"] is None
+    assert state["pending"] == 1
+    assert state["status"] == "processing"
+
+
+def test_the_case_page_shows_rows_with_their_status(login, case, store_image, fake_model, model_version):
+    fake_model.confidence = 0.2
+    image = store_image(case)
+    tasks.classify_image(image.pk)
+    response = login("technologist").get(reverse("classifier:case_detail", args=[case.public_id]))
+    html = response.content.decode()
+    assert f'id="image-{image.public_id}"' in html
+    assert 'data-status="done"' in html
+    assert 'data-unidentified="true"' in html
+    assert "Unidentified" in html

@@ -1,0 +1,224 @@
+"""classifier.tasks: classify_image (claim, predict, store, delete without consent, retry,
+fail) and purge_expired_images. Tasks are called directly, as functions."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from classifier import inference, tasks
+from classifier.models import Case, CellImage, ModelVersion, Prediction
+from tests.classifier.conftest import files_under
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_classifies_and_deletes_the_file_without_consent(case, store_image, fake_model, model_version):
+    image = store_image(case)
+    path = image.path
+
+    assert tasks.classify_image(image.pk) == "done"
+
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.DONE
+    assert image.prediction.label == "lymphocyte"
+    assert image.prediction.confidence == pytest.approx(0.9)
+    assert sum(image.prediction.probabilities.values()) == pytest.approx(1.0)
+    assert image.prediction.model_version == model_version
+    assert image.prediction.unidentified is False
+    assert not path.exists()
+    assert image.file == "" and image.file_purged_at is not None
+    assert image.sha256 and image.size_bytes > 0  # the row keeps what it knew
+
+
+def test_it_keeps_the_file_with_consent(case, store_image, fake_model, model_version):
+    image = store_image(case, consent_retain=True)
+    tasks.classify_image(image.pk)
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.DONE
+    assert image.path.is_file()
+
+
+def test_a_low_confidence_is_flagged_unidentified(case, store_image, fake_model, model_version):
+    fake_model.confidence = 0.4  # below the version's threshold of 0.5
+    image = store_image(case)
+    tasks.classify_image(image.pk)
+    assert Prediction.objects.get(image=image).unidentified is True
+
+
+def test_the_case_awaits_review_when_every_image_is_finished(case, store_image, fake_model, model_version):
+    first, second = store_image(case), store_image(case)
+    tasks.classify_image(first.pk)
+    case.refresh_from_db()
+    assert case.status == Case.Status.PROCESSING
+    tasks.classify_image(second.pk)
+    case.refresh_from_db()
+    assert case.status == Case.Status.AWAITING_REVIEW
+
+
+def test_running_it_twice_changes_nothing(case, store_image, fake_model, model_version):
+    image = store_image(case, consent_retain=True)
+    tasks.classify_image(image.pk)
+    image.refresh_from_db()
+    before = (image.status, image.updated, image.attempts, image.prediction.pk)
+
+    assert tasks.classify_image(image.pk) == "skipped"
+
+    image.refresh_from_db()
+    assert (image.status, image.updated, image.attempts, image.prediction.pk) == before
+    assert Prediction.objects.count() == 1
+    assert len(fake_model.loads) == 1
+
+
+def test_it_skips_a_row_that_is_gone(db):
+    assert tasks.classify_image(123456) == "skipped"
+
+
+def test_it_does_not_claim_a_row_another_worker_holds(case, store_image, fake_model, model_version):
+    image = store_image(case)
+    CellImage.objects.filter(pk=image.pk).update(
+        status=CellImage.Status.RUNNING, claimed_at=timezone.now()
+    )
+    assert tasks.classify_image(image.pk) == "skipped"
+    assert not Prediction.objects.exists()
+
+
+def test_it_takes_over_a_claim_older_than_the_time_limit(case, store_image, fake_model, model_version, settings):
+    image = store_image(case)
+    stale = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5)
+    CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.RUNNING, claimed_at=stale)
+    assert tasks.classify_image(image.pk) == "done"
+
+
+def test_an_image_that_keeps_killing_workers_ends_up_failed(case, store_image, fake_model, model_version, settings):
+    image = store_image(case)
+    stale = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5)
+    CellImage.objects.filter(pk=image.pk).update(
+        status=CellImage.Status.RUNNING, claimed_at=stale, attempts=tasks.MAX_ATTEMPTS
+    )
+    assert tasks.classify_image(image.pk) == "skipped"
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.FAILED
+    assert "interrupted" in image.error
+
+
+def test_an_undecodable_file_fails_with_its_reason(
+    case, store_image, fake_model, model_version, media_root
+):
+    image = store_image(case)
+    image.path.write_bytes(b"garbage now")
+
+    assert tasks.classify_image(image.pk) == "failed"
+
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.FAILED
+    assert image.error == "the image could not be decoded"
+    assert files_under(media_root) == []  # deleted: no consent
+    case.refresh_from_db()
+    assert case.status == Case.Status.AWAITING_REVIEW
+    assert tasks.classify_image(image.pk) == "skipped"  # failed is final
+
+
+def test_a_missing_file_fails_with_its_reason(case, store_image, fake_model, model_version):
+    image = store_image(case, consent_retain=True)
+    image.path.unlink()
+    tasks.classify_image(image.pk)
+    image.refresh_from_db()
+    assert (image.status, image.error) == (CellImage.Status.FAILED, "the image file is missing")
+
+
+def test_an_unexpected_error_fails_the_row_instead_of_looping(case, store_image, fake_model, model_version):
+    image = store_image(case)
+    with mock.patch.object(inference, "classify", side_effect=ZeroDivisionError("boom")):
+        assert tasks.classify_image(image.pk) == "failed"
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.FAILED
+    assert "ZeroDivisionError: boom" in image.error
+
+
+def test_a_transient_error_releases_the_claim_for_the_retry(case, store_image, fake_model, model_version):
+    image = store_image(case)
+    with mock.patch.object(inference, "classify", side_effect=OperationalError("database is locked")):
+        # Called directly, Celery's retry re-raises the error instead of queueing a retry.
+        with pytest.raises(OperationalError):
+            tasks.classify_image(image.pk)
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.QUEUED
+
+
+def test_a_transient_error_is_retried_then_given_up_with_a_reason(case, store_image, fake_model, model_version):
+    image = store_image(case)
+    ModelVersion.objects.update(is_active=False)  # none active: transient, an admin may fix it
+
+    result = tasks.classify_image.apply(args=[image.pk])
+
+    image.refresh_from_db()
+    assert result.get() == "failed"
+    assert image.status == CellImage.Status.FAILED
+    assert image.error.startswith(f"gave up after {tasks.MAX_RETRIES + 1} attempts")
+    assert image.attempts == tasks.MAX_RETRIES + 1
+
+
+def test_a_transient_error_can_recover_on_retry(case, store_image, fake_model, model_version):
+    image = store_image(case)
+    real_classify = inference.classify
+    answers = [OperationalError("database is locked")]
+
+    def flaky(image):
+        if answers:
+            raise answers.pop()
+        return real_classify(image)
+
+    with mock.patch.object(inference, "classify", side_effect=flaky):
+        result = tasks.classify_image.apply(args=[image.pk])
+    assert result.get() == "done"
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.DONE
+
+
+def test_it_writes_the_prediction_and_deletion_to_the_audit_trail(case, store_image, fake_model, model_version):
+    image = store_image(case)
+    tasks.classify_image(image.pk)
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(image.public_id)).values_list("action", flat=True)
+    )
+    assert actions.count(AuditEvent.Action.PREDICTION) == 1
+    assert actions.count(AuditEvent.Action.IMAGE_DELETED) == 1
+
+
+def test_purge_deletes_retained_files_once_their_time_is_up(case, store_image, fake_model, model_version):
+    kept, expired = store_image(case, consent_retain=True), store_image(case, consent_retain=True)
+    tasks.classify_image(kept.pk)
+    tasks.classify_image(expired.pk)
+    CellImage.objects.filter(pk=expired.pk).update(
+        retain_until=timezone.now() - datetime.timedelta(minutes=1)
+    )
+
+    assert tasks.purge_expired_images() == 1
+
+    kept.refresh_from_db()
+    expired.refresh_from_db()
+    assert kept.path.is_file()
+    assert expired.file == "" and expired.status == CellImage.Status.DONE
+    assert expired.prediction.label == "lymphocyte"
+    assert tasks.purge_expired_images() == 0  # harmless to repeat
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.IMAGE_DELETED, details__reason="retention period ended"
+    ).count() == 1
+
+
+def test_purge_leaves_pending_images_alone(case, store_image):
+    image = store_image(case, consent_retain=True)
+    CellImage.objects.filter(pk=image.pk).update(retain_until=timezone.now() - datetime.timedelta(days=1))
+    assert tasks.purge_expired_images() == 0
+    assert image.path.is_file()
+
+
+def test_purge_catches_unconsented_files_left_by_a_crash(case, store_image):
+    image = store_image(case)
+    CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.DONE)
+    assert tasks.purge_expired_images() == 1
+    assert not image.path.exists()

@@ -1,0 +1,171 @@
+"""Shared test set-up: fast settings, media in a temporary folder, personas."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+# Personas (tests/personas.py): lab A with a technologist, a pathologist and a lab admin;
+# "outsider" is a pathologist of lab B. Log one in with client.force_login(technologist).
+@pytest.fixture
+def lab_a(db):
+    from tests import personas
+
+    return personas.make_lab(personas.LAB_A)
+
+
+@pytest.fixture
+def lab_b(db):
+    from tests import personas
+
+    return personas.make_lab(personas.LAB_B)
+
+
+@pytest.fixture
+def technologist(lab_a):
+    from tests import personas
+
+    return personas.make_technologist()
+
+
+@pytest.fixture
+def pathologist(lab_a):
+    from tests import personas
+
+    return personas.make_pathologist()
+
+
+@pytest.fixture
+def lab_admin(lab_a):
+    from tests import personas
+
+    return personas.make_lab_admin()
+
+
+@pytest.fixture
+def outsider(lab_b):
+    from tests import personas
+
+    return personas.make_outsider()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(_fast_settings):
+    # LocMemCache keeps its data per process, across tests: rate limits and used one-time
+    # codes would leak from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+# Integration and browser tests (tests/integration/worker.py): a real Celery worker in another
+# process must see the test database, so when such a test is collected the SQLite test database
+# is a file instead of living in memory. PostgreSQL is a server already.
+_SHARED_DATABASE_MARKERS = ("integration", "browser")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, request, tmp_path_factory
+):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    needs_file = any(
+        item.get_closest_marker(marker)
+        for item in request.session.items
+        for marker in _SHARED_DATABASE_MARKERS
+    )
+    if needs_file and database["ENGINE"].endswith("sqlite3"):
+        test_dir = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(test_dir / "test.sqlite3")
+
+
+@pytest.fixture
+def celery_broker():
+    """The test Redis database as broker of this process's Celery app (flushed first)."""
+    import os
+
+    import redis
+
+    from hematoportal.celery import app
+    from tests.integration.worker import redis_problem, redis_url_for_tests
+
+    url = redis_url_for_tests()
+    if problem := redis_problem(url):
+        # scripts/test.sh starts Redis and sets this: there, a missing Redis is a failure.
+        if os.environ.get("REQUIRE_TEST_SERVICES") == "1":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    redis.Redis.from_url(url).flushdb()  # no task left over from an earlier, interrupted run
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
+    app.close()  # pooled connections to another broker must not be reused
+    yield url
+    app.conf.update(saved)
+    app.close()
+
+
+@pytest.fixture
+def live_celery_worker(celery_broker, transactional_db, settings, tmp_path):
+    """A real `celery worker -Q classify,celery` process on the test database and MEDIA_ROOT."""
+    import os
+
+    from django.db import connection
+
+    from tests.integration.worker import CeleryWorker, database_url
+
+    environment = {
+        **os.environ,
+        "ENV_FILE": "/dev/null",
+        "DJANGO_SETTINGS_MODULE": "hematoportal.settings",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "HEMATOVISION_DATA_DIR": str(tmp_path / "worker-data"),
+        "REDIS_URL": celery_broker,
+        "CELERY_BROKER_URL": celery_broker,
+        "CELERY_RESULT_BACKEND": celery_broker,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DEFAULT_MODEL_NAME": settings.DEFAULT_MODEL_NAME,
+    }
+    worker = CeleryWorker(
+        queues="classify,celery", environment=environment, log_path=tmp_path / "worker.log"
+    )
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def integration_bundle(tmp_path_factory):
+    """The model bundle the worker classifies with (tests/integration/model.py)."""
+    from tests.integration.model import shipped_bundle, train_tiny_bundle
+
+    if bundle := shipped_bundle():
+        return bundle
+    work_dir = tmp_path_factory.mktemp("tiny_bundle")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEMATOVISION_CACHE", str(work_dir / "cache"))
+        return train_tiny_bundle(work_dir)
+
+
+@pytest.fixture
+def active_model_version(integration_bundle, transactional_db):
+    from classifier import registry
+
+    return registry.register_bundle(None, str(integration_bundle), activate=True)

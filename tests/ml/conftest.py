@@ -1,0 +1,82 @@
+"""Fixtures for ml/ tests: a tiny bundle trained once per session on the fixture images.
+
+The bundle goes through the training helper's own code path (ml.train.train on an image-folder
+tree), so serving, evaluation and explanation are tested against what training really writes,
+never against the shipped bundles.
+"""
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from ml import paths
+
+FIXTURE_IMAGES = paths.REPO_ROOT / "tests" / "fixtures" / "images"
+SHIPPED_PBC8 = paths.BUNDLES_DIR / "pbc8"
+TINY_IMAGE_SIZE = 64  # MobileNet's feature map is then 2 x 2, enough for Grad-CAM to vary
+# Every 4th image of a class goes to test, every 2nd to val, the rest to train.
+SPLIT_CYCLE = ("train", "val", "train", "test")
+
+
+def fixture_labels() -> list[str]:
+    return sorted(p.name for p in FIXTURE_IMAGES.iterdir() if p.is_dir())
+
+
+def _write_fixture_split(split_csv: Path) -> None:
+    from ml.data import list_images, write_split_csv
+
+    rows = [
+        {"class": label, "file": path.name, "split": SPLIT_CYCLE[index % len(SPLIT_CYCLE)]}
+        for label in fixture_labels()
+        for index, path in enumerate(list_images(FIXTURE_IMAGES / label))
+    ]
+    write_split_csv(split_csv, rows, ("class", "file", "split"))
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(tmp_path_factory) -> Path:
+    """Bundle directory of a MobileNet-0.25 model, 64 px, one head-only epoch (~20 s)."""
+    from ml.train import TrainConfig, train
+
+    work = tmp_path_factory.mktemp("tiny_bundle")
+    split_csv = work / "split.csv"
+    _write_fixture_split(split_csv)
+    config = TrainConfig(
+        dataset="folder",
+        backbone="mobilenet_025",
+        out=str(work / "tiny"),
+        data=str(FIXTURE_IMAGES),
+        name="tiny",
+        image_size=TINY_IMAGE_SIZE,
+        epochs=1,
+        fine_tune_epochs=0,
+        batch_size=8,
+        labels=fixture_labels(),
+        split_csv=str(split_csv),
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        # Keep the decoded-image cache out of the user's home directory.
+        patch.setenv("HEMATOVISION_CACHE", str(work / "cache"))
+        return train(config)
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier(tiny_bundle):
+    from ml.serving import load_classifier
+
+    return load_classifier(tiny_bundle)
+
+
+@pytest.fixture
+def shipped_pbc8() -> Path:
+    if not (SHIPPED_PBC8 / "bundle.json").is_file():
+        pytest.skip("the shipped ml/bundles/pbc8 bundle is not present")
+    return SHIPPED_PBC8
+
+
+def run_command(module, argv: list[str]) -> int:
+    """Parse `argv` with the command module's own arguments and run it, as `python -m ml` does."""
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return module.run(parser.parse_args(argv))

@@ -1,0 +1,69 @@
+"""ml.augment: batch augmentation keeps shapes, value range and labels."""
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from ml.augment import AugmentConfig, augment_batch, dihedral  # noqa: E402
+from ml.train import make_dataset  # noqa: E402
+
+
+def _images(count=6, size=32):
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, size=(count, size, size, 3), dtype=np.uint8)
+
+
+def test_it_keeps_shape_and_value_range():
+    augmented = augment_batch(_images()).numpy()
+    assert augmented.shape == (6, 32, 32, 3)
+    assert augmented.dtype == np.float32
+    assert augmented.min() >= 0.0 and augmented.max() <= 255.0
+
+
+def test_it_changes_the_images():
+    images = _images()
+    assert not np.allclose(augment_batch(images).numpy(), images.astype(np.float32))
+
+
+def test_dihedral_views_keep_the_pixels():
+    images = tf.constant(_images().astype(np.float32))
+    for _ in range(3):
+        views = dihedral(images).numpy()
+        for view, image in zip(views, images.numpy(), strict=True):
+            assert np.array_equal(np.sort(view, axis=None), np.sort(image, axis=None))
+
+
+def test_no_augmentation_config_gives_back_the_images():
+    quiet = AugmentConfig(0.999999, 0, 0, 0, 0, 0, 0)
+    images = np.full((2, 16, 16, 3), 128, dtype=np.uint8)
+    assert np.allclose(augment_batch(images, quiet).numpy(), 128, atol=1.0)
+
+
+def test_the_training_dataset_keeps_each_label_with_its_image():
+    # Each image's colour encodes its label; augmentation must not mix them up.
+    labels = np.array([0, 1, 2, 3] * 5)
+    images = np.zeros((20, 16, 16, 3), dtype=np.uint8)
+    images[..., 0] = (labels * 60)[:, None, None]
+    dataset = make_dataset(
+        images,
+        labels,
+        8,
+        AugmentConfig(
+            min_crop=1.0,
+            brightness=0,
+            contrast=0,
+            saturation=0,
+            hue=0,
+            stain_scale=0,
+            stain_shift=0,
+        ),
+    )
+    seen = Counter()
+    for batch, batch_labels in dataset:
+        red = batch.numpy()[..., 0].mean(axis=(1, 2))
+        assert np.allclose(red, batch_labels.numpy() * 60, atol=2.0)
+        seen.update(batch_labels.numpy().tolist())
+    assert seen == Counter(labels.tolist())

@@ -1,0 +1,92 @@
+"""ml.train end to end on the fixture images: CLI -> bundle -> TFLite, in seconds (tiny size)."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from ml.__main__ import main
+from ml.bundle import read_bundle_metadata
+from ml.train import class_weights, limit_items
+from tests.ml.conftest import FIXTURE_IMAGES
+
+KAGGLE_CLASSES = ["eosinophil", "lymphocyte", "monocyte", "neutrophil"]
+
+
+@pytest.fixture(scope="module")
+def cli_bundle(tmp_path_factory):
+    """Train through `python -m ml train` on the 4 Kaggle classes (4 fixture images each)."""
+    work = tmp_path_factory.mktemp("cli_train")
+    for label in KAGGLE_CLASSES:
+        shutil.copytree(FIXTURE_IMAGES / label, work / "tree" / label.upper())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEMATOVISION_CACHE", str(work / "cache"))
+        status = main(
+            ["train", "--dataset", "folder", "--data", str(work / "tree"), "--labels",
+             ",".join(KAGGLE_CLASSES), "--backbone", "mobilenet_025", "--image-size", "32",
+             "--epochs", "1", "--fine-tune-epochs", "1", "--batch-size", "4",
+             "--out", str(work / "bundle")]
+        )  # fmt: skip
+    assert status == 0
+    return work / "bundle"
+
+
+@pytest.mark.slow
+def test_it_writes_a_valid_bundle(cli_bundle):
+    metadata = read_bundle_metadata(cli_bundle)
+    assert metadata["labels"] == KAGGLE_CLASSES
+    assert metadata["input"] == {
+        "size": 32, "channels": 3, "scaling": "raw_0_255", "resize": "bilinear_stretch"
+    }  # fmt: skip
+    assert metadata["initialisation"] in ("imagenet", "scratch")
+    assert metadata["temperature"] > 0
+    assert 0.5 <= metadata["confidence_threshold"] <= 0.95
+    for name in ("model.keras", "model.tflite", "metrics.json", "config.json", "MODEL_CARD.md",
+                 "curves.png", "confusion_matrix.png"):  # fmt: skip
+        assert (cli_bundle / name).stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_it_scores_every_split_and_records_tflite_agreement(cli_bundle):
+    metrics = json.loads((cli_bundle / "metrics.json").read_text())
+    for split in ("train", "val", "test"):
+        scores = metrics[split]
+        assert {"accuracy", "macro_f1", "per_class", "confusion_matrix", "ece"} <= set(scores)
+        assert set(scores["ece"]) == {"before_temperature", "after_temperature"}
+        assert sum(map(sum, scores["confusion_matrix"])) == scores["images"] == 4
+    assert metrics["test"]["tflite_keras_top1_agreement"] == 1.0
+
+
+@pytest.mark.slow
+def test_it_records_the_config_timing_and_a_model_card(cli_bundle):
+    config = json.loads((cli_bundle / "config.json").read_text())
+    assert config["backbone"] == "mobilenet_025" and config["fine_tune_epochs"] == 1
+    assert config["training"]["timing"]["fit_seconds"] > 0
+    assert len(config["training"]["history"]["loss"]) == 2  # one epoch per stage
+    card = (cli_bundle / "MODEL_CARD.md").read_text()
+    assert "decision support, not a diagnostic device" in card.lower()
+
+
+@pytest.mark.slow
+def test_the_tflite_model_agrees_with_keras(cli_bundle):
+    import keras
+
+    from ml.export import tflite_outputs
+
+    images = np.random.default_rng(0).uniform(0, 255, size=(5, 32, 32, 3)).astype(np.float32)
+    model = keras.models.load_model(cli_bundle / "model.keras", compile=False)
+    expected = model.predict_on_batch(images)
+    assert np.allclose(tflite_outputs(cli_bundle / "model.tflite", images), expected, atol=1e-3)
+
+
+def test_class_weights_balance_the_classes():
+    weights = class_weights(np.array([0, 0, 0, 1]), 2)
+    assert weights[0] * 3 == pytest.approx(weights[1] * 1)
+
+
+def test_limit_per_class_keeps_at_most_n_of_each_class():
+    items = [(f"{label}{i}", label) for label in (0, 1) for i in range(10)]
+    kept = limit_items(items, 3, seed=1)
+    assert sorted(label for _, label in kept) == [0, 0, 0, 1, 1, 1]
+    assert kept == limit_items(items, 3, seed=1)

@@ -1,0 +1,97 @@
+"""Cases with classified images for the review and report tests, built straight in the database.
+
+`add_image` stores a real fixture JPEG under MEDIA_ROOT when the image is retained (consent), and
+leaves the file name empty otherwise, as the classifier does after predicting.
+"""
+
+import datetime
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from classifier.models import Case, CellImage, ModelVersion, Prediction
+
+FIXTURE_IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
+LABELS = ["lymphocyte", "monocyte", "neutrophil", "platelet"]
+FIXTURE_FILES = {
+    "lymphocyte": FIXTURE_IMAGES / "lymphocyte" / "pbc_LY_102859.jpg",
+    "monocyte": FIXTURE_IMAGES / "monocyte" / "pbc_MO_100695.jpg",
+    "neutrophil": FIXTURE_IMAGES / "neutrophil" / "pbc_BNE_100878.jpg",
+    "platelet": FIXTURE_IMAGES / "platelet" / "pbc_PLATELET_100161.jpg",
+}
+
+
+def make_version(name: str = "pbc-test", labels=None, threshold: float = 0.5) -> ModelVersion:
+    return ModelVersion.objects.create(
+        name=name,
+        uploaded=True,
+        labels=list(labels or LABELS),
+        input_spec={"size": 224, "channels": 3},
+        confidence_threshold=threshold,
+        metadata={"name": name},
+        is_active=not ModelVersion.objects.filter(is_active=True).exists(),
+    )
+
+
+def make_case(lab, accession: str = "ACC-1", **fields) -> Case:
+    fields.setdefault("patient_ref", "PSEUDO-0042")
+    fields.setdefault("status", Case.Status.AWAITING_REVIEW)
+    return Case.objects.create(lab=lab, accession=accession, **fields)
+
+
+def probabilities_for(label: str, confidence: float, labels: list[str]) -> dict[str, float]:
+    rest = (1.0 - confidence) / (len(labels) - 1)
+    return {name: (confidence if name == label else rest) for name in labels}
+
+
+def add_image(
+    case: Case,
+    label: str = "neutrophil",
+    confidence: float = 0.9,
+    retained: bool = False,
+    version: ModelVersion | None = None,
+    source: Path | None = None,
+) -> CellImage:
+    """A classified (done) image of `case`; with `retained` its file is stored under MEDIA_ROOT."""
+    version = version or ModelVersion.objects.get(is_active=True)
+    source = source or FIXTURE_FILES.get(label, FIXTURE_FILES["neutrophil"])
+    content = source.read_bytes()
+    name = ""
+    if retained:
+        name = f"images/test/{uuid.uuid4().hex}.jpg"
+        path = Path(settings.MEDIA_ROOT) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    image = CellImage.objects.create(
+        case=case,
+        file=name,
+        original_name=source.name,
+        sha256=hashlib.sha256(content + uuid.uuid4().bytes).hexdigest(),
+        size_bytes=len(content),
+        width=360,
+        height=363,
+        image_format="JPEG",
+        consent_retain=retained,
+        retain_until=timezone.now() + datetime.timedelta(days=30) if retained else None,
+        status=CellImage.Status.DONE,
+    )
+    Prediction.objects.create(
+        image=image,
+        label=label,
+        confidence=confidence,
+        probabilities=probabilities_for(label, confidence, version.labels),
+        model_version=version,
+        elapsed_ms=12,
+        unidentified=confidence < version.confidence_threshold,
+    )
+    return image
+
+
+def classified_case(lab, labels: list[str], accession: str = "ACC-1", retained=False) -> Case:
+    case = make_case(lab, accession)
+    for label in labels:
+        add_image(case, label, retained=retained)
+    return case

@@ -1,0 +1,84 @@
+import datetime
+
+from django.urls import reverse
+
+from review import services
+from review.agreement import ReviewedPair, summarise, trend
+
+MONDAY = datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC)
+
+
+def pair(predicted, final, version="v1", days=0):
+    return ReviewedPair(predicted, final, version, MONDAY + datetime.timedelta(days=days))
+
+
+def test_summarise_counts_overall_and_per_class_agreement():
+    pairs = [
+        pair("neutrophil", "neutrophil"),
+        pair("neutrophil", "neutrophil"),
+        pair("neutrophil", "monocyte"),
+        pair("lymphocyte", "lymphocyte"),
+    ]
+
+    summary = summarise(pairs, ["lymphocyte", "monocyte", "neutrophil"])
+
+    assert (summary.total, summary.agreed, summary.rate) == (4, 3, 0.75)
+    by_label = {row.label: row for row in summary.per_class}
+    assert by_label["neutrophil"].confirmed_rate == 2 / 3
+    assert by_label["monocyte"].found_rate == 0.0
+    assert by_label["monocyte"].confirmed_rate is None
+    assert summary.labels == ["lymphocyte", "monocyte", "neutrophil"]
+    assert summary.matrix == [[1, 0, 0], [0, 0, 0], [0, 1, 2]]
+
+
+def test_summarise_of_nothing_has_no_rate():
+    assert summarise([]).rate is None
+
+
+def test_trend_groups_by_model_version_and_week():
+    pairs = [pair("a", "a"), pair("a", "b", days=1), pair("a", "a", days=8), pair("a", "a", "v2")]
+
+    series = trend(pairs)
+
+    assert series["v1"] == [
+        (datetime.date(2026, 3, 2), 0.5, 2),
+        (datetime.date(2026, 3, 9), 1.0, 1),
+    ]
+    assert series["v2"] == [(datetime.date(2026, 3, 2), 1.0, 1)]
+
+
+def test_the_page_shows_agreement_to_pathologists_and_lab_admins(
+    client, case, pathologist, lab_admin
+):
+    images = list(case.images.all())
+    services.review_image(images[0], pathologist, "monocyte")
+    services.review_image(images[1], pathologist, "neutrophil")
+    for user in (pathologist, lab_admin):
+        client.force_login(user)
+        response = client.get(reverse("review:agreement"))
+        assert response.status_code == 200
+        assert response.context["summary"].total == 2
+        assert response.context["summary"].agreed == 1
+        assert b'data-testid="agreement-confusion"' in response.content
+
+
+def test_the_pictures_are_pngs(client, case, pathologist):
+    services.review_image(case.images.first(), pathologist, "monocyte")
+    client.force_login(pathologist)
+    for name in ("review:agreement_confusion", "review:agreement_trend"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/png"
+        assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_technologists_cannot_see_it(client, technologist):
+    client.force_login(technologist)
+    assert client.get(reverse("review:agreement")).status_code == 403
+    assert client.get(reverse("review:agreement_confusion")).status_code == 403
+
+
+def test_it_counts_only_the_own_lab(client, case, pathologist, outsider):
+    services.review_image(case.images.first(), pathologist, "monocyte")
+    client.force_login(outsider)
+    assert client.get(reverse("review:agreement")).context["summary"].total == 0

@@ -1,0 +1,53 @@
+import csv
+
+from django.core.management import call_command
+
+from audit.models import AuditEvent
+from ml.data import load_splits, scan_image_folder
+from review import services
+from tests.review.helpers import add_image, make_case
+
+
+def test_it_writes_consented_corrections_as_an_image_folder_tree(
+    tmp_path, lab_a, pathologist, model_version
+):
+    case = make_case(lab_a, "FB-1")
+    corrected = [add_image(case, "neutrophil", retained=True) for _ in range(3)]
+    no_consent = add_image(case, "neutrophil", retained=False)
+    accepted = add_image(case, "platelet", retained=True)
+    artefact = add_image(case, "lymphocyte", retained=True)
+    for image in corrected + [no_consent]:
+        services.review_image(image, pathologist, "monocyte")
+    services.review_image(accepted, pathologist, "platelet")
+    services.review_image(artefact, pathologist, "other")
+    for image in corrected:
+        image.purge_file()  # retention ended: the feedback copy must survive
+    out = tmp_path / "feedback-set"
+
+    call_command("export_feedback", str(out))
+
+    labels, items = scan_image_folder(out, ["monocyte"])
+    assert labels == ["monocyte"]
+    assert len(items) == 3
+    assert {path.stem for path, _ in items} == {image.sha256 for image in corrected}
+    # What `python -m ml train --dataset folder --data DIR` loads: a 70/15/15 split per class.
+    splits = load_splits("folder", out)
+    assert splits.labels == ["monocyte"]
+    assert sum(len(splits.items[name]) for name in ("train", "val", "test")) == 3
+    with open(out / "feedback.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["predicted_label"] for row in rows} == {"neutrophil"}
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.EXPORT_DOWNLOADED, details__export="feedback"
+    ).exists()
+
+
+def test_other_is_exported_only_when_asked(tmp_path, lab_a, pathologist, model_version):
+    case = make_case(lab_a, "FB-2")
+    services.review_image(add_image(case, "lymphocyte", retained=True), pathologist, "other")
+
+    call_command("export_feedback", str(tmp_path / "a"))
+    call_command("export_feedback", str(tmp_path / "b"), "--include-other")
+
+    assert not (tmp_path / "a" / "other").exists()
+    assert len(list((tmp_path / "b" / "other").iterdir())) == 1

@@ -1,0 +1,93 @@
+import pytest
+
+from audit.models import AuditEvent
+from classifier.models import Case, CellImage
+from review import services
+from review.models import SignOff
+from tests.review.helpers import add_image
+
+
+def _review_all(case, user):
+    for image in case.images.all():
+        services.review_image(image, user, image.prediction.label)
+
+
+def test_it_refuses_while_images_are_unreviewed(case, pathologist):
+    services.review_image(case.images.first(), pathologist, "neutrophil")
+
+    with pytest.raises(services.UnreviewedImagesError) as refused:
+        services.sign_off(case, pathologist)
+
+    assert refused.value.unreviewed == 3
+    case.refresh_from_db()
+    assert case.status == Case.Status.AWAITING_REVIEW
+    assert not SignOff.objects.exists()
+
+
+def test_it_refuses_while_images_are_being_classified(case, pathologist):
+    _review_all(case, pathologist)
+    CellImage.objects.create(
+        case=case,
+        original_name="late.jpg",
+        sha256="0" * 64,
+        size_bytes=1,
+        width=1,
+        height=1,
+        image_format="JPEG",
+        status=CellImage.Status.QUEUED,
+    )
+    with pytest.raises(services.CaseNotReadyError):
+        services.sign_off(case, pathologist)
+
+
+def test_it_refuses_a_case_without_classified_images(lab_a, pathologist, model_version):
+    case = Case.objects.create(lab=lab_a, accession="EMPTY", patient_ref="P")
+    with pytest.raises(services.CaseNotReadyError):
+        services.sign_off(case, pathologist)
+
+
+def test_it_signs_a_fully_reviewed_case_and_locks_it(case, pathologist):
+    _review_all(case, pathologist)
+
+    signed = services.sign_off(case, pathologist)
+
+    case.refresh_from_db()
+    assert case.status == Case.Status.SIGNED
+    assert signed.version == 1
+    assert signed.signed_by == pathologist
+    assert signed.signed_at is not None
+    assert signed.snapshot["signed_by"]["email"] == pathologist.email
+    assert signed.snapshot["differential"]["total"] == 4
+    assert {item["final"] for item in signed.snapshot["images"]} == {"neutrophil", "lymphocyte"}
+
+
+def test_it_does_not_sign_an_already_signed_case_again(case, pathologist):
+    _review_all(case, pathologist)
+    first = services.sign_off(case, pathologist)
+
+    again = services.sign_off(case, pathologist)
+
+    assert again == first
+    assert SignOff.objects.count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.SIGN_OFF).count() == 1
+
+
+def test_it_records_an_audit_event(case, pathologist):
+    _review_all(case, pathologist)
+    services.sign_off(case, pathologist)
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SIGN_OFF)
+    assert event.object_id == str(case.public_id)
+    assert event.user == pathologist
+    assert event.details == {"version": 1}
+
+
+def test_failed_images_do_not_block_sign_off(case, pathologist):
+    _review_all(case, pathologist)
+    image = add_image(case, "platelet")
+    image.prediction.delete()
+    CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.FAILED)
+
+    services.sign_off(case, pathologist)
+
+    case.refresh_from_db()
+    assert case.is_signed

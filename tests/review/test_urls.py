@@ -1,0 +1,25 @@
+import uuid
+
+from django.urls import resolve, reverse
+
+CASE = uuid.UUID("11111111-1111-1111-1111-111111111111")
+IMAGE = uuid.UUID("22222222-2222-2222-2222-222222222222")
+
+
+def test_review_urls_round_trip():
+    expected = {
+        ("review:queue", ()): "/review/",
+        ("review:case", (CASE,)): f"/review/cases/{CASE}/",
+        ("review:image", (CASE, IMAGE)): f"/review/cases/{CASE}/images/{IMAGE}/",
+        ("review:sign_off", (CASE,)): f"/review/cases/{CASE}/sign-off/",
+        ("review:amend", (CASE,)): f"/review/cases/{CASE}/amend/",
+        ("review:history", (CASE,)): f"/review/cases/{CASE}/history/",
+        ("review:heatmap", (IMAGE,)): f"/review/images/{IMAGE}/heatmap/",
+        ("review:heatmap_png", (IMAGE,)): f"/review/images/{IMAGE}/heatmap.png",
+        ("review:agreement", ()): "/review/agreement/",
+        ("review_api:image_review", (IMAGE,)): f"/api/v1/images/{IMAGE}/review",
+        ("review_api:case_sign_off", (CASE,)): f"/api/v1/cases/{CASE}/sign-off",
+    }
+    for (name, args), path in expected.items():
+        assert reverse(name, args=args) == path
+        assert resolve(path).view_name == name
