@@ -8,10 +8,12 @@ A refused file leaves nothing behind: no file, no row. The name or Content-Type 
 is never trusted; only what Pillow decodes counts.
 """
 
+import contextlib
 import datetime
 import hashlib
 import logging
 import os
+import threading
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from accounts.models import User
 from classifier.models import Case, CellImage
@@ -37,6 +39,7 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "TIFF": "tif", "BM
 PILLOW_PLUGINS = ["JPEG", "PNG", "TIFF", "BMP"]
 IMAGES_DIR = "images"
 PARTIAL_SUFFIX = ".part"
+_truncation_lock = threading.Lock()
 
 
 class UploadRefused(Exception):
@@ -122,11 +125,25 @@ def _open_and_verify(upload: UploadedFile) -> CheckedImage:
     return checked
 
 
+@contextlib.contextmanager
+def _truncated_images_refused():
+    # WeasyPrint (imported by the reports app) sets Pillow's process-wide LOAD_TRUNCATED_IMAGES
+    # to True when it is imported, which makes load() pad a truncated file instead of failing.
+    # Uploads are checked with it off; the lock keeps concurrent checks from restoring it early.
+    with _truncation_lock:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _load_fully(upload: UploadedFile) -> None:
     # verify() leaves the image unusable and does not decode pixel data: a truncated JPEG passes
     # it, so the file is opened again and decoded completely.
     upload.seek(0)
-    with Image.open(upload, formats=PILLOW_PLUGINS) as image:
+    with _truncated_images_refused(), Image.open(upload, formats=PILLOW_PLUGINS) as image:
         image.load()
 
 

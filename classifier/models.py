@@ -228,6 +228,9 @@ class CellImage(models.Model):
         # The row no longer points at the file before it goes, so a crash in between leaves an
         # orphan file (found by reconcile_media), never a row pointing at nothing.
         path.unlink(missing_ok=True)
+        from review.heatmaps import purge_for_image  # the Grad-CAM overlay shows the cell too
+
+        purge_for_image(self)
         return True
 
     def record_prediction(

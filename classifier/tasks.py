@@ -1,4 +1,5 @@
-"""Celery tasks: classify one image (queue "classify"), purge expired files (queue "celery").
+"""Celery tasks: classify one image (queue "classify"); purge expired files and requeue images
+whose task message was lost (periodic, queue "celery").
 
 classify_image(image_id) is safe to run twice and safe under acks_late: it claims its row with
 a conditional update (queued -> running) and goes on only if exactly that one row changed.
@@ -30,6 +31,9 @@ RETRY_BACKOFF_MAX = 120  # seconds
 # A claim is counted even when the worker dies under it (acks_late redelivers the task), so an
 # image that keeps killing its worker is given up after this many claims.
 MAX_ATTEMPTS = MAX_RETRIES + 3
+# A queued image untouched for this long has probably lost its message (broker restarted,
+# or down when the upload committed); requeue_stuck_images sends it again.
+STUCK_AFTER = datetime.timedelta(minutes=10)
 
 
 def claim_image(image_id: int) -> CellImage | None:
@@ -45,7 +49,12 @@ def claim_image(image_id: int) -> CellImage | None:
     claimed = (
         CellImage.objects.filter(claimable, pk=image_id)
         .filter(attempts__lt=MAX_ATTEMPTS)
-        .update(status=CellImage.Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1)
+        .update(
+            status=CellImage.Status.RUNNING,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            updated=now,
+        )
     )
     image = CellImage.objects.select_related("case__lab").filter(pk=image_id).first()
     if image is None:
@@ -79,7 +88,7 @@ def purge_image_file(image: CellImage, reason: str) -> bool:
 def release_claim(image: CellImage) -> None:
     """running -> queued, so that the retried task can claim the row again."""
     CellImage.objects.filter(pk=image.pk, status=CellImage.Status.RUNNING).update(
-        status=CellImage.Status.QUEUED, claimed_at=None
+        status=CellImage.Status.QUEUED, claimed_at=None, updated=timezone.now()
     )
 
 
@@ -173,3 +182,26 @@ def purge_expired_images() -> int:
     if purged:
         logger.info("Purged %d image files", purged)
     return purged
+
+
+@shared_task
+def requeue_stuck_images() -> int:
+    """Send classify_image again for images whose task message seems lost; returns how many.
+
+    Safe even when the message was not lost: the claim lets only one task work on a row.
+    Each image is sent at most once per STUCK_AFTER, since sending it touches `updated`.
+    """
+    now = timezone.now()
+    stale_claim = now - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    stuck = CellImage.objects.filter(
+        Q(status=CellImage.Status.QUEUED)
+        | Q(status=CellImage.Status.RUNNING, claimed_at__lt=stale_claim),
+        updated__lt=now - STUCK_AFTER,
+    )
+    image_ids = list(stuck.values_list("pk", flat=True)[:1000])
+    CellImage.objects.filter(pk__in=image_ids).update(updated=now)
+    for image_id in image_ids:
+        classify_image.delay(image_id)
+    if image_ids:
+        logger.warning("Requeued %d images whose task seemed lost", len(image_ids))
+    return len(image_ids)

@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "classifier.tasks.purge_expired_images",
         "schedule": crontab(minute="*/15"),
     },
+    "requeue-stuck-images": {
+        "task": "classifier.tasks.requeue_stuck_images",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # Uploads: caps checked on the decoded content (bytes, then pixels: decompression bombs).

@@ -1,4 +1,5 @@
-"""`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split.
+"""`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split, robustness,
+crosslab, selective.
 
 Each command lives in its own module with `add_arguments(parser)` and `run(args) -> int`; the
 module is imported only when its command runs, so `predict` never pays for TensorFlow's import.
@@ -17,6 +18,10 @@ COMMANDS = {
     "bench": ("ml.bench", "measure TFLite latency of a bundle"),
     "export": ("ml.export", "write TFLite (float32 or int8) files into a bundle"),
     "split": ("ml.split", "write the committed split files ml/splits/{pbc,kaggle}.csv"),
+    "compare": ("ml.compare", "train several backbones under one protocol and tabulate them"),
+    "robustness": ("ml.robustness", "top-1 agreement when images are re-saved or resized"),
+    "crosslab": ("ml.crosslab", "leave-one-lab-out ablation over PBC and Kaggle"),
+    "selective": ("ml.selective", "coverage against accuracy; confidence summary of a bundle"),
 }
 
 

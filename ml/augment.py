@@ -23,6 +23,11 @@ class AugmentConfig:
     hue: float = 0.03  # fraction of the hue circle
     stain_scale: float = 0.05  # HED channel factor in [1 - s, 1 + s]
     stain_shift: float = 0.03  # HED channel shift in [-s, s]
+    # Cross-lab options (ml/crosslab.py), off by default:
+    zoom: float = 0.0  # scale: magnification factor in [1/(1+z), 1+z], log-uniform, mirrored edges
+    zoom_offset: float = 0.0  # and the cell moved off-centre by up to this share of the side
+    jpeg_probability: float = 0.0  # share of images re-saved as JPEG (quality and chroma random)
+    jpeg_min_quality: int = 50
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -84,13 +89,62 @@ def stain_jitter(images: tf.Tensor, scale: float, shift: float) -> tf.Tensor:
     return tf.clip_by_value(tf.exp(-optical_density), 0.0, 1.0)
 
 
+def random_zoom(images: tf.Tensor, zoom: float, offset: float) -> tf.Tensor:
+    """Magnify or shrink each image by a random factor and shift it; mirrored edges fill in."""
+    batch = tf.shape(images)[0]
+    size = tf.shape(images)[1:3]
+    pad = tf.shape(images)[1] // 2
+    padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
+    log_zoom = tf.math.log(1.0 + zoom)
+    factor = tf.exp(tf.random.uniform((batch,), -log_zoom, log_zoom))
+    side = 0.5 / factor  # the original image spans half of the padded one
+    centre = 0.5 + 0.5 * tf.random.uniform((batch, 2), -offset, offset)
+    centre = tf.clip_by_value(centre, side[:, None] / 2, 1.0 - side[:, None] / 2)
+    half = side[:, None] / 2
+    boxes = tf.concat([centre - half, centre + half], axis=1)
+    return tf.image.crop_and_resize(padded, boxes, tf.range(batch), size, method="bilinear")
+
+
+def _jpeg_resave(images: np.ndarray, probability: float, min_quality: int) -> np.ndarray:
+    """Re-save a share of a uint8 batch as JPEG at a random quality, 4:2:0 or 4:4:4 chroma."""
+    import io
+
+    from PIL import Image
+
+    out = images.copy()
+    rng = np.random.default_rng()
+    for index in np.flatnonzero(rng.random(len(images)) < probability):
+        buffer = io.BytesIO()
+        quality = int(rng.integers(min_quality, 96))
+        subsampling = int(rng.choice([0, 2]))  # Pillow: 0 = 4:4:4, 2 = 4:2:0
+        Image.fromarray(images[index]).save(
+            buffer, "JPEG", quality=quality, subsampling=subsampling
+        )
+        out[index] = np.asarray(Image.open(buffer).convert("RGB"))
+    return out
+
+
+def random_jpeg(images: tf.Tensor, probability: float, min_quality: int) -> tf.Tensor:
+    """JPEG re-encoding of a share of the batch (0..1 floats in and out), through Pillow."""
+    as_uint8 = tf.cast(tf.round(tf.clip_by_value(images, 0.0, 1.0) * 255.0), tf.uint8)
+    resaved = tf.numpy_function(
+        lambda batch: _jpeg_resave(batch, probability, min_quality), [as_uint8], tf.uint8
+    )
+    resaved.set_shape(images.shape)
+    return tf.cast(resaved, tf.float32) / 255.0
+
+
 def augment_batch(images: tf.Tensor, config: AugmentConfig = AugmentConfig()) -> tf.Tensor:
     """Augmented copy of a batch (n, s, s, 3) of uint8 or float 0..255; returns float32 0..255."""
     images = tf.cast(images, tf.float32) / 255.0
     images = dihedral(images)
     images = random_crop_resize(images, config.min_crop)
+    if config.zoom > 0:
+        images = random_zoom(images, config.zoom, config.zoom_offset)
     images = colour_jitter(images, config)
     images = stain_jitter(images, config.stain_scale, config.stain_shift)
+    if config.jpeg_probability > 0:
+        images = random_jpeg(images, config.jpeg_probability, config.jpeg_min_quality)
     return tf.clip_by_value(images * 255.0, 0.0, 255.0)
 
 

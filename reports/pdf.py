@@ -8,7 +8,6 @@ while rendering: thumbnails are inline data: URIs and any other URL is refused.
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
@@ -50,7 +49,7 @@ def render_pdf(case: Case) -> bytes:
 
 
 def pdf_filename(case: Case) -> str:
-    prefix = _("draft") + "-" if not case.is_signed else ""
+    prefix = "draft-" if not case.is_signed else ""
     return f"{prefix}report-{_safe(case.accession)}.pdf"
 
 

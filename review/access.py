@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.access import membership_required
 from accounts.models import Membership
@@ -60,7 +61,7 @@ def get_case_image_or_404(membership: Membership, case_id, image_id) -> tuple[Ca
 class IsLabPathologist(IsLabMember):
     """API: a pathologist of a lab (objects are scoped by classifier.access in the view)."""
 
-    message = "Only a pathologist of the lab may do this."
+    message = _("Only a pathologist of the lab may do this.")
 
     def has_permission(self, request, view) -> bool:
         return super().has_permission(request, view) and request.membership.can_review

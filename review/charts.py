@@ -5,6 +5,7 @@ import io
 
 from django.utils.translation import gettext as _
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from review.forms import display_label
@@ -46,8 +47,13 @@ def trend_png(series: dict[str, list[tuple[datetime.date, float, int]]]) -> byte
     axes = figure.add_subplot()
     for version, points in series.items():
         axes.plot([p[0] for p in points], [100 * p[1] for p in points], marker="o", label=version)
+    weeks = sorted({point[0] for points in series.values() for point in points})
     if series:
         axes.legend(title=_("Model version"), fontsize="small")
+        # A week or two of data would otherwise be spread over years of empty axis.
+        margin = datetime.timedelta(days=7)
+        axes.set_xlim(weeks[0] - margin, weeks[-1] + margin)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(axes.xaxis.get_major_locator()))
     else:
         axes.text(0.5, 0.5, _("No reviews yet"), ha="center", va="center", transform=axes.transAxes)
     axes.set_ylim(0, 105)

@@ -76,6 +76,7 @@ class ImageUploadSerializer(serializers.Serializer):
 class CaseSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     images = ImageSerializer(many=True, read_only=True)
+    differential = serializers.SerializerMethodField()  # review app: reports/differential.py
 
     class Meta:
         model = Case
@@ -90,8 +91,15 @@ class CaseSerializer(serializers.ModelSerializer):
             "created",
             "updated",
             "images",
+            "differential",
         ]
-        read_only_fields = ["id", "status", "created", "updated", "images"]
+        read_only_fields = ["id", "status", "created", "updated", "images", "differential"]
+
+    @extend_schema_field(serializers.DictField())
+    def get_differential(self, case: Case) -> dict:
+        from reports.services import case_differential
+
+        return case_differential(case).as_dict()
 
     def validate_accession(self, accession: str) -> str:
         accession = accession.strip()

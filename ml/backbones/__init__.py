@@ -78,6 +78,12 @@ def _efficientnet_lite0(input_shape: tuple[int, int, int], weights: str | None) 
     return build_efficientnet_lite0(input_shape, weights)
 
 
+def _vit(input_shape: tuple[int, int, int], weights: str | None) -> keras.Model:
+    from ml.vit import build_vit
+
+    return build_vit(input_shape, weights)
+
+
 def _application(constructor_name: str, **kwargs) -> Callable:
     def build(input_shape: tuple[int, int, int], weights: str | None) -> keras.Model:
         constructor = getattr(keras.applications, constructor_name)
@@ -96,6 +102,7 @@ BACKBONES = {
         Backbone("resnet50", _application("ResNet50"), "caffe"),
         Backbone("densenet121", _application("DenseNet121"), "torch"),
         Backbone("efficientnet_lite0", _efficientnet_lite0, "raw"),
+        Backbone("vit", _vit, "minus_one_one"),  # ml/vit.py: no ImageNet weights, scratch
     )
 }
 

@@ -31,3 +31,9 @@ def case_report_panel(context, case) -> dict:
 @register.inclusion_tag("reports/_differential.html")
 def differential_table(differential) -> dict:
     return differential_context(differential)
+
+
+@register.filter
+def label_name(label: str | None) -> str:
+    """A class label as people read it: `{{ row.final|label_name }}`."""
+    return display_label(label)

@@ -81,9 +81,20 @@
     ]);
   }
 
+  function keepThumbnail(newRow, image) {
+    // Reuse the loaded <img>: a new one would fetch the (uncached) image again.
+    var old = document.getElementById("image-" + image.id);
+    var oldThumb = old && old.querySelector("td.thumb");
+    var oldImg = oldThumb && oldThumb.querySelector("img");
+    if (oldImg && oldImg.getAttribute("src") === image.file_url) {
+      newRow.replaceChild(oldThumb, newRow.querySelector("td.thumb"));
+    }
+    return newRow;
+  }
+
   function render(state) {
     var body = table.querySelector("tbody");
-    var rows = state.images.map(row);
+    var rows = state.images.map(function (image) { return keepThumbnail(row(image), image); });
     body.replaceChildren.apply(body, rows);
     var badge = document.getElementById("case-status");
     if (badge) {

@@ -57,3 +57,24 @@ def log_in(page, live_server, email: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.locator("form button[type=submit]").first.click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server (same address options), serving plain HTTP.
+
+    SecurityMiddleware reads SECURE_SSL_REDIRECT once, when the server thread builds its
+    handler, before any per-test settings apply: without this, every page redirects to https.
+    """
+    from django.test.utils import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    address = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
+        server = LiveServer(address)
+    yield server
+    server.stop()

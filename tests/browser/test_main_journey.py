@@ -9,9 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from classifier.labels import label_display
 from classifier.models import Case, CellImage
+from review.models import OTHER_LABEL
 from tests.browser.conftest import log_in
 from tests.integration.model import fixture_images, fixture_labels
 from tests.personas import PASSWORD
@@ -61,8 +63,53 @@ def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
     assert case.status == Case.Status.AWAITING_REVIEW
     # Uploaded without consent: every file is gone once its prediction is stored.
     assert not CellImage.objects.filter(case=case).exclude(file="").exists()
+    page.reload()  # the differential count is drawn by the server
     screenshot = tmp_path / "case-page.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
     if target := os.environ.get("SCREENSHOT_TO"):
         shutil.copy(screenshot, target)
+
+
+def test_a_pathologist_reviews_with_the_keyboard_signs_off_and_downloads_the_pdf(
+    browser_page, live_server, live_celery_worker, active_model_version, pathologist
+):
+    page = browser_page
+    log_in(page, live_server, pathologist.email, PASSWORD)
+    create_case(page, "BR-2026-0002", "PSEUDO-4712")
+    page.check("[data-testid=upload-form] input[type=checkbox]")  # keep files for the review
+    upload_and_wait_for_predictions(
+        page, [fixture_images(label)[0] for label in ("ig", "lymphocyte", "platelet")]
+    )
+    page.get_by_role("navigation").get_by_role("link", name="Review", exact=True).click()
+    page.click("[data-testid=queue-case-link]")
+    page.click("[data-testid=start-review]")
+
+    # A accepts the model's label, 2 picks the second class, O "other" after a comment.
+    for keys in (["a"], ["2"], ["Escape", "o"]):
+        if keys[0] == "Escape":
+            page.fill("[data-testid=review-comment]", "Smudged cell.")
+            page.focus("[data-testid=review-comment]")
+        with page.expect_navigation():
+            for key in keys:
+                page.keyboard.press(key)
+    page.focus("[data-testid=sign-off]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector("[data-testid=signed-info]")
+    with page.expect_download() as download:
+        page.click("[data-testid=download-pdf]")
+    pdf_path = download.value.path()
+
+    case = Case.objects.get(accession="BR-2026-0002")
+    images = list(case.images.order_by("created", "id").select_related("prediction", "review"))
+    labels = active_model_version.labels
+    assert [image.review.label for image in images] == [
+        images[0].prediction.label,
+        labels[1],
+        OTHER_LABEL,
+    ]
+    assert images[2].review.comment == "Smudged cell."
+    assert case.status == Case.Status.SIGNED and case.sign_offs.count() == 1
+    text = "".join(pdf_page.extract_text() for pdf_page in PdfReader(pdf_path).pages)
+    assert "BR-2026-0002" in text

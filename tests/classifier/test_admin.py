@@ -56,7 +56,9 @@ def test_a_bad_zip_is_refused_and_leaves_nothing(admin_client, media_root):
 
 @pytest.mark.slow
 def test_it_registers_a_bundle_by_path(admin_client, tiny_bundle):
-    response = add_version(admin_client, name="tiny-path", bundle_path=str(tiny_bundle), is_active="on")
+    response = add_version(
+        admin_client, name="tiny-path", bundle_path=str(tiny_bundle), is_active="on"
+    )
     assert response.status_code == 302
     version = ModelVersion.objects.get()
     assert (version.name, version.is_active, len(version.labels)) == ("tiny-path", True, 8)
@@ -91,7 +93,9 @@ def test_make_active_switches_the_active_version(admin_client):
     old.refresh_from_db()
     new.refresh_from_db()
     assert (old.is_active, new.is_active) == (False, True)
-    assert AuditEvent.objects.filter(action="model_version_changed", details__change="activated").exists()
+    assert AuditEvent.objects.filter(
+        action="model_version_changed", details__change="activated"
+    ).exists()
 
 
 def test_make_active_wants_exactly_one(admin_client):

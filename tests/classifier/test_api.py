@@ -42,7 +42,12 @@ def test_members_create_a_case(persona, api, lab_a):
     assert response.status_code == 201
     body = response.json()
     case = Case.objects.get(public_id=body["id"])
-    assert (case.lab, case.accession, body["status"], body["images"]) == (lab_a, "API-1", "draft", [])
+    assert (case.lab, case.accession, body["status"], body["images"]) == (
+        lab_a,
+        "API-1",
+        "draft",
+        [],
+    )
     assert body["priority"] == "routine"
 
 
@@ -53,13 +58,17 @@ def test_a_case_needs_its_fields(api, lab_a):
 
 
 def test_a_duplicate_accession_is_a_400(api, case):
-    response = api("technologist").post("/api/v1/cases/", {**NEW_CASE, "accession": "ACC-1"}, format="json")
+    response = api("technologist").post(
+        "/api/v1/cases/", {**NEW_CASE, "accession": "ACC-1"}, format="json"
+    )
     assert response.status_code == 400
     assert "accession" in response.json()
 
 
 def test_the_status_cannot_be_set_by_a_client(api, lab_a):
-    response = api("technologist").post("/api/v1/cases/", {**NEW_CASE, "status": "signed"}, format="json")
+    response = api("technologist").post(
+        "/api/v1/cases/", {**NEW_CASE, "status": "signed"}, format="json"
+    )
     assert response.json()["status"] == "draft"
 
 
@@ -76,7 +85,10 @@ def test_another_labs_case_is_a_404(api, case):
 
 def test_anonymous_callers_are_refused(api, case):
     assert api(None).get("/api/v1/cases/").status_code == 401
-    assert api(None).post(f"/api/v1/cases/{case.public_id}/images/", {"file": jpeg()}).status_code == 401
+    assert (
+        api(None).post(f"/api/v1/cases/{case.public_id}/images/", {"file": jpeg()}).status_code
+        == 401
+    )
 
 
 def test_a_user_without_a_lab_is_refused(db):
@@ -92,7 +104,8 @@ def test_an_upload_is_accepted_and_queued(persona, api, case, django_capture_on_
     with mock.patch.object(tasks.classify_image, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             response = api(persona).post(
-                f"/api/v1/cases/{case.public_id}/images/", {"file": jpeg(), "consent_retain": "true"}
+                f"/api/v1/cases/{case.public_id}/images/",
+                {"file": jpeg(), "consent_retain": "true"},
             )
     assert response.status_code == 202
     image = CellImage.objects.get()
@@ -154,7 +167,9 @@ def test_another_labs_image_is_a_404(api, case, store_image):
 
 def test_session_authentication_works_too(client, technologist, case):
     client.force_login(technologist)
-    assert client.get(reverse("classifier_api:case_detail", args=[case.public_id])).status_code == 200
+    assert (
+        client.get(reverse("classifier_api:case_detail", args=[case.public_id])).status_code == 200
+    )
 
 
 def test_drf_create_token_works_with_email_users(technologist):

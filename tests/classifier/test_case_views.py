@@ -31,13 +31,18 @@ def test_members_see_their_labs_cases_only(persona, login, case, other_case):
 
 def test_the_list_filters_by_status(login, case, lab_a):
     make_case(lab_a, "DONE-1", status=Case.Status.AWAITING_REVIEW)
-    response = login("technologist").get(reverse("classifier:case_list"), {"status": "awaiting_review"})
+    response = login("technologist").get(
+        reverse("classifier:case_list"), {"status": "awaiting_review"}
+    )
     assert b"DONE-1" in response.content
     assert b"ACC-1" not in response.content
 
 
 def test_anonymous_users_go_to_the_login_page(client, case):
-    for url in [reverse("classifier:case_list"), reverse("classifier:case_detail", args=[case.public_id])]:
+    for url in [
+        reverse("classifier:case_list"),
+        reverse("classifier:case_detail", args=[case.public_id]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302
         assert "/accounts/login/" in response["Location"]
@@ -54,7 +59,12 @@ def test_users_without_a_lab_go_to_the_waiting_page(client, db, case):
 
 @pytest.mark.parametrize("persona", MEMBERS)
 def test_members_create_cases(persona, login, lab_a):
-    data = {"accession": " NEW-7 ", "patient_ref": "PSEUDO-42", "specimen": "bone_marrow", "priority": "stat"}
+    data = {
+        "accession": " NEW-7 ",
+        "patient_ref": "PSEUDO-42",
+        "specimen": "bone_marrow",
+        "priority": "stat",
+    }
     response = login(persona).post(reverse("classifier:case_create"), data)
     case = Case.objects.get(accession="NEW-7")
     assert response.status_code == 302
@@ -65,7 +75,12 @@ def test_members_create_cases(persona, login, lab_a):
 
 
 def test_a_duplicate_accession_is_refused_in_the_same_lab(login, case):
-    data = {"accession": "ACC-1", "patient_ref": "P", "specimen": "peripheral_blood", "priority": "routine"}
+    data = {
+        "accession": "ACC-1",
+        "patient_ref": "P",
+        "specimen": "peripheral_blood",
+        "priority": "routine",
+    }
     response = login("technologist").post(reverse("classifier:case_create"), data)
     assert response.status_code == 200
     assert b"already exists" in response.content
@@ -73,7 +88,12 @@ def test_a_duplicate_accession_is_refused_in_the_same_lab(login, case):
 
 
 def test_another_lab_may_reuse_an_accession(login, case):
-    data = {"accession": "ACC-1", "patient_ref": "P", "specimen": "peripheral_blood", "priority": "routine"}
+    data = {
+        "accession": "ACC-1",
+        "patient_ref": "P",
+        "specimen": "peripheral_blood",
+        "priority": "routine",
+    }
     login("outsider").post(reverse("classifier:case_create"), data)
     assert Case.objects.filter(accession="ACC-1").count() == 2
 
@@ -108,7 +128,9 @@ def test_the_status_json_lists_images_low_confidence_first(
     fake_model.confidence = 0.35
     tasks.classify_image(doubtful.pk)
 
-    state = login("pathologist").get(reverse("classifier:case_status", args=[case.public_id])).json()
+    state = (
+        login("pathologist").get(reverse("classifier:case_status", args=[case.public_id])).json()
+    )
 
     assert [image["id"] for image in state["images"]] == [
         str(doubtful.public_id),
@@ -126,7 +148,9 @@ def test_the_status_json_lists_images_low_confidence_first(
     assert state["status"] == "processing"
 
 
-def test_the_case_page_shows_rows_with_their_status(login, case, store_image, fake_model, model_version):
+def test_the_case_page_shows_rows_with_their_status(
+    login, case, store_image, fake_model, model_version
+):
     fake_model.confidence = 0.2
     image = store_image(case)
     tasks.classify_image(image.pk)

@@ -58,7 +58,13 @@ def test_a_refused_file_is_named_and_the_others_go_through(login, case, media_ro
     client = login("technologist")
     with mock.patch.object(tasks.classify_image, "delay_on_commit") as queued:
         response = post_upload(
-            client, case, [upload("good.jpg"), upload("evil.jpg", b"MZ\x90\x00not really"), upload("empty.png", b"")]
+            client,
+            case,
+            [
+                upload("good.jpg"),
+                upload("evil.jpg", b"MZ\x90\x00not really"),
+                upload("empty.png", b""),
+            ],
         )
     page = client.get(response["Location"]).content.decode()
     assert "evil.jpg was not accepted: only JPEG, PNG, TIFF and BMP images are accepted." in page
@@ -123,7 +129,9 @@ def finished(image):
     return image
 
 
-@pytest.mark.parametrize(("persona", "allowed"), [("technologist", True), ("lab_admin", True), ("pathologist", False)])
+@pytest.mark.parametrize(
+    ("persona", "allowed"), [("technologist", True), ("lab_admin", True), ("pathologist", False)]
+)
 def test_the_uploader_or_the_lab_admin_deletes_an_image(persona, allowed, login, case, store_image):
     image = finished(store_image(case, consent_retain=True))  # uploaded by the technologist
     path = image.path
@@ -132,7 +140,9 @@ def test_the_uploader_or_the_lab_admin_deletes_an_image(persona, allowed, login,
         assert response.status_code == 302
         assert not CellImage.objects.filter(pk=image.pk).exists()
         assert not path.exists()
-        assert AuditEvent.objects.filter(action="image_deleted", object_id=str(image.public_id)).exists()
+        assert AuditEvent.objects.filter(
+            action="image_deleted", object_id=str(image.public_id)
+        ).exists()
     else:
         assert response.status_code == 403
         assert path.exists()

@@ -6,7 +6,7 @@ import zlib
 from unittest import mock
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 
 from classifier import intake
 from classifier.models import Case, CellImage
@@ -24,7 +24,9 @@ def png_declaring_size(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def assert_nothing_stored(media_root, case):
@@ -37,7 +39,10 @@ def assert_nothing_stored(media_root, case):
 REFUSED = {
     "not_an_image": (b"Hello, this is a text file.\n" * 10, "only JPEG, PNG, TIFF and BMP"),
     "truncated_jpeg": (fixture_jpeg()[: len(fixture_jpeg()) // 2], "damaged or incomplete"),
-    "renamed_executable": (b"MZ\x90\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode", "only JPEG"),
+    "renamed_executable": (
+        b"MZ\x90\x00" + b"\x00" * 200 + b"This program cannot be run in DOS mode",
+        "only JPEG",
+    ),
     "elf_executable": (b"\x7fELF\x02\x01\x01" + b"\x00" * 300, "only JPEG"),
     "zero_bytes": (b"", "empty"),
     "gif": (image_bytes("GIF"), "only JPEG"),
@@ -82,8 +87,10 @@ def test_it_accepts_each_allowed_format_whatever_its_name(image_format, case, me
     content = image_bytes(image_format)
     with mock.patch("classifier.tasks.classify_image.delay_on_commit") as queued:
         image = intake.accept_upload(
-            case, upload("misleading.exe", content, "application/x-msdownload"),
-            consent_retain=False, user=None,
+            case,
+            upload("misleading.exe", content, "application/x-msdownload"),
+            consent_retain=False,
+            user=None,
         )
     queued.assert_called_once_with(image.pk)
     assert image.image_format == image_format
@@ -94,7 +101,9 @@ def test_it_accepts_each_allowed_format_whatever_its_name(image_format, case, me
 
 
 def test_it_stores_under_a_random_name_with_a_checksum(case, media_root):
-    image = intake.accept_upload(case, upload("../../etc/Patient Smith.jpg"), consent_retain=False, user=None)
+    image = intake.accept_upload(
+        case, upload("../../etc/Patient Smith.jpg"), consent_retain=False, user=None
+    )
     image.refresh_from_db()
     assert image.original_name == "Patient Smith.jpg"
     assert "Smith" not in image.file.name
@@ -166,3 +175,11 @@ def test_a_loaded_image_is_a_real_decode():
         image.verify()
     with pytest.raises(intake.UploadRefused):
         intake.check_upload(upload("t.jpg", truncated))
+
+
+def test_a_truncated_jpeg_is_refused_even_when_pillow_is_told_to_pad_it(monkeypatch):
+    # WeasyPrint sets this process-wide flag when the reports app imports it.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(intake.UploadRefused, match="damaged"):
+        intake.check_upload(upload("t.jpg", fixture_jpeg()[:3000]))
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # restored for the others

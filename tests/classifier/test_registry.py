@@ -73,7 +73,9 @@ def test_an_uploaded_zip_is_unpacked_checked_and_installed(tiny_bundle, media_ro
     ("extra", "reason"),
     [({"../escape.txt": "x"}, "unsafe path"), ({"/etc/evil": "x"}, "unsafe path")],
 )
-def test_a_zip_with_unsafe_paths_is_refused_and_leaves_nothing(extra, reason, tiny_bundle, media_root):
+def test_a_zip_with_unsafe_paths_is_refused_and_leaves_nothing(
+    extra, reason, tiny_bundle, media_root
+):
     with pytest.raises(registry.ModelBundleInvalid, match=reason):
         registry.extract_archive(zip_of(tiny_bundle, extra=extra))
     assert list((media_root / "models").iterdir()) == []

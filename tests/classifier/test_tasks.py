@@ -16,7 +16,9 @@ from tests.classifier.conftest import files_under
 pytestmark = pytest.mark.django_db
 
 
-def test_it_classifies_and_deletes_the_file_without_consent(case, store_image, fake_model, model_version):
+def test_it_classifies_and_deletes_the_file_without_consent(
+    case, store_image, fake_model, model_version
+):
     image = store_image(case)
     path = image.path
 
@@ -49,7 +51,9 @@ def test_a_low_confidence_is_flagged_unidentified(case, store_image, fake_model,
     assert Prediction.objects.get(image=image).unidentified is True
 
 
-def test_the_case_awaits_review_when_every_image_is_finished(case, store_image, fake_model, model_version):
+def test_the_case_awaits_review_when_every_image_is_finished(
+    case, store_image, fake_model, model_version
+):
     first, second = store_image(case), store_image(case)
     tasks.classify_image(first.pk)
     case.refresh_from_db()
@@ -86,14 +90,18 @@ def test_it_does_not_claim_a_row_another_worker_holds(case, store_image, fake_mo
     assert not Prediction.objects.exists()
 
 
-def test_it_takes_over_a_claim_older_than_the_time_limit(case, store_image, fake_model, model_version, settings):
+def test_it_takes_over_a_claim_older_than_the_time_limit(
+    case, store_image, fake_model, model_version, settings
+):
     image = store_image(case)
     stale = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5)
     CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.RUNNING, claimed_at=stale)
     assert tasks.classify_image(image.pk) == "done"
 
 
-def test_an_image_that_keeps_killing_workers_ends_up_failed(case, store_image, fake_model, model_version, settings):
+def test_an_image_that_keeps_killing_workers_ends_up_failed(
+    case, store_image, fake_model, model_version, settings
+):
     image = store_image(case)
     stale = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5)
     CellImage.objects.filter(pk=image.pk).update(
@@ -130,7 +138,9 @@ def test_a_missing_file_fails_with_its_reason(case, store_image, fake_model, mod
     assert (image.status, image.error) == (CellImage.Status.FAILED, "the image file is missing")
 
 
-def test_an_unexpected_error_fails_the_row_instead_of_looping(case, store_image, fake_model, model_version):
+def test_an_unexpected_error_fails_the_row_instead_of_looping(
+    case, store_image, fake_model, model_version
+):
     image = store_image(case)
     with mock.patch.object(inference, "classify", side_effect=ZeroDivisionError("boom")):
         assert tasks.classify_image(image.pk) == "failed"
@@ -139,9 +149,13 @@ def test_an_unexpected_error_fails_the_row_instead_of_looping(case, store_image,
     assert "ZeroDivisionError: boom" in image.error
 
 
-def test_a_transient_error_releases_the_claim_for_the_retry(case, store_image, fake_model, model_version):
+def test_a_transient_error_releases_the_claim_for_the_retry(
+    case, store_image, fake_model, model_version
+):
     image = store_image(case)
-    with mock.patch.object(inference, "classify", side_effect=OperationalError("database is locked")):
+    with mock.patch.object(
+        inference, "classify", side_effect=OperationalError("database is locked")
+    ):
         # Called directly, Celery's retry re-raises the error instead of queueing a retry.
         with pytest.raises(OperationalError):
             tasks.classify_image(image.pk)
@@ -149,7 +163,9 @@ def test_a_transient_error_releases_the_claim_for_the_retry(case, store_image, f
     assert image.status == CellImage.Status.QUEUED
 
 
-def test_a_transient_error_is_retried_then_given_up_with_a_reason(case, store_image, fake_model, model_version):
+def test_a_transient_error_is_retried_then_given_up_with_a_reason(
+    case, store_image, fake_model, model_version
+):
     image = store_image(case)
     ModelVersion.objects.update(is_active=False)  # none active: transient, an admin may fix it
 
@@ -179,7 +195,9 @@ def test_a_transient_error_can_recover_on_retry(case, store_image, fake_model, m
     assert image.status == CellImage.Status.DONE
 
 
-def test_it_writes_the_prediction_and_deletion_to_the_audit_trail(case, store_image, fake_model, model_version):
+def test_it_writes_the_prediction_and_deletion_to_the_audit_trail(
+    case, store_image, fake_model, model_version
+):
     image = store_image(case)
     tasks.classify_image(image.pk)
     actions = list(
@@ -189,7 +207,9 @@ def test_it_writes_the_prediction_and_deletion_to_the_audit_trail(case, store_im
     assert actions.count(AuditEvent.Action.IMAGE_DELETED) == 1
 
 
-def test_purge_deletes_retained_files_once_their_time_is_up(case, store_image, fake_model, model_version):
+def test_purge_deletes_retained_files_once_their_time_is_up(
+    case, store_image, fake_model, model_version
+):
     kept, expired = store_image(case, consent_retain=True), store_image(case, consent_retain=True)
     tasks.classify_image(kept.pk)
     tasks.classify_image(expired.pk)
@@ -205,14 +225,19 @@ def test_purge_deletes_retained_files_once_their_time_is_up(case, store_image, f
     assert expired.file == "" and expired.status == CellImage.Status.DONE
     assert expired.prediction.label == "lymphocyte"
     assert tasks.purge_expired_images() == 0  # harmless to repeat
-    assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.IMAGE_DELETED, details__reason="retention period ended"
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.IMAGE_DELETED, details__reason="retention period ended"
+        ).count()
+        == 1
+    )
 
 
 def test_purge_leaves_pending_images_alone(case, store_image):
     image = store_image(case, consent_retain=True)
-    CellImage.objects.filter(pk=image.pk).update(retain_until=timezone.now() - datetime.timedelta(days=1))
+    CellImage.objects.filter(pk=image.pk).update(
+        retain_until=timezone.now() - datetime.timedelta(days=1)
+    )
     assert tasks.purge_expired_images() == 0
     assert image.path.is_file()
 
@@ -222,3 +247,35 @@ def test_purge_catches_unconsented_files_left_by_a_crash(case, store_image):
     CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.DONE)
     assert tasks.purge_expired_images() == 1
     assert not image.path.exists()
+
+
+def age_row(image, minutes: int, **fields):
+    when = timezone.now() - datetime.timedelta(minutes=minutes)
+    CellImage.objects.filter(pk=image.pk).update(updated=when, **fields)
+
+
+def test_requeue_sends_images_whose_message_seems_lost(case, store_image, settings):
+    lost, fresh, done = store_image(case), store_image(case), store_image(case)
+    age_row(lost, 30)
+    age_row(done, 30, status=CellImage.Status.DONE)
+    crashed = store_image(case)
+    stale = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    age_row(crashed, 30, status=CellImage.Status.RUNNING, claimed_at=stale)
+
+    with mock.patch.object(tasks.classify_image, "delay") as delay:
+        assert tasks.requeue_stuck_images() == 2
+        assert sorted(call.args[0] for call in delay.call_args_list) == [lost.pk, crashed.pk]
+        assert tasks.requeue_stuck_images() == 0  # not again until STUCK_AFTER has passed
+    assert fresh.pk not in [call.args[0] for call in delay.call_args_list]
+
+
+def test_a_requeued_crashed_image_is_finished_by_its_new_task(
+    case, store_image, fake_model, model_version, settings
+):
+    image = store_image(case)
+    stale = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    age_row(image, 30, status=CellImage.Status.RUNNING, claimed_at=stale)
+    with mock.patch.object(tasks.classify_image, "delay", side_effect=tasks.classify_image):
+        tasks.requeue_stuck_images()
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.DONE

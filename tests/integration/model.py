@@ -19,7 +19,9 @@ def fixture_labels() -> list[str]:
 
 
 def fixture_images(label: str) -> list[Path]:
-    return sorted(p for p in (FIXTURE_IMAGES / label).iterdir() if p.suffix in IMAGE_SUFFIXES)
+    """The class's images, those of the PBC data set (what the default model learnt) first."""
+    images = [p for p in (FIXTURE_IMAGES / label).iterdir() if p.suffix in IMAGE_SUFFIXES]
+    return sorted(images, key=lambda p: (not p.name.startswith("pbc_"), p.name))
 
 
 def shipped_bundle() -> Path | None:

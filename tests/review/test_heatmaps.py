@@ -152,3 +152,14 @@ def test_a_heatmap_finished_after_the_purge_is_thrown_away(
 
     assert not Heatmap.objects.exists()
     assert list((Path(settings.MEDIA_ROOT) / "heatmaps").glob("*")) == []
+
+
+def test_the_retention_purge_deletes_the_heatmap_too(retained, queued, fake_gradcam):
+    heatmaps.request_heatmap(retained)
+    tasks.compute_heatmap(retained.pk)
+    path = Heatmap.objects.get().path
+
+    retained.purge_file()
+
+    assert not path.exists()
+    assert not Heatmap.objects.exists()

@@ -163,6 +163,6 @@ def test_amending_through_the_page_keeps_the_history(client, case, pathologist, 
     assert Amendment.objects.get().reason == "Rechecked the smear"
     content = response.content.decode()
     assert content.count('data-testid="signed-version"') == 2
-    assert "lymphocyte → monocyte" in content
+    assert "Lymphocyte → Monocyte" in content
     client.force_login(technologist)  # the history is visible to every member of the lab
     assert client.get(reverse("review:history", args=[case.public_id])).status_code == 200

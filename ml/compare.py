@@ -1,0 +1,299 @@
+"""`python -m ml compare`: train several backbones under one protocol and compare them.
+
+    python -m ml compare --dataset pbc --backbones mobilenet_025,vit --epochs 2 \\
+        --image-size 96 --limit-per-class 200 --out runs/compare-pbc
+
+Every run gets the same split, augmentation, schedule and seed: the split is the committed one,
+cut once to at most --limit-per-class images per class in train and validation (the test split is
+kept whole) and saved as DIR/split.csv. ml.train.train trains each backbone (--head-epochs with the
+backbone frozen, then --epochs of fine-tuning), scores the test split once and writes its bundle to
+DIR/bundles/<backbone>-seed<seed>. ml.bench then times the bundle's TFLite model one image at a
+time, decoding included, as serving runs it.
+
+Each finished run is one JSON line in DIR/results.jsonl. A rerun skips the runs found there, so an
+interrupted comparison resumes where it stopped; DIR/protocol.json pins the protocol, and a rerun
+with another protocol is refused. Tables and plot: ml/compare_report.py.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from ml import data, paths
+
+RESULTS_FILE = "results.jsonl"
+PROTOCOL_FILE = "protocol.json"
+SPLIT_FILE = "split.csv"
+BUNDLES_FOLDER = "bundles"
+SUBSET_SEED = 0  # fixed, so that every seed trains on the same images
+LIMITED_SPLITS = ("train", "val")
+
+
+class ProtocolMismatchError(ValueError):
+    """The output directory holds results made under another protocol."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", required=True, choices=("pbc", "kaggle", "folder"))
+    parser.add_argument(
+        "--backbones", required=True, help="comma-separated, e.g. mobilenet_025,vit"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="directory for tables and bundles")
+    parser.add_argument("--seeds", default="1", help="comma-separated training seeds (default 1)")
+    parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs (whole network)")
+    parser.add_argument("--head-epochs", type=int, default=1, help="epochs with a frozen backbone")
+    parser.add_argument("--image-size", type=int, default=96)
+    parser.add_argument("--limit-per-class", type=int, default=0, help="train/val cap; 0 = all")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=1e-3, help="head-only stage")
+    parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
+    parser.add_argument("--latency-runs", type=int, default=100, help="single-image bench runs")
+    parser.add_argument("--data", type=Path, default=None, help="data dir (or the folder tree)")
+    parser.add_argument("--labels", help="comma-separated labels (folder dataset)")
+    parser.add_argument(
+        "--split-csv", type=Path, help="split file to start from (class,file,split)"
+    )
+
+
+def parse_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def source_split_rows(args: argparse.Namespace, data_dir: Path) -> list[dict]:
+    """Rows of the split to start from: --split-csv, the committed file, or a folder's."""
+    if args.split_csv:
+        return data.read_split_csv(args.split_csv)
+    if args.dataset == "folder":
+        labels = parse_list(args.labels) if args.labels else None
+        labels, _ = data.scan_image_folder(data_dir, labels)
+        return data.folder_split_rows(data_dir, labels)
+    data.load_splits(args.dataset, data_dir)  # writes the committed split file if it is missing
+    return data.read_split_csv(paths.SPLITS_DIR / f"{args.dataset}.csv")
+
+
+def limit_split_rows(rows: list[dict], limit: int, seed: int = SUBSET_SEED) -> list[dict]:
+    """At most `limit` rows per class in train and val (a seeded choice); the rest "excluded"."""
+    if not limit:
+        return [dict(row) for row in rows]
+    rng = random.Random(seed)
+    by_group: dict[tuple[str, str], list[int]] = {}
+    for index, row in enumerate(rows):
+        if row["split"] in LIMITED_SPLITS:
+            by_group.setdefault((row["split"], row["class"]), []).append(index)
+    dropped = set()
+    for key in sorted(by_group):
+        indices = by_group[key]
+        rng.shuffle(indices)
+        dropped.update(indices[limit:])
+    return [
+        {**row, "split": "excluded"} if index in dropped else dict(row)
+        for index, row in enumerate(rows)
+    ]
+
+
+def prepare_split(args: argparse.Namespace, data_dir: Path, out: Path) -> Path:
+    """DIR/split.csv: written once, then reused by every run and every rerun."""
+    split_csv = out / SPLIT_FILE
+    if not split_csv.is_file():
+        rows = limit_split_rows(source_split_rows(args, data_dir), args.limit_per_class)
+        data.write_split_csv(split_csv, rows, tuple(rows[0]))
+    return split_csv
+
+
+def split_counts(split_csv: Path) -> dict[str, int]:
+    rows = data.read_split_csv(split_csv)
+    return {split: sum(row["split"] == split for row in rows) for split in data.SPLITS}
+
+
+def make_protocol(args: argparse.Namespace, split_csv: Path) -> dict:
+    """Everything that must be equal for two runs to be compared (not the backbone or seed)."""
+    from ml.augment import AugmentConfig
+
+    rows = data.read_split_csv(split_csv)
+    return {
+        "dataset": args.dataset,
+        "image_size": args.image_size,
+        "head_epochs": args.head_epochs,
+        "fine_tune_epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "fine_tune_learning_rate": args.fine_tune_learning_rate,
+        "limit_per_class": args.limit_per_class,
+        "subset_seed": SUBSET_SEED,
+        "split_hash": data.split_file_hash(rows),
+        "images": split_counts(split_csv),
+        "augment": AugmentConfig().as_dict(),
+        "latency": {"runs": args.latency_runs, "num_threads": 1, "includes": "decode + resize"},
+    }
+
+
+def check_protocol(out: Path, protocol: dict) -> None:
+    """Write DIR/protocol.json, or refuse when the one already there differs."""
+    path = out / PROTOCOL_FILE
+    if path.is_file():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        changed = sorted(key for key in {*saved, *protocol} if saved.get(key) != protocol.get(key))
+        if changed:
+            raise ProtocolMismatchError(
+                f"{out} holds results of another protocol (differs in {changed}); "
+                "use another --out or delete that directory"
+            )
+        return
+    from ml.bundle import write_json_atomic
+
+    write_json_atomic(path, protocol)
+
+
+def load_results(out: Path) -> list[dict]:
+    """Finished runs; a line cut short by an interruption is ignored."""
+    path = out / RESULTS_FILE
+    if not path.is_file():
+        return []
+    results = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            results.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return results
+
+
+def append_result(out: Path, result: dict) -> None:
+    with open(out / RESULTS_FILE, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(result) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def train_bundle(args, backbone: str, seed: int, data_dir: Path, split_csv: Path, out: Path):
+    """Train one backbone with ml.train (reusing a bundle that an interrupted run finished)."""
+    from ml.bundle import BundleError, read_bundle_metadata
+    from ml.train import TrainConfig, train
+
+    bundle_dir = out / BUNDLES_FOLDER / f"{backbone}-seed{seed}"
+    try:
+        read_bundle_metadata(bundle_dir)
+        print(f"  bundle {bundle_dir} is complete; measuring it", flush=True)
+        return bundle_dir
+    except BundleError:
+        shutil.rmtree(bundle_dir, ignore_errors=True)  # a run cut short: train it again
+    config = TrainConfig(
+        dataset=args.dataset,
+        backbone=backbone,
+        out=str(bundle_dir),
+        data=str(data_dir),
+        name=bundle_dir.name,
+        image_size=args.image_size,
+        epochs=args.head_epochs,
+        fine_tune_epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        fine_tune_learning_rate=args.fine_tune_learning_rate,
+        seed=seed,
+        labels=parse_list(args.labels) if args.labels else None,
+        split_csv=str(split_csv),
+    )
+    return train(config)
+
+
+def latency_image_dir(dataset: str, data_dir: Path) -> Path:
+    """Real images of the dataset for the latency runs (the test images for Kaggle)."""
+    if dataset == "pbc":
+        return paths.pbc_images_dir(data_dir)
+    if dataset == "kaggle":
+        return paths.kaggle_images_dir(data_dir) / "TEST"
+    return data_dir
+
+
+def measure_bundle(bundle_dir: Path, image_dir: Path, latency_runs: int) -> dict:
+    """Test scores, size, parameters, training time and TFLite single-image latency of a bundle."""
+    import keras
+
+    from ml.bench import bench
+    from ml.serving import load_classifier
+
+    metrics = json.loads((bundle_dir / "metrics.json").read_text(encoding="utf-8"))
+    config = json.loads((bundle_dir / "config.json").read_text(encoding="utf-8"))
+    metadata = json.loads((bundle_dir / "bundle.json").read_text(encoding="utf-8"))
+    test = metrics["test"]
+    model = keras.models.load_model(bundle_dir / "model.keras", compile=False)
+    timing = bench(load_classifier(bundle_dir), image_dir, latency_runs, batch_size=32)
+    megabytes = 1024 * 1024
+    return {
+        "initialisation": metadata["initialisation"],
+        "accuracy": test["accuracy"],
+        "macro_f1": test["macro_f1"],
+        "recall": {label: scores["recall"] for label, scores in test["per_class"].items()},
+        "test_images": test["images"],
+        "tflite_keras_top1_agreement": test.get("tflite_keras_top1_agreement"),
+        "parameters": int(model.count_params()),
+        "bundle_mb": sum(p.stat().st_size for p in bundle_dir.iterdir() if p.is_file()) / megabytes,
+        "tflite_mb": (bundle_dir / "model.tflite").stat().st_size / megabytes,
+        "latency_ms_p50": timing["single_image_ms_p50"],
+        "latency_ms_p95": timing["single_image_ms_p95"],
+        "batch_images_per_s": timing["batch_images_per_s"],
+        "train_seconds": config["training"]["timing"]["fit_seconds"],
+        "total_seconds": config["training"]["timing"]["total_seconds"],
+        "best_epoch": config["training"]["best_epoch"],
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+
+
+def run_comparison(args: argparse.Namespace) -> list[dict]:
+    """Train and measure every (backbone, seed) not yet in DIR/results.jsonl; return all results."""
+    backbones = parse_list(args.backbones)
+    seeds = [int(seed) for seed in parse_list(args.seeds)]
+    data_dir = Path(args.data or paths.default_data_dir()).resolve()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    split_csv = prepare_split(args, data_dir, out)
+    protocol = make_protocol(args, split_csv)
+    check_protocol(out, protocol)
+    print(f"protocol: {json.dumps(protocol)}", flush=True)
+    done = {(r["backbone"], r["seed"]) for r in load_results(out)}
+    plan = [(backbone, seed) for backbone in backbones for seed in seeds]
+    for number, (backbone, seed) in enumerate(plan, start=1):
+        prefix = f"[{number}/{len(plan)}] {backbone} seed {seed}"
+        if (backbone, seed) in done:
+            print(f"{prefix}: done earlier, skipped", flush=True)
+            continue
+        print(f"{prefix}: training", flush=True)
+        started = time.monotonic()
+        bundle_dir = train_bundle(args, backbone, seed, data_dir, split_csv, out)
+        result = {"backbone": backbone, "seed": seed, "bundle": str(bundle_dir.relative_to(out))}
+        image_dir = latency_image_dir(args.dataset, data_dir)
+        result.update(measure_bundle(bundle_dir, image_dir, args.latency_runs))
+        append_result(out, result)
+        print(
+            f"{prefix}: accuracy {result['accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f}, "
+            f"{result['latency_ms_p50']:.1f} ms, {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
+    return load_results(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ml.backbones import BACKBONES
+    from ml.compare_report import write_report
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    unknown = [name for name in parse_list(args.backbones) if name not in BACKBONES]
+    if unknown:  # fail before hours of training, not in the middle
+        print(
+            f"error: unknown backbones {unknown}; choose from {sorted(BACKBONES)}", file=sys.stderr
+        )
+        return 2
+    try:
+        results = run_comparison(args)
+    except ProtocolMismatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    protocol = json.loads((Path(args.out) / PROTOCOL_FILE).read_text(encoding="utf-8"))
+    written = write_report(Path(args.out), results, protocol)
+    print("wrote " + ", ".join(str(path) for path in written))
+    return 0

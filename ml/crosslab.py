@@ -1,0 +1,421 @@
+"""Leave-one-lab-out: train on one lab, test on the other, one change at a time.
+
+    python -m ml crosslab --out runs/crosslab --image-size 128 --epochs 4 --limit-per-class 400
+
+Labs: PBC (Barcelona, CellaVision DM96, May-Grünwald-Giemsa) and Kaggle/BCCD (another lab, camera
+and stain), on the four classes they share. Directions: train on the PBC train split and test on
+Kaggle's official TEST; train on Kaggle TRAIN (split by original, ml/splits/kaggle.csv) and test on
+the PBC test split. Each row of the ablation trains one model with one change from the baseline
+recipe and scores it in its own lab (in-lab) and in the other (cross-lab). Temperature and the
+"unidentified" threshold come from the training lab's validation split, as in a shipped bundle.
+
+Rows are appended to OUT/results.jsonl as they finish; a rerun skips the rows already there for
+the same protocol, so an interrupted run resumes. OUT/table.md and coverage plots are rewritten
+from results.jsonl at the end (ml/crosslab_report.py).
+"""
+
+import argparse
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ml import calibration, data, paths
+from ml.metrics import classification_metrics, expected_calibration_error
+from ml.selective import at_threshold
+
+SHARED_LABELS = list(data.KAGGLE_LABELS)  # eosinophil, lymphocyte, monocyte, neutrophil
+LABS = ("pbc", "kaggle")
+DIRECTIONS = {"pbc_to_kaggle": ("pbc", "kaggle"), "kaggle_to_pbc": ("kaggle", "pbc")}
+# Strong colour and stain jitter (the baseline's AugmentConfig is the mild shipped one).
+STRONG_COLOUR = {
+    "brightness": 0.15,
+    "contrast": 0.3,
+    "saturation": 0.3,
+    "hue": 0.08,
+    "stain_scale": 0.2,
+    "stain_shift": 0.05,
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One change from the baseline recipe."""
+
+    description: str
+    augment: dict = field(default_factory=dict)
+    normalise: str = ""  # stain normalisation of every input: "reinhard" or "macenko"
+    adapt_batchnorm: bool = False  # the baseline model, BatchNorm statistics of the target lab
+    both_labs: bool = False  # one model trained on both labs' train splits
+
+
+VARIANTS = {
+    "baseline": Variant("shipped recipe: flips/rotations, crop 0.85-1, mild colour + HED jitter"),
+    "stain_aug": Variant("strong colour + HED stain jitter", augment=STRONG_COLOUR),
+    "scale_aug": Variant(
+        "scale: zoom 0.7-1.4x, off-centre up to 15%", augment={"zoom": 0.4, "zoom_offset": 0.15}
+    ),
+    "jpeg_aug": Variant(
+        "JPEG re-save q50-95, 4:2:0/4:4:4, half the images",
+        augment={"jpeg_probability": 0.5, "jpeg_min_quality": 50},
+    ),
+    "stain_norm": Variant("Reinhard stain normalisation of every input", normalise="reinhard"),
+    "bn_adapt": Variant(
+        "baseline + BatchNorm statistics re-estimated on the target lab's unlabelled train images",
+        adapt_batchnorm=True,
+    ),
+    "both_labs": Variant("trained on both labs' train splits at once", both_labs=True),
+}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """What every row shares; its hash keys the rows in results.jsonl."""
+
+    image_size: int = 128
+    head_epochs: int = 2
+    epochs: int = 4  # fine-tuning epochs at most (early stopping on validation loss)
+    limit_per_class: int = 400  # training images per class and lab; 0 = all
+    val_limit_per_class: int = 150
+    adapt_images: int = 512  # unlabelled target images for BatchNorm adaptation
+    backbone: str = "mobilenet_025"
+    batch_size: int = 32
+    seed: int = 1
+
+    def key(self) -> str:
+        text = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass
+class LabArrays:
+    """uint8 images and shared-label targets of one lab's train, val and test splits."""
+
+    name: str
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+# ---------------------------------------------------------------- data
+
+
+def shared_items(splits: data.DatasetSplits, split: str) -> list[tuple[Path, int]]:
+    """The split's items of the shared classes, with targets re-indexed to SHARED_LABELS."""
+    return [
+        (path, SHARED_LABELS.index(splits.labels[label]))
+        for path, label in splits.items[split]
+        if splits.labels[label] in SHARED_LABELS
+    ]
+
+
+def load_lab(name: str, data_dir: Path, split_csv: Path | None, protocol: Protocol) -> LabArrays:
+    """Decode (through the cache) the lab's splits at the protocol's size and limits."""
+    from ml.train import limit_items
+
+    splits = data.load_splits(name, data_dir, split_csv=split_csv)
+    limits = {"train": protocol.limit_per_class, "val": protocol.val_limit_per_class, "test": 0}
+    arrays = {}
+    for split, limit in limits.items():
+        items = limit_items(shared_items(splits, split), limit, protocol.seed)
+        image_paths = [path for path, _ in items]
+        images = data.cached_images(f"crosslab_{name}_{split}", image_paths, protocol.image_size)
+        arrays[split] = (images, np.array([t for _, t in items], dtype=np.int64))
+    return LabArrays(name, arrays)
+
+
+def sample(images: np.ndarray, count: int, seed: int) -> np.ndarray:
+    """A seeded random subset (the arrays are sorted by class, so a prefix would be one class)."""
+    order = np.random.default_rng(seed).permutation(len(images))[:count]
+    return images[np.sort(order)]
+
+
+def normalise_lab(lab: LabArrays, method: str, reference: np.ndarray) -> LabArrays:
+    from ml.stain import normalise_batch
+
+    return LabArrays(
+        lab.name,
+        {
+            split: (normalise_batch(images, method, reference), targets)
+            for split, (images, targets) in lab.arrays.items()
+        },
+    )
+
+
+def joined(labs: list[LabArrays], split: str) -> tuple[np.ndarray, np.ndarray]:
+    return (
+        np.concatenate([lab.arrays[split][0] for lab in labs]),
+        np.concatenate([lab.arrays[split][1] for lab in labs]),
+    )
+
+
+# ---------------------------------------------------------------- training and adaptation
+
+
+def train_model(arrays: dict, augment: dict, protocol: Protocol):
+    """A 4-class model trained with ml.train's two stages on {"train", "val"} arrays."""
+    from ml.model import build_model
+    from ml.train import TrainConfig, fit_stages, set_seeds
+
+    set_seeds(protocol.seed)
+    config = TrainConfig(
+        dataset="crosslab",
+        backbone=protocol.backbone,
+        out="",
+        data="",
+        image_size=protocol.image_size,
+        epochs=protocol.head_epochs,
+        fine_tune_epochs=protocol.epochs,
+        batch_size=protocol.batch_size,
+        patience=2,
+        seed=protocol.seed,
+        augment=dict(augment),
+    )
+    model, _ = build_model(protocol.backbone, len(SHARED_LABELS), protocol.image_size)
+    fit_stages(model, config, arrays, len(SHARED_LABELS))
+    return model
+
+
+def adapt_batchnorm(model, images: np.ndarray, batch_size: int = 64):
+    """A copy of the model whose backbone BatchNorm statistics are the mean over batches of
+    `images` (AdaBN, Li et al., 2016): no labels, only the target lab's pictures."""
+    import keras
+
+    adapted = keras.models.clone_model(model)
+    adapted.set_weights(model.get_weights())
+    backbone = adapted.get_layer("backbone")
+    scaling = []
+    for layer in adapted.layers:
+        if layer is backbone:
+            break
+        if not isinstance(layer, keras.layers.InputLayer):
+            scaling.append(layer)
+    norms = [layer for layer in backbone.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.trainable = True  # a frozen BatchNormalization ignores training=True
+    for index, start in enumerate(range(0, len(images), batch_size)):
+        for layer in norms:
+            layer.momentum = index / (index + 1)  # running mean of the batch statistics
+        x = keras.ops.convert_to_tensor(images[start : start + batch_size].astype(np.float32))
+        for layer in scaling:
+            x = layer(x)
+        backbone(x, training=True)
+    for layer, momentum in zip(norms, momenta, strict=True):
+        layer.momentum = momentum
+        layer.trainable = False
+    return adapted
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def logits_of(model, images: np.ndarray) -> np.ndarray:
+    from ml.train import predict_logits
+
+    return predict_logits(model, images)
+
+
+def score(logits: np.ndarray, targets: np.ndarray, temperature: float, threshold: float) -> dict:
+    """Accuracy, macro-F1, recall per class, ECE before/after temperature, selective figures."""
+    probs = calibration.softmax(logits, temperature)
+    predicted = probs.argmax(axis=1)
+    metrics = classification_metrics(
+        [SHARED_LABELS[t] for t in targets], [SHARED_LABELS[p] for p in predicted], SHARED_LABELS
+    )
+    confidences = probs.max(axis=1)
+    return {
+        "n": int(len(targets)),
+        "accuracy": metrics["accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        "recall": {label: s["recall"] for label, s in metrics["per_class"].items()},
+        "confusion_matrix": metrics["confusion_matrix"],
+        "ece_before": expected_calibration_error(calibration.softmax(logits), targets),
+        "ece": expected_calibration_error(probs, targets),
+        "median_confidence": float(np.median(confidences)) if len(confidences) else 0.0,
+        **at_threshold(confidences, predicted == targets, threshold),
+    }
+
+
+def confidence_only(logits: np.ndarray, temperature: float, threshold: float) -> dict:
+    """Median confidence and share flagged of unlabelled images (what a lab sees in the portal)."""
+    confidences = calibration.softmax(logits, temperature).max(axis=1)
+    return {
+        "n": int(len(confidences)),
+        "median_confidence": float(np.median(confidences)) if len(confidences) else 0.0,
+        "flagged_share": float((confidences < threshold).mean()) if len(confidences) else 0.0,
+    }
+
+
+def save_predictions(out: Path, row_name: str, test_name: str, logits, targets, temperature):
+    """Per-image confidence and correctness, for the coverage plots."""
+    probs = calibration.softmax(logits, temperature)
+    folder = out / "predictions"
+    folder.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        folder / f"{row_name}__{test_name}.npz",
+        confidence=probs.max(axis=1),
+        correct=probs.argmax(axis=1) == targets,
+    )
+
+
+# ---------------------------------------------------------------- rows
+
+
+def run_row(variant_name: str, direction: str, labs: dict, protocol: Protocol, out: Path) -> dict:
+    """Train (or reuse) the row's model and score it in-lab and cross-lab."""
+    variant = VARIANTS[variant_name]
+    started = time.monotonic()
+    if variant.both_labs:
+        sources, targets = list(LABS), []
+    else:
+        source, target = DIRECTIONS[direction]
+        sources, targets = [source], [target]
+    source_labs = [labs[name] for name in sources]
+    all_labs = {name: labs[name] for name in LABS}
+    if variant.normalise:
+        reference = sample(source_labs[0].arrays["train"][0], 200, protocol.seed)
+        all_labs = {n: normalise_lab(lab, variant.normalise, reference) for n, lab in labs.items()}
+        source_labs = [all_labs[name] for name in sources]
+    arrays = {split: joined(source_labs, split) for split in ("train", "val")}
+    model = load_or_train(variant_name, direction, variant, arrays, protocol, out)
+    val_logits = logits_of(model, arrays["val"][0])
+    temperature = calibration.fit_temperature(val_logits, arrays["val"][1])
+    threshold = calibration.choose_threshold(
+        calibration.softmax(val_logits, temperature), arrays["val"][1]
+    )
+    row_name = f"{variant_name}__{direction}"
+    evaluations, unlabelled = {}, {}
+    for name, lab in all_labs.items():
+        scored_model = model
+        if name in targets and variant.adapt_batchnorm:
+            adapt_images = sample(lab.arrays["train"][0], protocol.adapt_images, protocol.seed)
+            scored_model = adapt_batchnorm(model, adapt_images, protocol.batch_size)
+        test_images, test_targets = lab.arrays["test"]
+        logits = logits_of(scored_model, test_images)
+        evaluations[name] = score(logits, test_targets, temperature, threshold)
+        save_predictions(out, row_name, name, logits, test_targets, temperature)
+        unlabelled[name] = confidence_only(
+            logits_of(scored_model, lab.arrays["val"][0]), temperature, threshold
+        )
+    return {
+        "variant": variant_name,
+        "description": variant.description,
+        "direction": direction,
+        "sources": sources,
+        "targets": targets,
+        "protocol": asdict(protocol),
+        "protocol_key": protocol.key(),
+        "train_images": int(len(arrays["train"][1])),
+        "seconds": round(time.monotonic() - started, 1),
+        "temperature": temperature,
+        "threshold": threshold,
+        "test": evaluations,
+        "val_unlabelled": unlabelled,
+    }
+
+
+def load_or_train(variant_name, direction, variant: Variant, arrays, protocol, out: Path):
+    """BatchNorm adaptation reuses the baseline's saved model; the others train their own."""
+    import keras
+
+    models = out / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    base_name = "baseline" if variant.adapt_batchnorm else variant_name
+    path = models / f"{base_name}__{direction}__{protocol.key()}.keras"
+    if path.is_file():
+        return keras.models.load_model(path)
+    model = train_model(arrays, variant.augment, protocol)
+    model.save(path)
+    return model
+
+
+def finished_rows(results: Path, protocol: Protocol) -> set[tuple[str, str]]:
+    if not results.is_file():
+        return set()
+    rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    return {(r["variant"], r["direction"]) for r in rows if r["protocol_key"] == protocol.key()}
+
+
+def planned_rows(variants: list[str]) -> list[tuple[str, str]]:
+    rows = []
+    for name in variants:
+        directions = ["both"] if VARIANTS[name].both_labs else list(DIRECTIONS)
+        rows += [(name, direction) for direction in directions]
+    return rows
+
+
+def run_all(
+    out: Path, variants: list[str], protocol: Protocol, data_dir: Path, split_csvs: dict
+) -> list[dict]:
+    """Every planned row not yet in OUT/results.jsonl; returns the rows run now."""
+    out.mkdir(parents=True, exist_ok=True)
+    results = out / "results.jsonl"
+    todo = [row for row in planned_rows(variants) if row not in finished_rows(results, protocol)]
+    if not todo:
+        return []
+    labs = {name: load_lab(name, data_dir, split_csvs.get(name), protocol) for name in LABS}
+    done = []
+    for variant_name, direction in todo:
+        print(f"crosslab: {variant_name} {direction}", flush=True)
+        row = run_row(variant_name, direction, labs, protocol, out)
+        with open(results, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row) + "\n")
+        done.append(row)
+        print(json.dumps(summary_line(row)), flush=True)
+    return done
+
+
+def summary_line(row: dict) -> dict:
+    return {
+        "row": f"{row['variant']} {row['direction']}",
+        **{f"{lab}_accuracy": round(s["accuracy"], 4) for lab, s in row["test"].items()},
+        "seconds": row["seconds"],
+    }
+
+
+# ---------------------------------------------------------------- command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Protocol()
+    parser.add_argument("--out", type=Path, required=True, help="results folder (resumable)")
+    parser.add_argument("--data", type=Path, default=None, help="data dir (default ../shared/data)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated rows")
+    parser.add_argument("--image-size", type=int, default=defaults.image_size)
+    parser.add_argument("--head-epochs", type=int, default=defaults.head_epochs)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs, help="fine-tuning epochs")
+    parser.add_argument("--limit-per-class", type=int, default=defaults.limit_per_class)
+    parser.add_argument("--val-limit-per-class", type=int, default=defaults.val_limit_per_class)
+    parser.add_argument("--adapt-images", type=int, default=defaults.adapt_images)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--pbc-split-csv", type=Path, help="default ml/splits/pbc.csv")
+    parser.add_argument("--kaggle-split-csv", type=Path, help="default ml/splits/kaggle.csv")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ml.crosslab_report import write_report
+
+    variants = [name.strip() for name in args.variants.split(",") if name.strip()]
+    unknown = [name for name in variants if name not in VARIANTS]
+    if unknown:
+        print(f"error: unknown variants {unknown}; choose from {list(VARIANTS)}")
+        return 2
+    protocol = Protocol(
+        image_size=args.image_size,
+        head_epochs=args.head_epochs,
+        epochs=args.epochs,
+        limit_per_class=args.limit_per_class,
+        val_limit_per_class=args.val_limit_per_class,
+        adapt_images=args.adapt_images,
+        batch_size=args.batch_size,
+        seed=args.seed,
+    )
+    split_csvs = {"pbc": args.pbc_split_csv, "kaggle": args.kaggle_split_csv}
+    data_dir = Path(args.data or paths.default_data_dir())
+    run_all(args.out, variants, protocol, data_dir, split_csvs)
+    table = write_report(args.out, protocol)
+    print(table)
+    return 0

@@ -1,0 +1,136 @@
+"""ml.crosslab end to end on a tiny two-lab data folder made from the fixture images."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from ml.data import write_split_csv
+from tests.ml.conftest import FIXTURE_IMAGES, run_command
+
+pytest.importorskip("tensorflow")
+
+from ml import crosslab  # noqa: E402
+
+SHARED = ("eosinophil", "lymphocyte", "monocyte", "neutrophil")
+VIEWS = (lambda image: image, ImageOps.mirror, ImageOps.flip)
+SPLIT_CYCLE = ("train", "val", "test")
+
+
+def _copies(source, folder, stem):
+    """Three views (as is, mirrored, flipped) of one fixture image, saved under new names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for index, view in enumerate(VIEWS):
+        name = f"{stem}_{index}.jpg"
+        view(Image.open(source).convert("RGB")).save(folder / name, quality=95)
+        names.append(name)
+    return names
+
+
+def _tiny_labs(root):
+    """data/pbc/images/<class>/... and data/blood-cells-kaggle/dataset2-master/images/{TRAIN,TEST}
+    with split files: each lab gets train, val and test images of the 4 shared classes."""
+    pbc_rows, kaggle_rows = [], []
+    kaggle_images = root / "blood-cells-kaggle" / "dataset2-master" / "images"
+    for label in SHARED:
+        pbc_source = sorted((FIXTURE_IMAGES / label).glob("pbc_*"))[0]
+        for index, name in enumerate(
+            _copies(pbc_source, root / "pbc" / "images" / label, pbc_source.stem)
+        ):
+            pbc_rows.append({"class": label, "file": name, "split": SPLIT_CYCLE[index]})
+        for source in sorted((FIXTURE_IMAGES / label).glob("kaggle_*")):
+            for index, name in enumerate(
+                _copies(source, kaggle_images / "TRAIN" / label.upper(), source.stem)
+            ):
+                split = "val" if index == 1 else "train"
+                file = f"TRAIN/{label.upper()}/{name}"
+                kaggle_rows.append({"class": label, "file": file, "split": split, "group": "0"})
+            name = _copies(source, kaggle_images / "TEST" / label.upper(), source.stem)[0]
+            file = f"TEST/{label.upper()}/{name}"
+            kaggle_rows.append({"class": label, "file": file, "split": "test", "group": ""})
+    write_split_csv(root / "pbc.csv", pbc_rows, ("class", "file", "split"))
+    write_split_csv(root / "kaggle.csv", kaggle_rows, ("class", "file", "split", "group"))
+    return root
+
+
+@pytest.fixture
+def tiny_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+    return _tiny_labs(tmp_path / "data")
+
+
+def _argv(data, out, variants):
+    return [
+        "--out", str(out), "--data", str(data), "--variants", variants,
+        "--image-size", "32", "--head-epochs", "1", "--epochs", "0", "--batch-size", "8",
+        "--limit-per-class", "0", "--adapt-images", "8",
+        "--pbc-split-csv", str(data / "pbc.csv"), "--kaggle-split-csv", str(data / "kaggle.csv"),
+    ]  # fmt: skip
+
+
+def _rows(out):
+    return [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+
+
+def test_it_scores_both_directions_in_lab_and_cross_lab(tiny_data, tmp_path):
+    out = tmp_path / "out"
+    assert run_command(crosslab, _argv(tiny_data, out, "baseline,bn_adapt")) == 0
+    rows = _rows(out)
+    assert [(r["variant"], r["direction"]) for r in rows] == [
+        ("baseline", "pbc_to_kaggle"),
+        ("baseline", "kaggle_to_pbc"),
+        ("bn_adapt", "pbc_to_kaggle"),
+        ("bn_adapt", "kaggle_to_pbc"),
+    ]
+    first = rows[0]
+    assert first["targets"] == ["kaggle"]
+    for lab in ("pbc", "kaggle"):
+        scores = first["test"][lab]
+        assert 0.0 <= scores["accuracy"] <= 1.0 and 0.0 <= scores["ece"] <= 1.0
+        assert set(scores["recall"]) == set(SHARED)
+    assert first["test"]["kaggle"]["n"] == 8 and first["test"]["pbc"]["n"] == 4
+    assert "| baseline | PBC → Kaggle | Kaggle test (cross-lab) |" in (out / "table.md").read_text()
+    assert (out / "coverage_pbc_to_kaggle.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_it_resumes_without_redoing_finished_rows(tiny_data, tmp_path):
+    out = tmp_path / "out"
+    assert run_command(crosslab, _argv(tiny_data, out, "baseline")) == 0
+    assert run_command(crosslab, _argv(tiny_data, out, "baseline,stain_norm")) == 0
+    variants = [row["variant"] for row in _rows(out)]
+    assert variants == ["baseline", "baseline", "stain_norm", "stain_norm"]
+
+
+def test_it_trains_one_model_on_both_labs(tiny_data, tmp_path):
+    out = tmp_path / "out"
+    assert run_command(crosslab, _argv(tiny_data, out, "both_labs")) == 0
+    [row] = _rows(out)
+    assert row["direction"] == "both" and row["targets"] == []
+    assert row["train_images"] == 4 * 1 + 4 * 4  # PBC: 1 train image per class; Kaggle: 4
+
+
+def test_batchnorm_adaptation_changes_only_the_statistics():
+    import keras
+
+    from ml.model import build_model
+
+    model, _ = build_model("mobilenet_025", 4, 32)
+    images = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3)).astype(np.uint8)
+    adapted = crosslab.adapt_batchnorm(model, images, batch_size=8)
+    norm = next(
+        layer
+        for layer in adapted.get_layer("backbone").layers
+        if isinstance(layer, keras.layers.BatchNormalization)
+    )
+    original = model.get_layer("backbone").get_layer(norm.name)
+    assert not np.allclose(norm.moving_mean.numpy(), original.moving_mean.numpy())
+    assert np.allclose(norm.gamma.numpy(), original.gamma.numpy())
+    assert np.allclose(
+        adapted.get_layer("logits").get_weights()[0], model.get_layer("logits").get_weights()[0]
+    )
+
+
+def test_it_refuses_an_unknown_variant(tmp_path):
+    assert run_command(crosslab, ["--out", str(tmp_path), "--variants", "magic"]) == 2

@@ -1,0 +1,55 @@
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+
+from review import services
+
+
+def render_panel(case, user) -> str:
+    template = Template("{% load reports_tags %}{% case_report_panel case %}")
+    request = RequestFactory().get("/")
+    request.user = user
+    return template.render(
+        Context({"case": case, "membership": user.membership, "request": request})
+    )
+
+
+def test_the_panel_shows_the_differential_and_the_download_links(case, pathologist):
+    html = render_panel(case, pathologist)
+
+    assert 'data-testid="differential"' in html
+    assert 'data-testid="differential-neutrophil"' in html
+    assert reverse("reports_api:report_pdf", args=[case.public_id]) in html
+    assert reverse("reports_api:report_csv", args=[case.public_id]) in html
+    assert reverse("reports_api:fhir", args=[case.public_id]) in html
+    assert reverse("review:case", args=[case.public_id]) in html
+    assert "4 images not yet reviewed" in html
+
+
+def test_technologists_get_no_review_button(case, technologist):
+    html = render_panel(case, technologist)
+    assert 'data-testid="open-review"' not in html
+    assert 'data-testid="download-pdf"' in html
+
+
+def test_a_signed_case_shows_who_signed_and_the_history_link(case, pathologist):
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    services.sign_off(case, pathologist)
+    case.refresh_from_db()
+
+    html = render_panel(case, pathologist)
+
+    assert 'data-testid="signed-badge"' in html
+    assert reverse("review:history", args=[case.public_id]) in html
+
+
+def test_the_differential_api(client, case, technologist, outsider):
+    client.force_login(technologist)
+    url = reverse("reports_api:differential", args=[case.public_id])
+    body = client.get(url).json()
+    assert body["total"] == 4
+    assert body["unreviewed"] == 4
+    assert {"label": "neutrophil", "count": 3, "percent": 75.0} in body["rows"]
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404

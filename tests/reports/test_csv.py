@@ -1,0 +1,106 @@
+import csv
+import datetime
+import io
+
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from classifier.models import Case
+from reports.csv import COLUMNS
+from review import services
+from tests.review.helpers import add_image, classified_case
+
+
+def read_csv(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+
+
+def test_the_case_csv_has_one_row_per_image(client, case, pathologist, technologist):
+    lymphocyte = case.images.get(prediction__label="lymphocyte")
+    services.review_image(lymphocyte, pathologist, "monocyte", "=HYPERLINK(1)")
+    client.force_login(technologist)
+    url = reverse("reports_api:report_csv", args=[case.public_id])
+
+    response = client.get(url)
+
+    assert url == f"/api/v1/cases/{case.public_id}/report.csv"
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = read_csv(response.content)
+    assert list(rows[0]) == COLUMNS
+    assert len(rows) == 4
+    row = next(r for r in rows if r["image_id"] == str(lymphocyte.public_id))
+    assert row["accession"] == "ACC-1"
+    assert row["patient_ref"] == "PSEUDO-0042"
+    assert row["predicted_label"] == "lymphocyte"
+    assert row["confidence"] == "0.9000"
+    assert row["reviewed_label"] == row["final_label"] == "monocyte"
+    assert row["reviewer"] == pathologist.email
+    assert row["comment"] == "'=HYPERLINK(1)"  # defused for spreadsheets
+    unreviewed = [r for r in rows if r["image_id"] != str(lymphocyte.public_id)]
+    assert {r["final_label"] for r in unreviewed} == {"neutrophil"}
+    assert {r["reviewed_label"] for r in unreviewed} == {""}
+    event = AuditEvent.objects.get(action=AuditEvent.Action.REPORT_DOWNLOADED)
+    assert event.details == {"format": "csv"}
+
+
+def test_a_signed_case_csv_names_the_signer(client, case, pathologist):
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    services.sign_off(case, pathologist)
+    client.force_login(pathologist)
+    rows = read_csv(client.get(reverse("reports_api:report_csv", args=[case.public_id])).content)
+    assert {row["case_status"] for row in rows} == {"signed"}
+    assert all(row["signed_at"] for row in rows)
+
+
+def test_another_lab_gets_404(client, case, outsider):
+    client.force_login(outsider)
+    response = client.get(reverse("reports_api:report_csv", args=[case.public_id]))
+    assert response.status_code == 404
+
+
+def test_the_lab_export_covers_a_date_range(client, lab_a, lab_b, pathologist, model_version):
+    old = classified_case(lab_a, ["neutrophil"], "OLD")
+    Case.objects.filter(pk=old.pk).update(created=timezone.now() - datetime.timedelta(days=90))
+    classified_case(lab_a, ["platelet", "neutrophil"], "NEW")
+    add_image(classified_case(lab_b, ["neutrophil"], "OTHER-LAB"), "platelet")
+    client.force_login(pathologist)
+    today = timezone.localdate()
+
+    response = client.get(
+        reverse("reports:lab_export"),
+        {"start": (today - datetime.timedelta(days=7)).isoformat(), "end": today.isoformat()},
+    )
+
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    rows = read_csv(response.content)
+    assert [row["accession"] for row in rows] == ["NEW", "NEW"]
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT_DOWNLOADED)
+    assert event.details["export"] == "lab_csv"
+    assert event.details["rows"] == 2
+
+
+def test_the_lab_export_page_shows_its_form(client, lab_admin):
+    client.force_login(lab_admin)
+    response = client.get(reverse("reports:lab_export"))
+    assert response.status_code == 200
+    assert b'data-testid="lab-export-form"' in response.content
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).exists()
+
+
+def test_the_lab_export_refuses_a_reversed_range(client, pathologist):
+    client.force_login(pathologist)
+    response = client.get(
+        reverse("reports:lab_export"), {"start": "2026-02-01", "end": "2026-01-01"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "must not be after" in response.content.decode()
+
+
+def test_technologists_cannot_export_the_lab(client, technologist):
+    client.force_login(technologist)
+    assert client.get(reverse("reports:lab_export")).status_code == 403

@@ -1,0 +1,127 @@
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.urls import reverse
+from fhir.resources.R4B.diagnosticreport import DiagnosticReport
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.specimen import Specimen
+
+from audit.models import AuditEvent
+from reports.fhir import diagnostic_report
+from review import services
+
+PROFILE = json.loads((Path(__file__).parent / "diagnostic_report.schema.json").read_text())
+
+
+def fhir_json(case) -> dict:
+    # Through JSON and back, as a client would receive it.
+    return json.loads(json.dumps(diagnostic_report(case)))
+
+
+def observations(report: dict) -> dict[str, dict]:
+    found = {}
+    for resource in report["contained"]:
+        if resource["resourceType"] == "Observation":
+            parts = {
+                c["code"]["coding"][0]["code"]: c["valueQuantity"] for c in resource["component"]
+            }
+            found[resource["code"]["coding"][0]["code"]] = parts
+    return found
+
+
+def sign(case, user):
+    for image in case.images.all():
+        services.review_image(image, user, image.prediction.label)
+    services.sign_off(case, user)
+    case.refresh_from_db()
+
+
+def test_it_is_a_valid_r4_diagnostic_report(case):
+    report = fhir_json(case)
+
+    parsed = DiagnosticReport.model_validate(report)
+
+    assert parsed.status == "preliminary"
+    for resource in report["contained"]:
+        model = Observation if resource["resourceType"] == "Observation" else Specimen
+        model.model_validate(resource)
+
+
+def test_it_matches_the_json_schemas(case, pathologist):
+    draft = fhir_json(case)
+    sign(case, pathologist)
+    signed = fhir_json(case)
+    # The portal's own profile, and the structure schema derived from the FHIR R4B model.
+    for report in (draft, signed):
+        jsonschema.validate(report, PROFILE, format_checker=jsonschema.FormatChecker())
+        # The model's schema lists the elements but not resourceType (pydantic handles that).
+        elements = {key: value for key, value in report.items() if key != "resourceType"}
+        jsonschema.validate(elements, DiagnosticReport.model_json_schema())
+
+
+def test_it_has_an_observation_per_class_with_count_and_percentage(case, pathologist):
+    services.review_image(case.images.get(prediction__label="lymphocyte"), pathologist, "other")
+
+    report = fhir_json(case)
+
+    found = observations(report)
+    assert list(found) == ["lymphocyte", "monocyte", "neutrophil", "platelet", "other"]
+    assert found["neutrophil"]["count"]["value"] == 3
+    assert found["neutrophil"]["percent"] == {
+        "value": 75.0,
+        "unit": "%",
+        "system": "http://unitsofmeasure.org",
+        "code": "%",
+    }
+    assert found["other"]["count"]["value"] == 1
+    assert found["lymphocyte"]["count"]["value"] == 0
+    assert report["result"] == [{"reference": f"#class-{i}"} for i in range(1, 6)]
+
+
+def test_it_identifies_the_case_and_the_pseudonymous_patient(case):
+    report = fhir_json(case)
+    assert report["id"] == str(case.public_id)
+    assert report["identifier"][0]["value"] == "ACC-1"
+    assert report["subject"]["identifier"]["value"] == "PSEUDO-0042"
+    assert "Patient" not in {r["resourceType"] for r in report["contained"]}
+    assert report["conclusion"].startswith("Decision support, not a diagnosis.")
+
+
+def test_its_status_follows_the_case(case, pathologist):
+    assert fhir_json(case)["status"] == "preliminary"
+    sign(case, pathologist)
+    report = fhir_json(case)
+    assert report["status"] == "final"
+    assert report["resultsInterpreter"][0]["display"]
+    image = case.images.first()
+    services.amend(case, pathologist, {str(image.public_id): "platelet"}, "typo")
+    assert fhir_json(case)["status"] == "amended"
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/fhir+json", "application/json"])
+def test_the_api_serves_it_and_audits_the_download(client, case, technologist, accept):
+    client.force_login(technologist)
+    url = reverse("reports_api:fhir", args=[case.public_id])
+
+    response = client.get(url, HTTP_ACCEPT=accept)
+
+    assert url == f"/api/v1/cases/{case.public_id}/fhir"
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/fhir+json"
+    DiagnosticReport.model_validate(response.json())
+    event = AuditEvent.objects.get(action=AuditEvent.Action.REPORT_DOWNLOADED)
+    assert event.details == {"format": "fhir"}
+
+
+def test_another_lab_gets_404(client, case, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("reports_api:fhir", args=[case.public_id])).status_code == 404
+
+
+def test_the_profile_schema_rejects_a_broken_report(case):
+    report = fhir_json(case)
+    report["contained"][1]["component"].pop()
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, PROFILE)
