@@ -12,10 +12,11 @@ scanners give other hues and intensities. Two ways to live with that:
 Images are uint8 RGB arrays (h, w, 3); every function returns a new uint8 array of the same shape.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from skimage.color import hed2rgb, lab2rgb, rgb2hed, rgb2lab
+from skimage.color import hed_from_rgb, lab2rgb, rgb2lab, rgb_from_hed
 
 LIGHT_INTENSITY = 255.0  # the transmitted light: a white background pixel
 MACENKO_OD_THRESHOLD = 0.15  # optical density below this is background
@@ -33,11 +34,16 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 def hed_jitter(
     image: np.ndarray, rng: np.random.Generator, scale: float = 0.05, shift: float = 0.03
 ) -> np.ndarray:
-    """Scale each haematoxylin-eosin-DAB channel by U[1-scale, 1+scale], shift by U[-shift, shift]."""
-    hed = rgb2hed(image)
+    """Scale each haematoxylin-eosin-DAB channel by U[1-scale, 1+scale], shift by U[-shift, shift].
+
+    Like ml.augment.stain_jitter, in raw optical density (skimage's rgb2hed clips negative
+    amounts, so its round trip is not exact).
+    """
+    density = -np.log(np.maximum(image.astype(np.float64) / 255.0, 1e-6))
+    hed = density @ hed_from_rgb
     alpha = rng.uniform(1 - scale, 1 + scale, size=3)
     beta = rng.uniform(-shift, shift, size=3)
-    return _to_uint8(hed2rgb(hed * alpha + beta) * 255.0)
+    return _to_uint8(np.exp(-((hed * alpha + beta) @ rgb_from_hed)) * 255.0)
 
 
 def hed_jitter_batch(
@@ -81,7 +87,10 @@ def reinhard_normalise(image: np.ndarray, target: LabStatistics) -> np.ndarray:
     # A flat channel (all one value) has no spread to rescale: keep it flat at the target mean.
     scale = np.divide(np.asarray(target.std), std, out=np.zeros(3), where=std > 1e-6)
     lab = (lab - mean) * scale + np.asarray(target.mean)
-    return _to_uint8(lab2rgb(lab) * 255.0)
+    with warnings.catch_warnings():
+        # Lab values outside the sRGB gamut are clipped, which is what we want.
+        warnings.filterwarnings("ignore", message=".*negative Z values.*")
+        return _to_uint8(lab2rgb(lab) * 255.0)
 
 
 # ---------------------------------------------------------------- Macenko (stain vectors)

@@ -6,10 +6,10 @@ the sign-off. Until the case is signed off every page is watermarked DRAFT. Noth
 while rendering: thumbnails are inline data: URIs and any other URL is refused.
 """
 
+import logging
+
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from classifier.models import Case
 from reports.services import case_differential, case_rows, latest_sign_off
@@ -44,6 +44,12 @@ def report_context(case: Case) -> dict:
 
 
 def render_pdf(case: Case) -> bytes:
+    # Imported here: WeasyPrint is slow to import and only report downloads need it.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
+    # Its per-step progress messages would fill the INFO log with seven lines per report.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     html = render_to_string("reports/report_pdf.html", report_context(case))
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from audit.models import AuditEvent
@@ -45,7 +46,14 @@ class UnreviewedImagesError(ReviewError):
 
     def __init__(self, unreviewed: int):
         self.unreviewed = unreviewed
-        super().__init__(_("%(count)d image(s) are not reviewed yet.") % {"count": unreviewed})
+        super().__init__(
+            ngettext(
+                "%(count)d image is not reviewed yet.",
+                "%(count)d images are not reviewed yet.",
+                unreviewed,
+            )
+            % {"count": unreviewed}
+        )
 
 
 class CaseNotReadyError(ReviewError):

@@ -137,7 +137,7 @@ def test_signing_off_too_early_shows_the_reason(client, case, pathologist):
     response = client.post(reverse("review:sign_off", args=[case.public_id]), follow=True)
     case.refresh_from_db()
     assert not case.is_signed
-    assert "4 image(s) are not reviewed yet." in response.content.decode()
+    assert "4 images are not reviewed yet." in response.content.decode()
 
 
 def test_a_signed_case_shows_no_review_form(client, case, pathologist):
