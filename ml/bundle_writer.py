@@ -18,6 +18,7 @@ from ml.metrics import classification_metrics, expected_calibration_error
 from ml.model_card import write_model_card
 from ml.plots import plot_confusion_matrix, plot_curves
 from ml.preprocess import RESIZE_RULE
+from ml.selective import confidence_summary
 
 
 def split_metrics(
@@ -105,6 +106,10 @@ def write_training_bundle(
         "initialisation": initialisation,
         "temperature": temperature,
         "confidence_threshold": threshold,
+        # The portal's domain check compares a lab's recent confidences with this distribution.
+        "validation_confidence": confidence_summary(
+            calibration.softmax(logits["val"], temperature).max(axis=1), threshold
+        ),
         "split_hash": splits.split_hash,
         "dataset": config["dataset"],
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

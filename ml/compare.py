@@ -164,8 +164,11 @@ def load_results(out: Path) -> list[dict]:
 
 
 def append_result(out: Path, result: dict) -> None:
-    with open(out / RESULTS_FILE, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(result) + "\n")
+    path = out / RESULTS_FILE
+    # A line cut short by an interruption has no newline; start a fresh line after it.
+    cut_short = path.is_file() and not path.read_bytes().endswith(b"\n") and path.stat().st_size
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(("\n" if cut_short else "") + json.dumps(result) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
 

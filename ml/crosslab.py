@@ -191,7 +191,9 @@ def adapt_batchnorm(model, images: np.ndarray, batch_size: int = 64):
             break
         if not isinstance(layer, keras.layers.InputLayer):
             scaling.append(layer)
-    norms = [layer for layer in backbone.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    norms = [
+        layer for layer in backbone.layers if isinstance(layer, keras.layers.BatchNormalization)
+    ]
     momenta = [layer.momentum for layer in norms]
     for layer in norms:
         layer.trainable = True  # a frozen BatchNormalization ignores training=True

@@ -92,7 +92,8 @@ def export_bundle(bundle_dir: Path, output_format: str, data_dir: Path | None = 
         return {"file": str(bundle_dir / FLOAT_FILE)}
     train_images, _ = _bundle_split_images(bundle_dir, "train", data_dir)
     rng = np.random.default_rng(0)
-    sample = train_images[rng.choice(len(train_images), REPRESENTATIVE_IMAGES, replace=False)]
+    count = min(REPRESENTATIVE_IMAGES, len(train_images))
+    sample = train_images[rng.choice(len(train_images), count, replace=False)]
     (bundle_dir / INT8_FILE).write_bytes(convert_to_tflite(model, sample))
     images, targets = _bundle_split_images(bundle_dir, "test", data_dir)
     labels = metadata["labels"]

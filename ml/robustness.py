@@ -146,7 +146,9 @@ def format_report(report: dict) -> str:
             f"{scores['accuracy']:>10.4f}{scores['mean_abs_confidence_change']:>10.4f}"
         )
     verdict = "met" if report["passed"] else "NOT met"
-    lines.append(f"lowest agreement {report['min_agreement']:.4f}: target {report['target']} {verdict}")
+    lines.append(
+        f"lowest agreement {report['min_agreement']:.4f}: target {report['target']} {verdict}"
+    )
     return "\n".join(lines)
 
 
@@ -174,4 +176,3 @@ def run(args: argparse.Namespace) -> int:
     report = {"model": classifier.name, "data": description, **report}
     print(json.dumps(report) if args.json else format_report(report))
     return 0
-

@@ -164,8 +164,12 @@ def run(args: argparse.Namespace) -> int:
         "confidence": confidence_summary(confidences, threshold),
     }
     if args.out:
-        plot_coverage_curves({classifier.name: (confidences, correct)}, args.out, args.split, threshold)
+        plot_coverage_curves(
+            {classifier.name: (confidences, correct)}, args.out, args.split, threshold
+        )
     if args.store_validation_summary:
-        update_bundle_metadata(classifier.bundle_dir, {"validation_confidence": report["confidence"]})
+        update_bundle_metadata(
+            classifier.bundle_dir, {"validation_confidence": report["confidence"]}
+        )
     print(json.dumps(report) if args.json else json.dumps(report, indent=2))
     return 0

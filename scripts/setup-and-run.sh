@@ -51,7 +51,7 @@ prepare_database() {
 # and prints the log-in once; the password is kept nowhere.
 create_first_admin() {
     local email="${ADMIN_EMAIL:-admin@localhost}" lab="${FIRST_LAB_NAME:-First lab}" output password
-    if [ "$(manage shell -c 'from accounts.models import User
+    if [ "$(manage shell --no-imports -c 'from accounts.models import User
 print(User.objects.filter(is_superuser=True).exists())' | tail -1)" = "True" ]; then
         log "An admin exists already (forgot the password? .venv/bin/python manage.py changepassword EMAIL)"
         return 0
@@ -61,7 +61,7 @@ print(User.objects.filter(is_superuser=True).exists())' | tail -1)" = "True" ]; 
     output="$(manage adduser "$email" --lab "$lab" --role lab_admin)"
     password="$(printf '%s\n' "$output" | sed -n 's/^Password: //p')"
     [ -n "$password" ] || die "adduser printed no password: $output"
-    ADMIN_EMAIL="$email" manage shell -c 'import os
+    ADMIN_EMAIL="$email" manage shell --no-imports -c 'import os
 from accounts.models import User
 User.objects.filter(email__iexact=os.environ["ADMIN_EMAIL"]).update(is_staff=True, is_superuser=True)'
     FIRST_LOGIN="    email:    $email
@@ -89,7 +89,7 @@ start_worker() {
 
 run_web_server() {
     local bind="${BIND_ADDRESS:-127.0.0.1}" port="${PORT:-8000}" debug
-    debug="$(manage shell -c 'from django.conf import settings; print(settings.DEBUG)' | tail -1)"
+    debug="$(manage shell --no-imports -c 'from django.conf import settings; print(settings.DEBUG)' | tail -1)"
     echo
     echo "HematoVision runs at http://$bind:$port/  (Ctrl-C stops the web server and the worker)"
     [ -n "${FIRST_LOGIN:-}" ] && printf 'Log in as the first admin (shown only this once):\n%s\n' "$FIRST_LOGIN"

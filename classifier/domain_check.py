@@ -1,0 +1,153 @@
+"""Domain check: do a lab's images still look like the data the active model was validated on?
+
+A model that meets another lab's images (another stain, camera, magnification) becomes less sure
+of itself: its median top-1 confidence falls and more images come out "unidentified". The
+reference is the model version's validation confidence distribution, stored in its bundle as
+`validation_confidence` (ml/selective.py, confidence_summary). `assess` compares a lab's recent
+predictions with it and warns when either figure moves past a bound:
+
+    median confidence  < reference median - MEDIAN_DROP_BOUND
+    unidentified share > reference share + UNIDENTIFIED_RISE_BOUND
+
+The bounds were chosen on the cross-lab runs (docs/cross-lab.md): on the labs' unlabelled
+validation images, a model's own lab and the other lab differ by much more than these bounds, and
+two samples of the same lab by much less. Warnings need MIN_PREDICTIONS recent predictions.
+"""
+
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Lab
+from classifier.models import ModelVersion, Prediction
+from ml.bundle import BundleError
+
+MEDIAN_DROP_BOUND = 0.10
+UNIDENTIFIED_RISE_BOUND = 0.15
+MIN_PREDICTIONS = 50
+RECENT_DAYS = 90
+RECENT_LIMIT = 1000
+
+
+class Status:
+    OK = "ok"
+    WARNING = "warning"
+    TOO_FEW = "too_few"
+    NO_MODEL = "no_model"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The model version's validation confidence distribution (median None when unknown)."""
+
+    median: float | None
+    unidentified_share: float
+    histogram_edges: list[float] = field(default_factory=list)
+    histogram_counts: list[int] = field(default_factory=list)
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    n: int
+    median: float | None
+    unidentified_share: float | None
+    reference: Reference | None
+    reasons: list[str]
+    confidences: list[float] = field(default_factory=list, repr=False)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.status == Status.WARNING
+
+
+def reference_from_summary(summary: dict) -> Reference:
+    histogram = summary.get("histogram") or {}
+    return Reference(
+        median=float(summary["median"]),
+        unidentified_share=float(summary["unidentified_share"]),
+        histogram_edges=list(histogram.get("edges", [])),
+        histogram_counts=list(histogram.get("counts", [])),
+        n=int(summary.get("n", 0)),
+    )
+
+
+def _read_json(path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def reference_for(version: ModelVersion) -> Reference | None:
+    """From the version's metadata, else its bundle.json on disk (added after registration),
+    else the validation coverage in metrics.json (share flagged only, no median)."""
+    summary = version.metadata.get("validation_confidence")
+    if not summary:
+        try:
+            bundle_dir = version.bundle_dir
+        except BundleError:  # a bundle that is gone gives no reference, not a server error
+            return None
+        summary = _read_json(bundle_dir / "bundle.json").get("validation_confidence")
+        if not summary:
+            validation = _read_json(bundle_dir / "metrics.json").get("val", {})
+            coverage = validation.get("at_confidence_threshold", {}).get("coverage")
+            if coverage is None:
+                return None
+            return Reference(median=None, unidentified_share=1.0 - float(coverage))
+    return reference_from_summary(summary)
+
+
+def assess(
+    confidences: Sequence[float], unidentified: Sequence[bool], reference: Reference | None
+) -> Verdict:
+    """The verdict on a lab's recent predictions against the model's validation reference."""
+    n = len(confidences)
+    if n == 0:
+        return Verdict(Status.TOO_FEW, 0, None, None, reference, [])
+    median = float(statistics.median(confidences))
+    share = sum(bool(flag) for flag in unidentified) / n
+    reasons = []
+    if reference is not None and reference.median is not None:
+        if median < reference.median - MEDIAN_DROP_BOUND:
+            reasons.append(
+                _("The median confidence is %(lab).2f, against %(ref).2f on validation.")
+                % {"lab": median, "ref": reference.median}
+            )
+    if reference is not None and share > reference.unidentified_share + UNIDENTIFIED_RISE_BOUND:
+        reasons.append(
+            _("%(lab).0f%% of images are unidentified, against %(ref).0f%% on validation.")
+            % {"lab": 100 * share, "ref": 100 * reference.unidentified_share}
+        )
+    if n < MIN_PREDICTIONS:
+        status = Status.TOO_FEW
+    else:
+        status = Status.WARNING if reasons else Status.OK
+    return Verdict(status, n, median, share, reference, reasons, list(confidences))
+
+
+def recent_predictions(lab: Lab, version: ModelVersion) -> tuple[list[float], list[bool]]:
+    """Confidences and unidentified flags of the lab's latest predictions by this version."""
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    rows = (
+        Prediction.objects.filter(image__case__lab=lab, model_version=version, created__gte=since)
+        .order_by("-created")
+        .values_list("confidence", "unidentified")[:RECENT_LIMIT]
+    )
+    rows = list(rows)
+    return [row[0] for row in rows], [row[1] for row in rows]
+
+
+def lab_domain_check(lab: Lab) -> tuple[ModelVersion | None, Verdict]:
+    """The active model version and the verdict on this lab's recent predictions."""
+    version = ModelVersion.active()
+    if version is None:
+        return None, Verdict(Status.NO_MODEL, 0, None, None, None, [])
+    confidences, unidentified = recent_predictions(lab, version)
+    return version, assess(confidences, unidentified, reference_for(version))

@@ -1,0 +1,220 @@
+"""The domain check: the warning on made-up prediction histories, and who may see the page."""
+
+import json
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Membership
+from classifier import domain_check
+from classifier.domain_check import Reference, Status, assess, lab_domain_check, reference_for
+from classifier.models import CellImage, Prediction
+from tests import personas
+from tests.classifier.conftest import LABELS, make_case, make_model_version
+
+REFERENCE = Reference(
+    median=0.95,
+    unidentified_share=0.05,
+    histogram_edges=[i / 20 for i in range(21)],
+    histogram_counts=[0] * 18 + [10, 90],
+    n=100,
+)
+SUMMARY = {
+    "n": 100,
+    "median": 0.95,
+    "quantiles": {"0.5": 0.95},
+    "histogram": {"edges": REFERENCE.histogram_edges, "counts": REFERENCE.histogram_counts},
+    "threshold": 0.6,
+    "unidentified_share": 0.05,
+}
+
+
+def _history(confidences, threshold=0.6):
+    return list(confidences), [c < threshold for c in confidences]
+
+
+# ---------------------------------------------------------------- assess (pure)
+
+
+def test_it_is_ok_when_the_lab_looks_like_validation():
+    verdict = assess(*_history([0.97] * 90 + [0.5] * 10), REFERENCE)
+    assert verdict.status == Status.OK
+    assert verdict.reasons == []
+    assert verdict.median == pytest.approx(0.97)
+    assert verdict.unidentified_share == pytest.approx(0.10)
+
+
+def test_it_warns_when_the_median_confidence_drops():
+    verdict = assess(*_history([0.8] * 100), REFERENCE)
+    assert verdict.status == Status.WARNING
+    assert verdict.is_warning
+    assert "median confidence is 0.80" in verdict.reasons[0]
+
+
+def test_it_warns_when_many_more_images_are_unidentified():
+    # Median still high, but a quarter of the images fall below the threshold.
+    verdict = assess(*_history([0.99] * 75 + [0.4] * 25), REFERENCE)
+    assert verdict.status == Status.WARNING
+    assert len(verdict.reasons) == 1 and "25% of images are unidentified" in verdict.reasons[0]
+
+
+def test_a_shift_inside_the_bounds_is_not_a_warning():
+    drop = REFERENCE.median - domain_check.MEDIAN_DROP_BOUND + 0.01
+    rise = REFERENCE.unidentified_share + domain_check.UNIDENTIFIED_RISE_BOUND - 0.01
+    flagged = round(100 * rise)
+    verdict = assess([drop] * 100, [True] * flagged + [False] * (100 - flagged), REFERENCE)
+    assert verdict.status == Status.OK
+
+
+def test_too_few_predictions_give_no_verdict_yet():
+    verdict = assess(*_history([0.3] * (domain_check.MIN_PREDICTIONS - 1)), REFERENCE)
+    assert verdict.status == Status.TOO_FEW
+    assert verdict.reasons  # the shift is shown, but not yet as a warning
+    assert assess([], [], REFERENCE).status == Status.TOO_FEW
+
+
+def test_without_a_median_only_the_unidentified_share_is_checked():
+    reference = Reference(median=None, unidentified_share=0.05)
+    assert assess(*_history([0.7] * 100), reference).status == Status.OK
+    assert assess(*_history([0.5] * 100), reference).status == Status.WARNING
+    assert assess(*_history([0.5] * 100), None).status == Status.OK
+
+
+# ---------------------------------------------------------------- the reference
+
+
+@pytest.mark.django_db
+def test_the_reference_comes_from_the_bundle_metadata():
+    version = make_model_version()
+    version.metadata = {"name": "fake-v1", "validation_confidence": SUMMARY}
+    assert reference_for(version) == REFERENCE
+
+
+@pytest.mark.django_db
+def test_the_reference_falls_back_to_the_bundle_files(media_root):
+    version = make_model_version()
+    bundle_dir = version.bundle_dir
+    bundle_dir.mkdir(parents=True)
+    metrics = {"val": {"at_confidence_threshold": {"coverage": 0.9}}}
+    (bundle_dir / "metrics.json").write_text(json.dumps(metrics))
+    assert reference_for(version) == Reference(median=None, unidentified_share=pytest.approx(0.1))
+    (bundle_dir / "bundle.json").write_text(json.dumps({"validation_confidence": SUMMARY}))
+    assert reference_for(version) == REFERENCE
+
+
+@pytest.mark.django_db
+def test_a_bundle_without_any_summary_gives_no_reference():
+    assert reference_for(make_model_version()) is None
+
+
+# ---------------------------------------------------------------- the lab's predictions
+
+
+def _predict(lab, version, confidences):
+    case = make_case(lab)
+    for confidence in confidences:
+        image = CellImage.objects.create(
+            case=case,
+            original_name="cell.jpg",
+            sha256=uuid.uuid4().hex,
+            size_bytes=1,
+            width=1,
+            height=1,
+            image_format="JPEG",
+            status=CellImage.Status.DONE,
+        )
+        Prediction.objects.create(
+            image=image,
+            label=LABELS[0],
+            confidence=confidence,
+            probabilities={LABELS[0]: confidence},
+            model_version=version,
+            elapsed_ms=1,
+            unidentified=confidence < version.confidence_threshold,
+        )
+
+
+@pytest.fixture
+def version(db):
+    version = make_model_version(threshold=0.6)
+    version.metadata = {"name": version.name, "validation_confidence": SUMMARY}
+    version.save()
+    return version
+
+
+def test_only_the_labs_own_predictions_by_the_active_version_count(lab_a, lab_b, version):
+    _predict(lab_a, version, [0.99] * 60)
+    _predict(lab_b, version, [0.3] * 70)
+    old = make_model_version("old", active=False)
+    _predict(lab_a, old, [0.2] * 5)
+    active, verdict = lab_domain_check(lab_a)
+    assert active == version
+    assert verdict.n == 60 and verdict.status == Status.OK
+    assert lab_domain_check(lab_b)[1].status == Status.WARNING
+
+
+def test_without_an_active_model_there_is_nothing_to_check(lab_a):
+    assert lab_domain_check(lab_a) == (
+        None,
+        domain_check.Verdict(Status.NO_MODEL, 0, None, None, None, []),
+    )
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_the_lab_admin_sees_the_warning(client, lab_admin, version, lab_a):
+    _predict(lab_a, version, [0.55] * 60)
+    client.force_login(lab_admin)
+    response = client.get(reverse("classifier:domain_check"))
+    assert response.status_code == 200
+    assert b'data-testid="domain-warning"' in response.content
+    assert b'data-testid="domain-n">60<' in response.content
+
+
+def test_the_page_says_so_when_there_are_too_few_predictions(client, lab_admin, version):
+    client.force_login(lab_admin)
+    response = client.get(reverse("classifier:domain_check"))
+    assert b'data-testid="domain-too-few"' in response.content
+
+
+def test_another_labs_admin_never_sees_this_labs_predictions(client, lab_a, lab_b, version):
+    _predict(lab_a, version, [0.55] * 60)
+    admin_b = personas.make_member("admin@lab-b.example.org", Membership.Role.LAB_ADMIN, "Lab B")
+    client.force_login(admin_b)
+    response = client.get(reverse("classifier:domain_check"))
+    assert response.status_code == 200
+    assert b'data-testid="domain-n">0<' in response.content
+    assert b'data-testid="domain-warning"' not in response.content
+
+
+@pytest.mark.parametrize("persona", ["technologist", "pathologist", "outsider"])
+def test_other_roles_are_refused(client, request, persona, version):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("classifier:domain_check")).status_code == 403
+    assert client.get(reverse("classifier:domain_check_png")).status_code == 403
+
+
+def test_anonymous_users_go_to_the_login_page(client, db):
+    response = client.get(reverse("classifier:domain_check"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_histogram_is_a_png(client, lab_admin, version, lab_a):
+    _predict(lab_a, version, [0.9, 0.8, 0.4])
+    client.force_login(lab_admin)
+    response = client.get(reverse("classifier:domain_check_png"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response.content[:4] == b"\x89PNG"
+
+
+def test_the_lab_admin_tabs_link_the_page(client, lab_admin):
+    client.force_login(lab_admin)
+    response = client.get(reverse("accounts:members"))
+    assert reverse("classifier:domain_check").encode() in response.content
+
+
+def test_the_url_round_trips():
+    assert reverse("classifier:domain_check") == "/lab/domain-check/"
