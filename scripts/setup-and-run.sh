@@ -83,23 +83,38 @@ start_worker() {
         --schedule "$DATA_DIR/run/celerybeat-schedule" --pidfile "$pidfile" \
         >>"$DATA_DIR/logs/worker.log" 2>&1 &
     WORKER_PID=$!
-    trap 'kill "$WORKER_PID" 2>/dev/null; wait "$WORKER_PID" 2>/dev/null' EXIT
-    trap 'exit 130' INT TERM
+}
+
+# Both servers run in the background so that Ctrl-C or a TERM reaches this script at once
+# (bash runs traps only between commands); it then stops both, gracefully.
+stop_servers() {
+    trap - INT TERM EXIT
+    kill ${WEB_PID:-} ${WORKER_PID:-} 2>/dev/null || true
+    wait 2>/dev/null || true
 }
 
 run_web_server() {
     local bind="${BIND_ADDRESS:-127.0.0.1}" port="${PORT:-8000}" debug
+    if "$VENV_PYTHON" -c 'import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)' \
+        "$bind" "$port" 2>/dev/null; then
+        die "Something already listens on $bind:$port (HematoVision running elsewhere?); set PORT=..."
+    fi
     debug="$(manage shell --no-imports -c 'from django.conf import settings; print(settings.DEBUG)' | tail -1)"
     echo
     echo "HematoVision runs at http://$bind:$port/  (Ctrl-C stops the web server and the worker)"
     [ -n "${FIRST_LOGIN:-}" ] && printf 'Log in as the first admin (shown only this once):\n%s\n' "$FIRST_LOGIN"
     echo
     if [ "$debug" = "True" ]; then
-        manage runserver "$bind:$port"
+        manage runserver --noreload "$bind:$port" &
     else
-        "$VENV_DIR/bin/gunicorn" hematoportal.wsgi --bind "$bind:$port" \
-            --workers "${WEB_CONCURRENCY:-2}" --timeout 120 --access-logfile -
+        "$VENV_DIR/bin/gunicorn" hematoportal.wsgi --bind "$bind:$port" --no-control-socket \
+            --workers "${WEB_CONCURRENCY:-2}" --timeout 120 --access-logfile - &
     fi
+    WEB_PID=$!
+    # Whichever stops first (a crash, a signal) stops the other, and its status is ours.
+    local status=0
+    wait -n "$WEB_PID" "$WORKER_PID" || status=$?
+    return $status
 }
 
 apt_install "${BASE_PACKAGES[@]}"
@@ -116,5 +131,7 @@ if [ "$SETUP_ONLY" = 1 ]; then
     log "Set up; run scripts/setup-and-run.sh to start the worker and the web server"
     exit 0
 fi
+trap 'stop_servers; exit 130' INT TERM
+trap stop_servers EXIT
 start_worker
 run_web_server
