@@ -153,13 +153,10 @@ def joined(labs: list[LabArrays], split: str) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------- training and adaptation
 
 
-def train_model(arrays: dict, augment: dict, protocol: Protocol):
-    """A 4-class model trained with ml.train's two stages on {"train", "val"} arrays."""
-    from ml.model import build_model
-    from ml.train import TrainConfig, fit_stages, set_seeds
+def train_config(protocol: Protocol, augment: dict):
+    from ml.train import TrainConfig
 
-    set_seeds(protocol.seed)
-    config = TrainConfig(
+    return TrainConfig(
         dataset="crosslab",
         backbone=protocol.backbone,
         out="",
@@ -172,9 +169,42 @@ def train_model(arrays: dict, augment: dict, protocol: Protocol):
         seed=protocol.seed,
         augment=dict(augment),
     )
+
+
+def train_model(arrays: dict, augment: dict, protocol: Protocol):
+    """A 4-class model trained with ml.train's two stages on {"train", "val"} arrays."""
+    from ml.model import build_model
+    from ml.train import fit_stages, set_seeds
+
+    set_seeds(protocol.seed)
     model, _ = build_model(protocol.backbone, len(SHARED_LABELS), protocol.image_size)
-    fit_stages(model, config, arrays, len(SHARED_LABELS))
+    fit_stages(model, train_config(protocol, augment), arrays, len(SHARED_LABELS))
     return model
+
+
+def export_bundle(model, source: LabArrays, protocol: Protocol, out: Path) -> Path:
+    """Write the model as a regular bundle (ml/bundle_writer.py), e.g. for `ml robustness`."""
+    from ml.bundle_writer import write_training_bundle
+
+    name = f"crosslab-{source.name}4"
+    config = asdict(train_config(protocol, {}))
+    config.update(name=name, dataset=source.name, out=str(out), labels=SHARED_LABELS)
+    splits = data.DatasetSplits(
+        labels=SHARED_LABELS,
+        split_hash=protocol.key(),
+        description=f"{source.name}, the 4 classes shared with the other lab (ml/crosslab.py)",
+    )
+    return write_training_bundle(
+        out,
+        model=model,
+        config=config,
+        splits=splits,
+        arrays=source.arrays,
+        logits={split: logits_of(model, source.arrays[split][0]) for split in data.SPLITS},
+        history={},
+        initialisation="imagenet",
+        timing={},
+    )
 
 
 def adapt_batchnorm(model, images: np.ndarray, batch_size: int = 64):
@@ -240,16 +270,6 @@ def score(logits: np.ndarray, targets: np.ndarray, temperature: float, threshold
     }
 
 
-def confidence_only(logits: np.ndarray, temperature: float, threshold: float) -> dict:
-    """Median confidence and share flagged of unlabelled images (what a lab sees in the portal)."""
-    confidences = calibration.softmax(logits, temperature).max(axis=1)
-    return {
-        "n": int(len(confidences)),
-        "median_confidence": float(np.median(confidences)) if len(confidences) else 0.0,
-        "flagged_share": float((confidences < threshold).mean()) if len(confidences) else 0.0,
-    }
-
-
 def save_predictions(out: Path, row_name: str, test_name: str, logits, targets, temperature):
     """Per-image confidence and correctness, for the coverage plots."""
     probs = calibration.softmax(logits, temperature)
@@ -265,7 +285,14 @@ def save_predictions(out: Path, row_name: str, test_name: str, logits, targets, 
 # ---------------------------------------------------------------- rows
 
 
-def run_row(variant_name: str, direction: str, labs: dict, protocol: Protocol, out: Path) -> dict:
+def run_row(
+    variant_name: str,
+    direction: str,
+    labs: dict,
+    protocol: Protocol,
+    out: Path,
+    export_bundles: bool = False,
+) -> dict:
     """Train (or reuse) the row's model and score it in-lab and cross-lab."""
     variant = VARIANTS[variant_name]
     started = time.monotonic()
@@ -282,13 +309,15 @@ def run_row(variant_name: str, direction: str, labs: dict, protocol: Protocol, o
         source_labs = [all_labs[name] for name in sources]
     arrays = {split: joined(source_labs, split) for split in ("train", "val")}
     model = load_or_train(variant_name, direction, variant, arrays, protocol, out)
+    if export_bundles and variant_name == "baseline":
+        export_bundle(model, source_labs[0], protocol, out / "bundles" / direction)
     val_logits = logits_of(model, arrays["val"][0])
     temperature = calibration.fit_temperature(val_logits, arrays["val"][1])
     threshold = calibration.choose_threshold(
         calibration.softmax(val_logits, temperature), arrays["val"][1]
     )
     row_name = f"{variant_name}__{direction}"
-    evaluations, unlabelled = {}, {}
+    evaluations, validation = {}, {}
     for name, lab in all_labs.items():
         scored_model = model
         if name in targets and variant.adapt_batchnorm:
@@ -298,8 +327,11 @@ def run_row(variant_name: str, direction: str, labs: dict, protocol: Protocol, o
         logits = logits_of(scored_model, test_images)
         evaluations[name] = score(logits, test_targets, temperature, threshold)
         save_predictions(out, row_name, name, logits, test_targets, temperature)
-        unlabelled[name] = confidence_only(
-            logits_of(scored_model, lab.arrays["val"][0]), temperature, threshold
+        validation[name] = score(
+            logits_of(scored_model, lab.arrays["val"][0]),
+            lab.arrays["val"][1],
+            temperature,
+            threshold,
         )
     return {
         "variant": variant_name,
@@ -314,7 +346,7 @@ def run_row(variant_name: str, direction: str, labs: dict, protocol: Protocol, o
         "temperature": temperature,
         "threshold": threshold,
         "test": evaluations,
-        "val_unlabelled": unlabelled,
+        "val": validation,
     }
 
 
@@ -349,7 +381,12 @@ def planned_rows(variants: list[str]) -> list[tuple[str, str]]:
 
 
 def run_all(
-    out: Path, variants: list[str], protocol: Protocol, data_dir: Path, split_csvs: dict
+    out: Path,
+    variants: list[str],
+    protocol: Protocol,
+    data_dir: Path,
+    split_csvs: dict,
+    export_bundles: bool = False,
 ) -> list[dict]:
     """Every planned row not yet in OUT/results.jsonl; returns the rows run now."""
     out.mkdir(parents=True, exist_ok=True)
@@ -361,7 +398,7 @@ def run_all(
     done = []
     for variant_name, direction in todo:
         print(f"crosslab: {variant_name} {direction}", flush=True)
-        row = run_row(variant_name, direction, labs, protocol, out)
+        row = run_row(variant_name, direction, labs, protocol, out, export_bundles)
         with open(results, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
         done.append(row)
@@ -395,6 +432,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--pbc-split-csv", type=Path, help="default ml/splits/pbc.csv")
     parser.add_argument("--kaggle-split-csv", type=Path, help="default ml/splits/kaggle.csv")
+    parser.add_argument(
+        "--export-bundles",
+        action="store_true",
+        help="also write each baseline model as a bundle in OUT/bundles/<direction>",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -417,7 +459,7 @@ def run(args: argparse.Namespace) -> int:
     )
     split_csvs = {"pbc": args.pbc_split_csv, "kaggle": args.kaggle_split_csv}
     data_dir = Path(args.data or paths.default_data_dir())
-    run_all(args.out, variants, protocol, data_dir, split_csvs)
+    run_all(args.out, variants, protocol, data_dir, split_csvs, args.export_bundles)
     table = write_report(args.out, protocol)
     print(table)
     return 0

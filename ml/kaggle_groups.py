@@ -9,7 +9,8 @@ images. Each image gets two descriptors, both blind to flips and rotations:
   original's illumination and stain stay the same under any geometric transform.
 Within each class, average-linkage agglomerative clustering on the combined distance cuts the
 images into as many groups as the class has originals (max(N)+1 over the `_{N}_{random}.jpeg`
-names, see the data's PROVENANCE.md). Whole groups then go to train or val.
+names, see the data's PROVENANCE.md); clusters under half the expected size are fragments and join
+their closest big cluster. Whole groups then go to train or val.
 """
 
 import random
@@ -85,7 +86,26 @@ def cluster_class(files: list[Path]) -> np.ndarray:
     clustering = AgglomerativeClustering(
         n_clusters=clusters, metric="precomputed", linkage="average"
     )
-    return clustering.fit_predict(distance)
+    return absorb_fragments(clustering.fit_predict(distance), distance, len(files) / clusters)
+
+
+def absorb_fragments(groups: np.ndarray, distance: np.ndarray, expected_size: float) -> np.ndarray:
+    """Move the images of clusters under half the expected size into the closest big cluster.
+
+    A fixed cluster count trades a few merged originals (harmless: they stay on one side) for
+    fragments split off an original; a fragment left alone could land on the other side of the
+    split from the rest of its original, so it joins the big cluster it is closest to on average.
+    """
+    sizes = Counter(groups.tolist())
+    big = [group for group, size in sizes.items() if size >= expected_size / 2]
+    if not big:
+        return groups
+    result = groups.copy()
+    mean_distance = np.stack([distance[:, groups == group].mean(axis=1) for group in big], axis=1)
+    for index, group in enumerate(groups):
+        if sizes[group] < expected_size / 2:
+            result[index] = big[int(mean_distance[index].argmin())]
+    return result
 
 
 def make_kaggle_split(data_dir: Path, seed: int = 20240611) -> list[dict]:

@@ -4,11 +4,11 @@ from pathlib import Path
 
 DATA_NOTES = {
     "pbc": (
-        "PBC (Acevedo et al. 2020, CC BY 4.0): single normal peripheral blood cells, Hospital Clinic "
-        "de Barcelona, CellaVision DM96, May Gruenwald-Giemsa stain, 8 classes; the project's "
-        "13,675-image share. Split ml/splits/pbc.csv: 70/15/15 train/val/test, stratified by class, "
-        "seeded, by duplicate group (byte-identical files from manifest.csv `duplicate_of` stay on "
-        "one side). The one label-conflict pair (eosinophil/EO_225902.jpg = "
+        "PBC (Acevedo et al. 2020, CC BY 4.0): single normal peripheral blood cells, Hospital "
+        "Clinic de Barcelona, CellaVision DM96, May Gruenwald-Giemsa stain, 8 classes; the "
+        "project's 13,675-image share. Split ml/splits/pbc.csv: 70/15/15 train/val/test, "
+        "stratified by class, seeded, by duplicate group (byte-identical files from manifest.csv "
+        "`duplicate_of` stay on one side). The one label-conflict pair (eosinophil/EO_225902.jpg = "
         "neutrophil/BNE_191112.jpg) is excluded from every split."
     ),
     "kaggle": (
@@ -44,9 +44,10 @@ def _figures_table(metrics: dict) -> str:
     for split in ("train", "val", "test"):
         scores = metrics[split]
         kept = scores["at_confidence_threshold"]
+        ece = scores["ece"]
         lines.append(
             f"| {split} | {scores['images']} | {scores['accuracy']:.4f} | {scores['macro_f1']:.4f} "
-            f"| {scores['ece']['before_temperature']:.4f} | {scores['ece']['after_temperature']:.4f} "
+            f"| {ece['before_temperature']:.4f} | {ece['after_temperature']:.4f} "
             f"| {kept['coverage']:.3f} (accuracy {kept['selective_accuracy']:.4f}) |"
         )
     return "\n".join(lines)
@@ -67,6 +68,7 @@ def write_model_card(
 ) -> None:
     extra = ", ".join(config.get("extra_data") or []) or "none"
     timing = config.get("training", {}).get("timing", {})
+    size = metadata["input"]["size"]
     text = f"""# Model card: {metadata["name"]}
 
 ## Intended use
@@ -79,13 +81,14 @@ prediction whose calibrated confidence is below {metadata["confidence_threshold"
 ## Model
 - Backbone `{metadata["backbone"]}`, initialisation: {metadata["initialisation"]}; head: global
   average pooling, dropout {config["dropout"]}, dense logits.
-- Input: float32 RGB 0..255, bilinear stretch to {metadata["input"]["size"]}x{metadata["input"]["size"]}
-  (scaling inside the model). Output: logits; serving applies softmax(logits / T), T = {metadata["temperature"]:.4f}.
+- Input: float32 RGB 0..255, bilinear stretch to {size}x{size} (scaling inside the model).
+  Output: logits; serving applies softmax(logits / T), T = {metadata["temperature"]:.4f}.
 - Training: {config["epochs"]} head-only epochs (lr {config["learning_rate"]}), then up to
   {config["fine_tune_epochs"]} fine-tuning epochs (BatchNorm frozen, cosine lr from
-  {config["fine_tune_learning_rate"]}, early stopping on validation loss, patience {config["patience"]}),
-  class-weighted loss, flips/90-degree rotations, small crops, colour and HED stain jitter, seed {config["seed"]}.
-  Extra training data: {extra}. Fit time: {timing.get("fit_seconds", "?")} s on CPU.
+  {config["fine_tune_learning_rate"]}, early stopping on validation loss, patience
+  {config["patience"]}), class-weighted loss, flips/90-degree rotations, small crops, colour and
+  HED stain jitter, seed {config["seed"]}. Extra training data: {extra}.
+  Fit time: {timing.get("fit_seconds", "?")} s on CPU.
 
 ## Data
 {DATA_NOTES.get(config["dataset"], "")}
@@ -95,7 +98,7 @@ Source used: {description}. Split hash `{metadata["split_hash"]}`.
 ## Figures (test split scored once, after all choices were made on validation)
 {_figures_table(metrics)}
 
-TFLite vs Keras top-1 agreement on test: {metrics["test"].get("tflite_keras_top1_agreement", 0):.4f}.
+TFLite vs Keras top-1 agreement on test: {metrics["test"]["tflite_keras_top1_agreement"]:.4f}.
 Threshold rule: {metrics["threshold_rule"]}.
 
 Per class, test split:

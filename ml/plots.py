@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 
 
 def plot_curves(history: dict[str, list[float]], path: Path, stage_boundary: int | None = None):
-    """Loss and accuracy per epoch for train and validation; a dashed line where fine-tuning began."""
+    """Loss and accuracy per epoch, train and validation; a dotted line where fine-tuning began."""
     figure, axes = plt.subplots(1, 2, figsize=(10, 4))
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
     for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):

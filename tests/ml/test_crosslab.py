@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from ml.bundle import read_bundle_metadata
 from ml.data import write_split_csv
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
@@ -76,7 +77,8 @@ def _rows(out):
 
 def test_it_scores_both_directions_in_lab_and_cross_lab(tiny_data, tmp_path):
     out = tmp_path / "out"
-    assert run_command(crosslab, _argv(tiny_data, out, "baseline,bn_adapt")) == 0
+    argv = [*_argv(tiny_data, out, "baseline,bn_adapt"), "--export-bundles"]
+    assert run_command(crosslab, argv) == 0
     rows = _rows(out)
     assert [(r["variant"], r["direction"]) for r in rows] == [
         ("baseline", "pbc_to_kaggle"),
@@ -93,6 +95,8 @@ def test_it_scores_both_directions_in_lab_and_cross_lab(tiny_data, tmp_path):
     assert first["test"]["kaggle"]["n"] == 8 and first["test"]["pbc"]["n"] == 4
     assert "| baseline | PBC → Kaggle | Kaggle test (cross-lab) |" in (out / "table.md").read_text()
     assert (out / "coverage_pbc_to_kaggle.png").read_bytes()[:4] == b"\x89PNG"
+    bundle = read_bundle_metadata(out / "bundles" / "pbc_to_kaggle")
+    assert bundle["labels"] == list(SHARED) and bundle["input"]["size"] == 32
 
 
 def test_it_resumes_without_redoing_finished_rows(tiny_data, tmp_path):
