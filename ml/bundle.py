@@ -55,6 +55,7 @@ def write_json_atomic(path: str | os.PathLike, data: dict) -> None:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=2, sort_keys=False)
             out.write("\n")
+        os.chmod(temporary, 0o644)  # mkstemp makes it owner-only; bundles are read by servers
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -8,6 +8,7 @@ uint8 array cached under ml.paths.cache_dir(), so that later epochs and runs rea
 import csv
 import hashlib
 import io
+import os
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -230,7 +231,7 @@ def cached_images(name: str, image_paths: list[Path], size: int) -> np.ndarray:
     if cache_file.is_file():
         return np.load(cache_file)
     array = decode_images(image_paths, size, description=f"decode {name}")
-    temporary = cache_file.with_suffix(".tmp.npy")
+    temporary = cache_file.with_suffix(f".{os.getpid()}.tmp.npy")  # two runs may decode at once
     np.save(temporary, array)
     temporary.replace(cache_file)
     return array

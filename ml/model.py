@@ -27,7 +27,8 @@ def build_model(
     for layer in scaling_layers(get_backbone(backbone_name).scaling):
         x = layer(x)
     x = backbone(x, training=False)
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    if len(x.shape) == 4:  # some backbones (efficientnet_lite0) pool by themselves
+        x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     outputs = keras.layers.Dense(num_classes, name="logits")(x)
     model = keras.Model(inputs, outputs, name=f"hematovision_{backbone_name}")

@@ -1,8 +1,11 @@
+# shellcheck shell=bash
 # Shared steps of scripts/setup-and-run.sh and scripts/test.sh (sourced, not run).
 #
 # Every step checks before it acts, so running a script twice changes nothing the second time:
 # Debian packages are installed only when missing, the virtualenv is rebuilt only when
 # requirements.txt changed, and Redis/PostgreSQL are started only when nothing answers.
+
+shopt -s inherit_errexit  # a failing step inside $(...) stops the script too
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_DIR="$REPO_DIR/.venv"
@@ -10,6 +13,7 @@ VENV_PYTHON="$VENV_DIR/bin/python"
 
 # What the portal needs from Debian: Python with venv and headers (packages that compile),
 # Redis, and WeasyPrint's text-layout libraries and a font for the PDF reports.
+# shellcheck disable=SC2034  # used by the scripts that source this file
 BASE_PACKAGES=(
     ca-certificates python3 python3-venv python3-dev build-essential
     redis-server redis-tools

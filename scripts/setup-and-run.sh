@@ -9,6 +9,7 @@
 # reads BIND_ADDRESS (default 127.0.0.1), PORT (8000), CELERY_CONCURRENCY (2), ADMIN_EMAIL
 # (admin@localhost) and FIRST_LAB_NAME (First lab).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_DIR"
 

@@ -10,10 +10,11 @@
 # (default postgres://postgres@127.0.0.1:5432/hematovision) choose the servers; the tests create
 # and drop their own test database (test_<name>).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 cd "$REPO_DIR"
 
-TEST_PACKAGES=(chromium fonts-liberation)
+TEST_PACKAGES=(chromium fonts-liberation shellcheck)
 POSTGRES_ROLE=hematovision
 
 postgres_answers() {
@@ -27,9 +28,10 @@ postgres_listens() {
 }
 
 start_local_postgres() {
-    local version
+    local host="$1" port="$2" version
     apt_install postgresql
-    version="$(ls /etc/postgresql | sort -V | tail -1)"
+    postgres_listens "$host" "$port" && return 0  # the package started it
+    version="$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -1)"
     [ -n "$version" ] || die "PostgreSQL is installed but has no cluster (pg_createcluster 15 main)."
     log "Starting PostgreSQL $version"
     as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start
@@ -42,7 +44,7 @@ ensure_postgres() {
     read -r host port <<<"$(url_host_port "$url" 5432)"
     if ! postgres_listens "$host" "$port"; then
         is_local_host "$host" || die "PostgreSQL at $host:$port does not answer."
-        start_local_postgres >&2
+        start_local_postgres "$host" "$port" >&2
         for _ in $(seq 60); do postgres_listens "$host" "$port" && break; sleep 0.5; done
     fi
     db_url="${url%/*}/postgres"
@@ -77,7 +79,9 @@ apt_install "${BASE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_venv
 # The tests must not depend on a developer's .env (settings.py reads ENV_FILE instead of .env).
 export ENV_FILE=/dev/null
-export HEMATOVISION_DATA_DIR="${TMPDIR:-/tmp}/hematovision-tests-$(id -u)"
+HEMATOVISION_DATA_DIR="${TMPDIR:-/tmp}/hematovision-tests-$(id -u)"
+export HEMATOVISION_DATA_DIR
+mkdir -p "$HEMATOVISION_DATA_DIR/static"  # WhiteNoise warns about a missing STATIC_ROOT
 export REQUIRE_TEST_SERVICES=1
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 ensure_redis "$TEST_REDIS_URL" "$HEMATOVISION_DATA_DIR/redis"
@@ -87,9 +91,10 @@ log "Installed and started in $((SECONDS - started))s"
 
 step "ruff check" "$VENV_DIR/bin/ruff" check .
 step "ruff format --check" "$VENV_DIR/bin/ruff" format --check .
-step "pytest, whole suite, SQLite" env -u DATABASE_URL "$VENV_PYTHON" -m pytest -p no:cacheprovider "$@"
+step "shellcheck" shellcheck -x scripts/lib.sh scripts/setup-and-run.sh scripts/test.sh .ci/run
+step "pytest, whole suite, SQLite" env -u DATABASE_URL "$VENV_PYTHON" -m pytest --durations=10 "$@"
 step "pytest, portal tests (not ml/), PostgreSQL" env DATABASE_URL="$postgres_url" \
-    "$VENV_PYTHON" -m pytest -p no:cacheprovider --ignore=tests/ml "$@"
+    "$VENV_PYTHON" -m pytest --durations=10 --ignore=tests/ml "$@"
 
 echo
 printf '%s\n' "${RESULTS[@]}"

@@ -78,6 +78,14 @@ def _efficientnet_lite0(input_shape: tuple[int, int, int], weights: str | None) 
     return build_efficientnet_lite0(input_shape, weights)
 
 
+def _mobilenet_025_scratch(input_shape: tuple[int, int, int], weights: str | None) -> keras.Model:
+    # The control for "what is ImageNet worth": same network, never pretrained, so the registry's
+    # fallback records "scratch".
+    if weights is not None:
+        raise ValueError("mobilenet_025_scratch is the randomly initialised control")
+    return _mobilenet_025(input_shape, None)
+
+
 def _vit(input_shape: tuple[int, int, int], weights: str | None) -> keras.Model:
     from ml.vit import build_vit
 
@@ -102,6 +110,7 @@ BACKBONES = {
         Backbone("resnet50", _application("ResNet50"), "caffe"),
         Backbone("densenet121", _application("DenseNet121"), "torch"),
         Backbone("efficientnet_lite0", _efficientnet_lite0, "raw"),
+        Backbone("mobilenet_025_scratch", _mobilenet_025_scratch, "minus_one_one"),
         Backbone("vit", _vit, "minus_one_one"),  # ml/vit.py: no ImageNet weights, scratch
     )
 }

@@ -34,6 +34,13 @@ def _write_fixture_split(split_csv: Path) -> None:
     write_split_csv(split_csv, rows, ("class", "file", "split"))
 
 
+def pytest_collection_modifyitems(items):
+    # Tests that need the tiny bundle pay for one training run: `-m "not slow"` skips them.
+    for item in items:
+        if "tiny_bundle" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory) -> Path:
     """Bundle directory of a MobileNet-0.25 model, 64 px, one head-only epoch (~20 s)."""

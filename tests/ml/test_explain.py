@@ -179,3 +179,15 @@ def test_it_rejects_a_corrupt_keras_model(tiny_bundle, tmp_path):
 
     with pytest.raises(BundleError, match="corrupt"):
         explain.load_keras_model(copy)
+
+
+def test_the_shipped_model_looks_at_the_centred_cell(shipped_pbc8):
+    model = explain.load_keras_model(shipped_pbc8)
+    image = model_input([load_image(PBC_IMAGE)], 224)[0]
+
+    heatmap = gradcam_heatmap(model, image)
+
+    border = np.ones(heatmap.shape, dtype=bool)
+    border[1:-1, 1:-1] = False
+    assert heatmap.shape == (7, 7)
+    assert heatmap[2:5, 2:5].mean() > 2 * heatmap[border].mean()
