@@ -1,14 +1,14 @@
 """`python -m ml compare`: train several backbones under one protocol and compare them.
 
-    python -m ml compare --dataset pbc --backbones mobilenet_025,vit --epochs 2 \\
-        --image-size 96 --limit-per-class 200 --out runs/compare-pbc
+    python -m ml compare --dataset pbc --backbones mobilenet_025,vit --epochs 3 \\
+        --image-size 96 --limit-per-class 200 --val-limit-per-class 100 --out runs/compare-pbc
 
 Every run gets the same split, augmentation, schedule and seed: the split is the committed one,
-cut once to at most --limit-per-class images per class in train and validation (the test split is
-kept whole) and saved as DIR/split.csv. ml.train.train trains each backbone (--head-epochs with the
-backbone frozen, then --epochs of fine-tuning), scores the test split once and writes its bundle to
-DIR/bundles/<backbone>-seed<seed>. ml.bench then times the bundle's TFLite model one image at a
-time, decoding included, as serving runs it.
+cut once to at most --limit-per-class images per class in train (--val-limit-per-class in
+validation; the test split is kept whole) and saved as DIR/split.csv. ml.train.train trains each
+backbone (--head-epochs with the backbone frozen, then --epochs of fine-tuning), scores the test
+split once and writes its bundle to DIR/bundles/<backbone>-seed<seed>. ml.bench then times the
+bundle's TFLite model one image at a time, decoding included, as serving runs it.
 
 Each finished run is one JSON line in DIR/results.jsonl. A rerun skips the runs found there, so an
 interrupted comparison resumes where it stopped; DIR/protocol.json pins the protocol, and a rerun
@@ -31,7 +31,6 @@ PROTOCOL_FILE = "protocol.json"
 SPLIT_FILE = "split.csv"
 BUNDLES_FOLDER = "bundles"
 SUBSET_SEED = 0  # fixed, so that every seed trains on the same images
-LIMITED_SPLITS = ("train", "val")
 
 
 class ProtocolMismatchError(ValueError):
@@ -48,7 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs (whole network)")
     parser.add_argument("--head-epochs", type=int, default=1, help="epochs with a frozen backbone")
     parser.add_argument("--image-size", type=int, default=96)
-    parser.add_argument("--limit-per-class", type=int, default=0, help="train/val cap; 0 = all")
+    parser.add_argument("--limit-per-class", type=int, default=0, help="train cap; 0 = all")
+    parser.add_argument(
+        "--val-limit-per-class", type=int, default=None, help="validation cap (default: as train)"
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="head-only stage")
     parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
@@ -76,20 +78,22 @@ def source_split_rows(args: argparse.Namespace, data_dir: Path) -> list[dict]:
     return data.read_split_csv(paths.SPLITS_DIR / f"{args.dataset}.csv")
 
 
-def limit_split_rows(rows: list[dict], limit: int, seed: int = SUBSET_SEED) -> list[dict]:
-    """At most `limit` rows per class in train and val (a seeded choice); the rest "excluded"."""
-    if not limit:
-        return [dict(row) for row in rows]
+def limit_split_rows(
+    rows: list[dict], limit: int, val_limit: int | None = None, seed: int = SUBSET_SEED
+) -> list[dict]:
+    """At most `limit` rows per class in train (`val_limit` in val, default the same), a seeded
+    choice; the rows left out become "excluded". A limit of 0 keeps the whole split."""
+    limits = {"train": limit, "val": limit if val_limit is None else val_limit}
     rng = random.Random(seed)
     by_group: dict[tuple[str, str], list[int]] = {}
     for index, row in enumerate(rows):
-        if row["split"] in LIMITED_SPLITS:
+        if limits.get(row["split"]):
             by_group.setdefault((row["split"], row["class"]), []).append(index)
     dropped = set()
-    for key in sorted(by_group):
-        indices = by_group[key]
+    for split, label in sorted(by_group):
+        indices = by_group[(split, label)]
         rng.shuffle(indices)
-        dropped.update(indices[limit:])
+        dropped.update(indices[limits[split] :])
     return [
         {**row, "split": "excluded"} if index in dropped else dict(row)
         for index, row in enumerate(rows)
@@ -100,7 +104,8 @@ def prepare_split(args: argparse.Namespace, data_dir: Path, out: Path) -> Path:
     """DIR/split.csv: written once, then reused by every run and every rerun."""
     split_csv = out / SPLIT_FILE
     if not split_csv.is_file():
-        rows = limit_split_rows(source_split_rows(args, data_dir), args.limit_per_class)
+        rows = source_split_rows(args, data_dir)
+        rows = limit_split_rows(rows, args.limit_per_class, args.val_limit_per_class)
         data.write_split_csv(split_csv, rows, tuple(rows[0]))
     return split_csv
 
@@ -124,6 +129,7 @@ def make_protocol(args: argparse.Namespace, split_csv: Path) -> dict:
         "learning_rate": args.learning_rate,
         "fine_tune_learning_rate": args.fine_tune_learning_rate,
         "limit_per_class": args.limit_per_class,
+        "val_limit_per_class": args.val_limit_per_class,
         "subset_seed": SUBSET_SEED,
         "split_hash": data.split_file_hash(rows),
         "images": split_counts(split_csv),

@@ -125,12 +125,14 @@ def markdown_table(summaries: list[dict]) -> list[str]:
 
 def protocol_lines(protocol: dict) -> list[str]:
     images = protocol["images"]
-    limit = protocol["limit_per_class"] or "none"
+    limit = protocol["limit_per_class"]
+    val_limit = protocol.get("val_limit_per_class")
+    val_limit = limit if val_limit is None else val_limit
     return [
         f"- dataset `{protocol['dataset']}`, images train/val/test "
-        f"{images['train']}/{images['val']}/{images['test']} (train and validation capped at "
-        f"{limit} per class, subset seed {protocol['subset_seed']}; test split whole), "
-        f"split sha256 `{protocol['split_hash'][:12]}`",
+        f"{images['train']}/{images['val']}/{images['test']} (at most {limit or 'all'} per class "
+        f"in train and {val_limit or 'all'} in validation, subset seed {protocol['subset_seed']}; "
+        f"test split whole), split sha256 `{protocol['split_hash'][:12]}`",
         f"- {protocol['image_size']} px; {protocol['head_epochs']} epoch(s) with the backbone "
         f"frozen (lr {protocol['learning_rate']}), then {protocol['fine_tune_epochs']} epoch(s) "
         f"of fine-tuning (AdamW, cosine from {protocol['fine_tune_learning_rate']}, BatchNorm "

@@ -44,9 +44,14 @@ def unfreeze_backbone(model: keras.Model) -> None:
             layer.trainable = False
 
 
-def compile_model(model: keras.Model, learning_rate, weight_decay: float = 1e-5) -> None:
+def compile_model(
+    model: keras.Model, learning_rate, weight_decay: float = 1e-5, clipnorm: float | None = None
+) -> None:
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm
+    )
     model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay),
+        optimizer=optimizer,
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )

@@ -40,6 +40,8 @@ class TrainConfig:
     weight_decay: float = 1e-5
     dropout: float = 0.2
     patience: int = 4
+    warmup_epochs: int = 0  # linear warm-up at the start of fine-tuning
+    clipnorm: float | None = None  # gradient-norm clipping (kaggle4 collapsed without it)
     seed: int = 1
     limit_per_class: int = 0
     extra_data: list[str] = field(default_factory=list)
@@ -168,7 +170,7 @@ def fit_stages(model, config: TrainConfig, arrays: dict, num_classes: int) -> di
     validation = make_dataset(*arrays["val"], config.batch_size)
     weights = class_weights(train_targets, num_classes)
     verbose = 1 if sys.stdout.isatty() else 2
-    compile_model(model, config.learning_rate, config.weight_decay)
+    compile_model(model, config.learning_rate, config.weight_decay, config.clipnorm)
     history = model.fit(
         train,
         validation_data=validation,
@@ -181,8 +183,17 @@ def fit_stages(model, config: TrainConfig, arrays: dict, num_classes: int) -> di
     if config.fine_tune_epochs > 0:
         unfreeze_backbone(model)
         steps = config.fine_tune_epochs * int(np.ceil(len(train_images) / config.batch_size))
-        schedule = keras.optimizers.schedules.CosineDecay(config.fine_tune_learning_rate, steps)
-        compile_model(model, schedule, config.weight_decay)
+        warmup = config.warmup_epochs * steps // config.fine_tune_epochs
+        if warmup:
+            schedule = keras.optimizers.schedules.CosineDecay(
+                0.0,
+                steps - warmup,
+                warmup_target=config.fine_tune_learning_rate,
+                warmup_steps=warmup,
+            )
+        else:
+            schedule = keras.optimizers.schedules.CosineDecay(config.fine_tune_learning_rate, steps)
+        compile_model(model, schedule, config.weight_decay, config.clipnorm)
         stopper = keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=config.patience, restore_best_weights=True
         )
@@ -247,6 +258,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
     parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument("--warmup-epochs", type=int, default=0, help="fine-tuning warm-up")
+    parser.add_argument("--clipnorm", type=float, default=None, help="clip gradient norm")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--limit-per-class", type=int, default=0, help="for tiny runs; 0 = all")
     parser.add_argument(
@@ -274,6 +287,8 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         fine_tune_learning_rate=args.fine_tune_learning_rate,
         patience=args.patience,
+        warmup_epochs=args.warmup_epochs,
+        clipnorm=args.clipnorm,
         seed=args.seed,
         limit_per_class=args.limit_per_class,
         extra_data=list(args.extra_data),

@@ -6,8 +6,9 @@
 #
 # Safe to run again: each step checks first. Settings come from the environment and from .env
 # (written on the first run for a local HTTP install; see .env.example). The script itself also
-# reads BIND_ADDRESS (default 127.0.0.1), PORT (8000), CELERY_CONCURRENCY (2), ADMIN_EMAIL
-# (admin@localhost) and FIRST_LAB_NAME (First lab).
+# reads BIND_ADDRESS (default 127.0.0.1), PORT (8000), WEB_CONCURRENCY (2 gunicorn workers),
+# CELERY_CONCURRENCY (2), ADMIN_EMAIL (admin@localhost), FIRST_LAB_NAME (First lab) and
+# PYTHON (the interpreter for .venv, 3.11 or newer).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +19,7 @@ case "${1:-}" in
     --setup-only) SETUP_ONLY=1 ;;
     "") ;;
     -h | --help)
-        sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *) die "unknown option $1 (try --help)" ;;

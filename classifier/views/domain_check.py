@@ -7,7 +7,6 @@ from django.views.decorators.http import require_GET
 from accounts.access import lab_admin_required
 from classifier.domain_chart import confidence_histogram_png
 from classifier.domain_check import (
-    MEDIAN_DROP_BOUND,
     MIN_PREDICTIONS,
     RECENT_DAYS,
     RECENT_LIMIT,
@@ -23,7 +22,6 @@ def domain_check(request: HttpRequest) -> HttpResponse:
     context = {
         "version": version,
         "verdict": verdict,
-        "median_drop_bound": MEDIAN_DROP_BOUND,
         "unidentified_rise_bound": UNIDENTIFIED_RISE_BOUND,
         "min_predictions": MIN_PREDICTIONS,
         "recent_days": RECENT_DAYS,

@@ -60,10 +60,10 @@ def test_it_classifies_uploaded_images_in_a_real_worker(
     assert response.status_code == 201, response.content
     case_id = response.json()["id"]
     # One image of every class; the first two with consent to keep the file, the rest without.
-    uploads = [fixture_images(label)[0] for label in fixture_labels()]
-    consents = {}
-    for index, path in enumerate(uploads):
-        consents[_upload(client, case_id, path, consent=index < 2)] = index < 2
+    consents, truth = {}, {}
+    for index, label in enumerate(fixture_labels()):
+        image_id = _upload(client, case_id, fixture_images(label)[0], consent=index < 2)
+        consents[image_id], truth[image_id] = index < 2, label
 
     results = _wait_for_results(client, list(consents), live_celery_worker)
 
@@ -82,6 +82,11 @@ def test_it_classifies_uploaded_images_in_a_real_worker(
     assert kept == {image.file.name for image in retained}
     assert len(kept) == 2
     assert Case.objects.get(public_id=case_id).status == Case.Status.AWAITING_REVIEW
+    if active_model_version.name == "pbc8":
+        # The shipped model knows these PBC images well: a fault between upload and model
+        # (colour order, resizing) shows here as wrong labels, not as an error.
+        correct = sum(results[i]["prediction"]["label"] == truth[i] for i in results)
+        assert correct >= len(results) - 1, {truth[i]: results[i]["prediction"] for i in results}
 
 
 def test_it_classifies_an_image_uploaded_while_the_worker_was_down(

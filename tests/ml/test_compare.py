@@ -130,15 +130,16 @@ def test_the_subset_caps_train_and_validation_but_keeps_the_test_split_whole():
     rows = [{"class": c, "file": f"{c}{i}", "split": s}
             for c in ("a", "b") for s in ("train", "val", "test") for i in range(5)]  # fmt: skip
 
-    limited = limit_split_rows(rows, 2)
+    limited = limit_split_rows(rows, 2, val_limit=1)
 
     counts = {}
     for row in limited:
         counts[(row["split"], row["class"])] = counts.get((row["split"], row["class"]), 0) + 1
-    assert counts == {("train", "a"): 2, ("train", "b"): 2, ("val", "a"): 2, ("val", "b"): 2,
-                      ("test", "a"): 5, ("test", "b"): 5, ("excluded", "a"): 6,
-                      ("excluded", "b"): 6}  # fmt: skip
-    assert limited == limit_split_rows(rows, 2)
+    assert counts == {("train", "a"): 2, ("train", "b"): 2, ("val", "a"): 1, ("val", "b"): 1,
+                      ("test", "a"): 5, ("test", "b"): 5, ("excluded", "a"): 7,
+                      ("excluded", "b"): 7}  # fmt: skip
+    assert limited == limit_split_rows(rows, 2, val_limit=1)
+    assert limit_split_rows(rows, 0) == rows
 
 
 def test_spread_gives_sample_std_and_range():
