@@ -14,7 +14,7 @@ pbc8 candidate (224 px) had a median of 0.9998 and a 25th percentile of 0.997 on
 3.5 % unidentified; on Kaggle's validation images (another lab) it was right 0.7 % of the time,
 yet its median was still 0.93 and only 13.9 % were unidentified. A fixed drop of the median
 (0.10) would have missed that; the 25th percentile catches it. Under the validation distribution
-itself, a median of 50 predictions falls below the 25th percentile with a chance of about 1e-5.
+itself, a median of 50 predictions falls below the 25th percentile with a chance of about 1e-4.
 Warnings need MIN_PREDICTIONS recent predictions.
 """
 

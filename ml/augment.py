@@ -147,18 +147,3 @@ def augment_batch(images: tf.Tensor, config: AugmentConfig = AugmentConfig()) ->
         images = random_jpeg(images, config.jpeg_probability, config.jpeg_min_quality)
     return tf.clip_by_value(images * 255.0, 0.0, 255.0)
 
-
-def augment_example_grid(images: np.ndarray, config: AugmentConfig, copies: int = 4) -> np.ndarray:
-    """uint8 grid of augmented copies (rows = images), for eyeballing the augmentation."""
-    rows = [
-        np.concatenate(
-            [images[i]]
-            + [
-                augment_batch(images[i : i + 1], config).numpy()[0].astype(np.uint8)
-                for _ in range(copies)
-            ],
-            axis=1,
-        )
-        for i in range(len(images))
-    ]
-    return np.concatenate(rows, axis=0)

@@ -31,6 +31,12 @@ PROTOCOL_FILE = "protocol.json"
 SPLIT_FILE = "split.csv"
 BUNDLES_FOLDER = "bundles"
 SUBSET_SEED = 0  # fixed, so that every seed trains on the same images
+# TrainConfig fields that each run or the command line sets; the others are the pinned recipe.
+RUN_FIELDS = {
+    "dataset", "backbone", "out", "data", "name", "image_size", "epochs", "fine_tune_epochs",
+    "batch_size", "learning_rate", "fine_tune_learning_rate", "clipnorm", "seed", "labels",
+    "split_csv", "limit_per_class", "extra_data",
+}  # fmt: skip
 
 
 class ProtocolMismatchError(ValueError):
@@ -54,6 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=1e-3, help="head-only stage")
     parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
+    parser.add_argument("--clipnorm", type=float, default=1.0, help="gradient-norm clipping")
     parser.add_argument("--latency-runs", type=int, default=100, help="single-image bench runs")
     parser.add_argument("--data", type=Path, default=None, help="data dir (or the folder tree)")
     parser.add_argument("--labels", help="comma-separated labels (folder dataset)")
@@ -115,10 +122,28 @@ def split_counts(split_csv: Path) -> dict[str, int]:
     return {split: sum(row["split"] == split for row in rows) for split in data.SPLITS}
 
 
+def recipe_defaults() -> dict:
+    """The rest of ml.train's recipe (weight decay, dropout, augmentation...) at today's defaults.
+
+    It is pinned in DIR/protocol.json, so a later change of those defaults cannot creep into the
+    middle of a comparison.
+    """
+    from dataclasses import MISSING, fields
+
+    from ml.augment import AugmentConfig
+    from ml.train import TrainConfig
+
+    recipe = {
+        f.name: f.default
+        for f in fields(TrainConfig)
+        if f.name not in RUN_FIELDS and f.default is not MISSING
+    }
+    recipe["augment"] = AugmentConfig().as_dict()
+    return recipe
+
+
 def make_protocol(args: argparse.Namespace, split_csv: Path) -> dict:
     """Everything that must be equal for two runs to be compared (not the backbone or seed)."""
-    from ml.augment import AugmentConfig
-
     rows = data.read_split_csv(split_csv)
     return {
         "dataset": args.dataset,
@@ -128,31 +153,37 @@ def make_protocol(args: argparse.Namespace, split_csv: Path) -> dict:
         "batch_size": args.batch_size,
         "learning_rate": args.learning_rate,
         "fine_tune_learning_rate": args.fine_tune_learning_rate,
+        "clipnorm": args.clipnorm,
         "limit_per_class": args.limit_per_class,
         "val_limit_per_class": args.val_limit_per_class,
         "subset_seed": SUBSET_SEED,
         "split_hash": data.split_file_hash(rows),
         "images": split_counts(split_csv),
-        "augment": AugmentConfig().as_dict(),
         "latency": {"runs": args.latency_runs, "num_threads": 1, "includes": "decode + resize"},
+        "recipe": recipe_defaults(),
     }
 
 
-def check_protocol(out: Path, protocol: dict) -> None:
-    """Write DIR/protocol.json, or refuse when the one already there differs."""
-    path = out / PROTOCOL_FILE
-    if path.is_file():
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        changed = sorted(key for key in {*saved, *protocol} if saved.get(key) != protocol.get(key))
-        if changed:
-            raise ProtocolMismatchError(
-                f"{out} holds results of another protocol (differs in {changed}); "
-                "use another --out or delete that directory"
-            )
-        return
+def check_protocol(out: Path, protocol: dict) -> dict:
+    """The protocol to run under: DIR/protocol.json if there is one (refused when it differs from
+    the command line), else `protocol`, written there."""
     from ml.bundle import write_json_atomic
 
-    write_json_atomic(path, protocol)
+    path = out / PROTOCOL_FILE
+    if not path.is_file():
+        write_json_atomic(path, protocol)
+        return protocol
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    keys = ({*saved, *protocol}) - {"recipe"}
+    changed = sorted(key for key in keys if saved.get(key) != protocol.get(key))
+    if changed:
+        raise ProtocolMismatchError(
+            f"{out} holds results of another protocol (differs in {changed}); "
+            "use another --out or delete that directory"
+        )
+    if saved["recipe"] != protocol["recipe"]:
+        print(f"note: ml.train's defaults changed since {out} was started; keeping the pinned ones")
+    return saved
 
 
 def load_results(out: Path) -> list[dict]:
@@ -179,34 +210,47 @@ def append_result(out: Path, result: dict) -> None:
         os.fsync(handle.fileno())
 
 
-def train_bundle(args, backbone: str, seed: int, data_dir: Path, split_csv: Path, out: Path):
-    """Train one backbone with ml.train (reusing a bundle that an interrupted run finished)."""
-    from ml.bundle import BundleError, read_bundle_metadata
-    from ml.train import TrainConfig, train
+def run_config(protocol: dict, backbone: str, seed: int, out: Path, data_dir: Path, labels):
+    """The TrainConfig of one run: the protocol's settings and pinned recipe, this backbone/seed."""
+    from dataclasses import fields
 
+    from ml.train import TrainConfig
+
+    known = {f.name for f in fields(TrainConfig)}
+    recipe = {key: value for key, value in protocol["recipe"].items() if key in known}
     bundle_dir = out / BUNDLES_FOLDER / f"{backbone}-seed{seed}"
+    return TrainConfig(
+        dataset=protocol["dataset"],
+        backbone=backbone,
+        out=str(bundle_dir),
+        data=str(data_dir),
+        name=bundle_dir.name,
+        image_size=protocol["image_size"],
+        epochs=protocol["head_epochs"],
+        fine_tune_epochs=protocol["fine_tune_epochs"],
+        batch_size=protocol["batch_size"],
+        learning_rate=protocol["learning_rate"],
+        fine_tune_learning_rate=protocol["fine_tune_learning_rate"],
+        clipnorm=protocol["clipnorm"],
+        seed=seed,
+        labels=labels,
+        split_csv=str(out / SPLIT_FILE),
+        **recipe,
+    )
+
+
+def train_bundle(config) -> Path:
+    """Train one run with ml.train (reusing a bundle that an interrupted run had finished)."""
+    from ml.bundle import BundleError, read_bundle_metadata
+    from ml.train import train
+
+    bundle_dir = Path(config.out)
     try:
         read_bundle_metadata(bundle_dir)
         print(f"  bundle {bundle_dir} is complete; measuring it", flush=True)
         return bundle_dir
     except BundleError:
         shutil.rmtree(bundle_dir, ignore_errors=True)  # a run cut short: train it again
-    config = TrainConfig(
-        dataset=args.dataset,
-        backbone=backbone,
-        out=str(bundle_dir),
-        data=str(data_dir),
-        name=bundle_dir.name,
-        image_size=args.image_size,
-        epochs=args.head_epochs,
-        fine_tune_epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        fine_tune_learning_rate=args.fine_tune_learning_rate,
-        seed=seed,
-        labels=parse_list(args.labels) if args.labels else None,
-        split_csv=str(split_csv),
-    )
     return train(config)
 
 
@@ -261,9 +305,9 @@ def run_comparison(args: argparse.Namespace) -> list[dict]:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     split_csv = prepare_split(args, data_dir, out)
-    protocol = make_protocol(args, split_csv)
-    check_protocol(out, protocol)
+    protocol = check_protocol(out, make_protocol(args, split_csv))
     print(f"protocol: {json.dumps(protocol)}", flush=True)
+    labels = parse_list(args.labels) if args.labels else None
     done = {(r["backbone"], r["seed"]) for r in load_results(out)}
     plan = [(backbone, seed) for backbone in backbones for seed in seeds]
     for number, (backbone, seed) in enumerate(plan, start=1):
@@ -273,7 +317,7 @@ def run_comparison(args: argparse.Namespace) -> list[dict]:
             continue
         print(f"{prefix}: training", flush=True)
         started = time.monotonic()
-        bundle_dir = train_bundle(args, backbone, seed, data_dir, split_csv, out)
+        bundle_dir = train_bundle(run_config(protocol, backbone, seed, out, data_dir, labels))
         result = {"backbone": backbone, "seed": seed, "bundle": str(bundle_dir.relative_to(out))}
         image_dir = latency_image_dir(args.dataset, data_dir)
         result.update(measure_bundle(bundle_dir, image_dir, args.latency_runs))

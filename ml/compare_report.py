@@ -125,6 +125,8 @@ def markdown_table(summaries: list[dict]) -> list[str]:
 
 def protocol_lines(protocol: dict) -> list[str]:
     images = protocol["images"]
+    recipe = protocol.get("recipe", {})
+    augment = recipe.get("augment", {})
     limit = protocol["limit_per_class"]
     val_limit = protocol.get("val_limit_per_class")
     val_limit = limit if val_limit is None else val_limit
@@ -135,9 +137,12 @@ def protocol_lines(protocol: dict) -> list[str]:
         f"test split whole), split sha256 `{protocol['split_hash'][:12]}`",
         f"- {protocol['image_size']} px; {protocol['head_epochs']} epoch(s) with the backbone "
         f"frozen (lr {protocol['learning_rate']}), then {protocol['fine_tune_epochs']} epoch(s) "
-        f"of fine-tuning (AdamW, cosine from {protocol['fine_tune_learning_rate']}, BatchNorm "
-        f"frozen, weights of the best validation-loss epoch kept); batch "
-        f"{protocol['batch_size']}; class-weighted loss; ml/augment.py defaults",
+        f"of fine-tuning (AdamW, weight decay {recipe.get('weight_decay')}, cosine from "
+        f"{protocol['fine_tune_learning_rate']}, gradient norm clipped at {protocol['clipnorm']}; "
+        "BatchNorm frozen for ImageNet backbones, trained for scratch ones; the weights of the "
+        f"best validation-loss epoch kept); batch {protocol['batch_size']}, dropout "
+        f"{recipe.get('dropout')}, class-weighted loss; augmentation: flips and 90° rotations, "
+        f"crops of at least {augment.get('min_crop')} of the side, colour and HED stain jitter",
         f"- latency: TFLite float32, 1 thread, one image at a time including JPEG decoding and "
         f"resizing (ml.bench), median of {protocol['latency']['runs']} runs",
     ]

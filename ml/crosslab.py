@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ml import calibration, data, paths
+from ml.crosslab_models import adapt_batchnorm, export_bundle, logits_of, train_model
 from ml.metrics import classification_metrics, expected_calibration_error
 from ml.selective import at_threshold
 
@@ -150,103 +151,7 @@ def joined(labs: list[LabArrays], split: str) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-# ---------------------------------------------------------------- training and adaptation
-
-
-def train_config(protocol: Protocol, augment: dict):
-    from ml.train import TrainConfig
-
-    return TrainConfig(
-        dataset="crosslab",
-        backbone=protocol.backbone,
-        out="",
-        data="",
-        image_size=protocol.image_size,
-        epochs=protocol.head_epochs,
-        fine_tune_epochs=protocol.epochs,
-        batch_size=protocol.batch_size,
-        patience=2,
-        seed=protocol.seed,
-        augment=dict(augment),
-    )
-
-
-def train_model(arrays: dict, augment: dict, protocol: Protocol):
-    """A 4-class model trained with ml.train's two stages on {"train", "val"} arrays."""
-    from ml.model import build_model
-    from ml.train import fit_stages, set_seeds
-
-    set_seeds(protocol.seed)
-    model, _ = build_model(protocol.backbone, len(SHARED_LABELS), protocol.image_size)
-    fit_stages(model, train_config(protocol, augment), arrays, len(SHARED_LABELS))
-    return model
-
-
-def export_bundle(model, source: LabArrays, protocol: Protocol, out: Path) -> Path:
-    """Write the model as a regular bundle (ml/bundle_writer.py), e.g. for `ml robustness`."""
-    from ml.bundle_writer import write_training_bundle
-
-    name = f"crosslab-{source.name}4"
-    config = asdict(train_config(protocol, {}))
-    config.update(name=name, dataset=source.name, out=str(out), labels=SHARED_LABELS)
-    splits = data.DatasetSplits(
-        labels=SHARED_LABELS,
-        split_hash=protocol.key(),
-        description=f"{source.name}, the 4 classes shared with the other lab (ml/crosslab.py)",
-    )
-    return write_training_bundle(
-        out,
-        model=model,
-        config=config,
-        splits=splits,
-        arrays=source.arrays,
-        logits={split: logits_of(model, source.arrays[split][0]) for split in data.SPLITS},
-        history={},
-        initialisation="imagenet",
-        timing={},
-    )
-
-
-def adapt_batchnorm(model, images: np.ndarray, batch_size: int = 64):
-    """A copy of the model whose backbone BatchNorm statistics are the mean over batches of
-    `images` (AdaBN, Li et al., 2016): no labels, only the target lab's pictures."""
-    import keras
-
-    adapted = keras.models.clone_model(model)
-    adapted.set_weights(model.get_weights())
-    backbone = adapted.get_layer("backbone")
-    scaling = []
-    for layer in adapted.layers:
-        if layer is backbone:
-            break
-        if not isinstance(layer, keras.layers.InputLayer):
-            scaling.append(layer)
-    norms = [
-        layer for layer in backbone.layers if isinstance(layer, keras.layers.BatchNormalization)
-    ]
-    momenta = [layer.momentum for layer in norms]
-    for layer in norms:
-        layer.trainable = True  # a frozen BatchNormalization ignores training=True
-    for index, start in enumerate(range(0, len(images), batch_size)):
-        for layer in norms:
-            layer.momentum = index / (index + 1)  # running mean of the batch statistics
-        x = keras.ops.convert_to_tensor(images[start : start + batch_size].astype(np.float32))
-        for layer in scaling:
-            x = layer(x)
-        backbone(x, training=True)
-    for layer, momentum in zip(norms, momenta, strict=True):
-        layer.momentum = momentum
-        layer.trainable = False
-    return adapted
-
-
 # ---------------------------------------------------------------- scoring
-
-
-def logits_of(model, images: np.ndarray) -> np.ndarray:
-    from ml.train import predict_logits
-
-    return predict_logits(model, images)
 
 
 def score(logits: np.ndarray, targets: np.ndarray, temperature: float, threshold: float) -> dict:
@@ -310,7 +215,7 @@ def run_row(
     arrays = {split: joined(source_labs, split) for split in ("train", "val")}
     model = load_or_train(variant_name, direction, variant, arrays, protocol, out)
     if export_bundles and variant_name == "baseline":
-        export_bundle(model, source_labs[0], protocol, out / "bundles" / direction)
+        export_bundle(model, source_labs[0], protocol, SHARED_LABELS, out / "bundles" / direction)
     val_logits = logits_of(model, arrays["val"][0])
     temperature = calibration.fit_temperature(val_logits, arrays["val"][1])
     threshold = calibration.choose_threshold(
@@ -360,7 +265,7 @@ def load_or_train(variant_name, direction, variant: Variant, arrays, protocol, o
     path = models / f"{base_name}__{direction}__{protocol.key()}.keras"
     if path.is_file():
         return keras.models.load_model(path)
-    model = train_model(arrays, variant.augment, protocol)
+    model = train_model(arrays, variant.augment, protocol, len(SHARED_LABELS))
     model.save(path)
     return model
 

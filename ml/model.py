@@ -26,7 +26,10 @@ def build_model(
     x = inputs
     for layer in scaling_layers(get_backbone(backbone_name).scaling):
         x = layer(x)
-    x = backbone(x, training=False)
+    # Pretrained BatchNorm statistics are kept (inference mode). A randomly initialised backbone
+    # has none worth keeping: with them frozen its signal vanishes and it stays at chance, so it
+    # runs in the model's mode and learns them (unfreeze_backbone(freeze_batch_norm=False)).
+    x = backbone(x, training=False if initialisation == "imagenet" else None)
     if len(x.shape) == 4:  # some backbones (efficientnet_lite0) pool by themselves
         x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
@@ -35,13 +38,14 @@ def build_model(
     return model, initialisation
 
 
-def unfreeze_backbone(model: keras.Model) -> None:
-    """Make the backbone trainable except its BatchNorm layers (kept frozen, in inference mode)."""
+def unfreeze_backbone(model: keras.Model, freeze_batch_norm: bool = True) -> None:
+    """Make the backbone trainable; its BatchNorm layers stay frozen (inference mode) unless
+    freeze_batch_norm is False (a backbone trained from scratch)."""
     backbone = model.get_layer(BACKBONE_LAYER_NAME)
     backbone.trainable = True
     for layer in backbone.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
-            layer.trainable = False
+            layer.trainable = not freeze_batch_norm
 
 
 def compile_model(

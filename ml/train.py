@@ -157,7 +157,9 @@ def predict_logits(model, images: np.ndarray, batch_size: int = 128) -> np.ndarr
     return np.concatenate(outputs) if outputs else np.zeros((0, num_classes), np.float32)
 
 
-def fit_stages(model, config: TrainConfig, arrays: dict, num_classes: int) -> dict:
+def fit_stages(
+    model, config: TrainConfig, arrays: dict, num_classes: int, freeze_batch_norm: bool = True
+) -> dict:
     """Run both stages; returns the merged history with `stage_boundary` and `best_epoch`."""
     import keras
 
@@ -181,7 +183,7 @@ def fit_stages(model, config: TrainConfig, arrays: dict, num_classes: int) -> di
     merged = {key: list(values) for key, values in history.items()}
     merged["stage_boundary"] = config.epochs
     if config.fine_tune_epochs > 0:
-        unfreeze_backbone(model)
+        unfreeze_backbone(model, freeze_batch_norm)
         steps = config.fine_tune_epochs * int(np.ceil(len(train_images) / config.batch_size))
         warmup = config.warmup_epochs * steps // config.fine_tune_epochs
         if warmup:
@@ -226,7 +228,8 @@ def train(config: TrainConfig) -> Path:
         config.backbone, len(splits.labels), config.image_size, config.dropout
     )
     fit_started = time.monotonic()
-    history = fit_stages(model, config, arrays, len(splits.labels))
+    pretrained = initialisation == "imagenet"
+    history = fit_stages(model, config, arrays, len(splits.labels), freeze_batch_norm=pretrained)
     timing = {"fit_seconds": round(time.monotonic() - fit_started, 1)}
     logits = {split: predict_logits(model, arrays[split][0]) for split in data.SPLITS}
     timing["total_seconds"] = round(time.monotonic() - started, 1)

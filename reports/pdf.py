@@ -45,8 +45,13 @@ def report_context(case: Case) -> dict:
 
 def render_pdf(case: Case) -> bytes:
     # Imported here: WeasyPrint is slow to import and only report downloads need it.
+    from PIL import ImageFile
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
+
+    # Importing WeasyPrint turns on Pillow's process-wide "load truncated images"; uploads and
+    # ml decoding must keep refusing truncated files, and our thumbnails are whole images.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
 
     # Its per-step progress messages would fill the INFO log with seven lines per report.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)

@@ -13,6 +13,7 @@ from tests.ml.conftest import FIXTURE_IMAGES, run_command
 pytest.importorskip("tensorflow")
 
 from ml import crosslab  # noqa: E402
+from ml.crosslab_models import adapt_batchnorm  # noqa: E402
 
 SHARED = ("eosinophil", "lymphocyte", "monocyte", "neutrophil")
 VIEWS = (lambda image: image, ImageOps.mirror, ImageOps.flip)
@@ -122,7 +123,7 @@ def test_batchnorm_adaptation_changes_only_the_statistics():
 
     model, _ = build_model("mobilenet_025", 4, 32)
     images = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3)).astype(np.uint8)
-    adapted = crosslab.adapt_batchnorm(model, images, batch_size=8)
+    adapted = adapt_batchnorm(model, images, batch_size=8)
     norm = next(
         layer
         for layer in adapted.get_layer("backbone").layers

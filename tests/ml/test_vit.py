@@ -1,8 +1,12 @@
-"""ml/vit.py: the small Vision Transformer backbone, and the scratch-only registry entries."""
+"""ml/vit.py (the small Vision Transformer) and how backbones trained from scratch are set up."""
+
+import warnings
 
 import pytest
+from keras.layers import BatchNormalization
 
 from ml.backbones import build_backbone
+from ml.model import BACKBONE_LAYER_NAME, build_model, unfreeze_backbone
 from ml.vit import WIDTH, NoPretrainedWeightsError, build_vit
 
 
@@ -28,3 +32,17 @@ def test_the_registry_trains_it_from_scratch(name):
         _, initialisation = build_backbone(name, (32, 32, 3))
 
     assert initialisation == "scratch"
+
+
+@pytest.mark.parametrize("name", ["mobilenet_025", "mobilenet_025_scratch"])
+def test_only_a_pretrained_backbone_keeps_its_batch_norm_frozen(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scratch fallback warns
+        model, initialisation = build_model(name, 4, 32)
+
+    unfreeze_backbone(model, freeze_batch_norm=initialisation == "imagenet")
+
+    backbone = model.get_layer(BACKBONE_LAYER_NAME)
+    norms = [layer for layer in backbone.layers if isinstance(layer, BatchNormalization)]
+    assert norms
+    assert all(layer.trainable == (initialisation == "scratch") for layer in norms)
