@@ -12,6 +12,7 @@ from ml.backbones import build_backbone, get_backbone, scaling_layers
 
 INPUT_NAME = "image"
 BACKBONE_LAYER_NAME = "backbone"
+SCRATCH_BATCH_NORM_MOMENTUM = 0.9
 
 
 def build_model(
@@ -20,6 +21,12 @@ def build_model(
     """(model, initialisation) with the backbone frozen, ready for the head-only stage."""
     input_shape = (image_size, image_size, 3)
     backbone, initialisation = build_backbone(backbone_name, input_shape)
+    if initialisation == "scratch":
+        for layer in backbone.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                # Its statistics are learnt from nothing in a few hundred steps: with Keras'
+                # 0.99 the moving averages lag so far that evaluation saw one class only.
+                layer.momentum = SCRATCH_BATCH_NORM_MOMENTUM
     backbone.name = BACKBONE_LAYER_NAME
     backbone.trainable = False
     inputs = keras.Input(shape=input_shape, dtype="float32", name=INPUT_NAME)

@@ -106,6 +106,21 @@
     document.getElementById("no-images").hidden = state.images.length > 0;
   }
 
+  function refreshReportPanel() {
+    // The differential is drawn by the server; once every image has settled, fetch the page
+    // again and swap in its fresh panel rather than recount in the browser.
+    var panel = document.querySelector("[data-testid=case-report-panel]");
+    if (!panel) return;
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html")
+          .querySelector("[data-testid=case-report-panel]");
+        if (fresh) panel.replaceWith(fresh);
+      });
+  }
+
   function startPolling() {
     if (!table) return;
     var url = table.getAttribute("data-status-url");
@@ -123,6 +138,7 @@
           // Re-render only on change, so focus and selection on the page survive the poll.
           if (text !== last) { last = text; render(state); }
           if (state.pending > 0) window.setTimeout(poll, delay);
+          else refreshReportPanel();
         })
         .catch(function () {
           delay = Math.min(delay * 2, MAX_POLL_MS);
