@@ -1,0 +1,73 @@
+"""The cross-lab protocol: labs, directions, the ablation's variants and what every row shares.
+
+ml/crosslab.py runs it; the Protocol's hash keys the rows in results.jsonl so that a resumed run
+skips only rows trained under the same protocol.
+"""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from ml import data
+
+SHARED_LABELS = list(data.KAGGLE_LABELS)  # eosinophil, lymphocyte, monocyte, neutrophil
+LABS = ("pbc", "kaggle")
+DIRECTIONS = {"pbc_to_kaggle": ("pbc", "kaggle"), "kaggle_to_pbc": ("kaggle", "pbc")}
+# Strong colour and stain jitter (the baseline's AugmentConfig is the mild shipped one).
+STRONG_COLOUR = {
+    "brightness": 0.15,
+    "contrast": 0.3,
+    "saturation": 0.3,
+    "hue": 0.08,
+    "stain_scale": 0.2,
+    "stain_shift": 0.05,
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One change from the baseline recipe."""
+
+    description: str
+    augment: dict = field(default_factory=dict)
+    normalise: str = ""  # stain normalisation of every input: "reinhard" or "macenko"
+    adapt_batchnorm: bool = False  # the baseline model, BatchNorm statistics of the target lab
+    both_labs: bool = False  # one model trained on both labs' train splits
+
+
+VARIANTS = {
+    "baseline": Variant("shipped recipe: flips/rotations, crop 0.85-1, mild colour + HED jitter"),
+    "stain_aug": Variant("strong colour + HED stain jitter", augment=STRONG_COLOUR),
+    "scale_aug": Variant(
+        "scale: zoom 0.7-1.4x, off-centre up to 15%", augment={"zoom": 0.4, "zoom_offset": 0.15}
+    ),
+    "jpeg_aug": Variant(
+        "JPEG re-save q50-95, 4:2:0/4:4:4, half the images",
+        augment={"jpeg_probability": 0.5, "jpeg_min_quality": 50},
+    ),
+    "stain_norm": Variant("Reinhard stain normalisation of every input", normalise="reinhard"),
+    "bn_adapt": Variant(
+        "baseline + BatchNorm statistics re-estimated on the target lab's unlabelled train images",
+        adapt_batchnorm=True,
+    ),
+    "both_labs": Variant("trained on both labs' train splits at once", both_labs=True),
+}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """What every row shares; its hash keys the rows in results.jsonl."""
+
+    image_size: int = 128
+    head_epochs: int = 2
+    epochs: int = 4  # fine-tuning epochs at most (early stopping on validation loss)
+    limit_per_class: int = 400  # training images per class and lab; 0 = all
+    val_limit_per_class: int = 150
+    adapt_images: int = 512  # unlabelled target images for BatchNorm adaptation
+    backbone: str = "mobilenet_025"
+    batch_size: int = 32
+    seed: int = 1
+
+    def key(self) -> str:
+        text = json.dumps(asdict(self), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
