@@ -137,7 +137,8 @@
           var text = JSON.stringify(state);
           // Re-render only on change, so focus and selection on the page survive the poll.
           if (text !== last) { last = text; render(state); }
-          if (state.pending > 0) window.setTimeout(poll, delay);
+          // The case leaves "processing" just after its last image is done: poll until both.
+          if (state.pending > 0 || state.status === "processing") window.setTimeout(poll, delay);
           else refreshReportPanel();
         })
         .catch(function () {
