@@ -146,4 +146,3 @@ def augment_batch(images: tf.Tensor, config: AugmentConfig = AugmentConfig()) ->
     if config.jpeg_probability > 0:
         images = random_jpeg(images, config.jpeg_probability, config.jpeg_min_quality)
     return tf.clip_by_value(images * 255.0, 0.0, 255.0)
-

@@ -1,8 +1,8 @@
 """The models of the cross-lab ablation (ml/crosslab.py): train, adapt, score, export.
 
-Training reuses ml.train's two stages unchanged; `protocol` is a ml.crosslab_protocol.Protocol. BatchNorm
-adaptation (AdaBN) re-estimates the backbone's normalisation statistics on unlabelled images of
-the target lab and changes no learned weight.
+Training reuses ml.train's two stages unchanged; `protocol` is a ml.crosslab_protocol.Protocol.
+BatchNorm adaptation (AdaBN) re-estimates the backbone's normalisation statistics on unlabelled
+images of the target lab and changes no learned weight.
 """
 
 from dataclasses import asdict
