@@ -63,10 +63,16 @@ def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
     assert case.status == Case.Status.AWAITING_REVIEW
     # Uploaded without consent: every file is gone once its prediction is stored.
     assert not CellImage.objects.filter(case=case).exclude(file="").exists()
-    # The differential panel refreshes by itself once every image has settled.
-    total = page.locator("[data-testid=differential-total]")
-    total.wait_for(timeout=10_000)
-    assert str(len(uploads)) in total.inner_text()
+    # The differential panel (drawn when the page loaded, perhaps with only some images done)
+    # refreshes by itself once every image has settled.
+    page.wait_for_function(
+        """count => {
+            const total = document.querySelector("[data-testid=differential-total]");
+            return total !== null && total.textContent.trim() === String(count);
+        }""",
+        arg=len(uploads),
+        timeout=10_000,
+    )
     screenshot = tmp_path / "case-page.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
