@@ -44,10 +44,6 @@ def test_register_default_model_fails_loudly_without_a_bundle(db):
         run("register_default_model", "--bundle", "/nowhere")
 
 
-@pytest.mark.skipif(
-    not (__import__("ml.paths").paths.BUNDLES_DIR / "pbc8" / "bundle.json").is_file(),
-    reason="the shipped pbc8 bundle is not present yet",
-)
 def test_the_shipped_default_bundle_registers(db):
     run("register_default_model")
     version = ModelVersion.objects.get()

@@ -4,8 +4,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from ml import evaluate, paths
 from tests.ml.conftest import FIXTURE_IMAGES, fixture_labels, run_command
 
@@ -88,7 +86,6 @@ def test_it_fails_on_an_unknown_model(capsys):
     assert "no model bundle" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (paths.ML_DIR / "__main__.py").is_file(), reason="ml/__main__.py missing")
 def test_the_command_keeps_stdout_for_json_and_progress_on_stderr(tiny_bundle):
     result = subprocess.run(
         [sys.executable, "-m", "ml", "evaluate", "--model", str(tiny_bundle)]
