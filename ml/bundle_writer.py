@@ -17,7 +17,7 @@ from ml.export import convert_to_tflite, tflite_outputs, top1_agreement
 from ml.metrics import classification_metrics, expected_calibration_error
 from ml.model_card import write_model_card
 from ml.plots import plot_confusion_matrix, plot_curves
-from ml.preprocess import RESIZE_RULE
+from ml.preprocess import STRETCH
 from ml.selective import confidence_summary
 
 
@@ -99,7 +99,7 @@ def write_training_bundle(
             "size": config["image_size"],
             "channels": 3,
             "scaling": "raw_0_255",
-            "resize": RESIZE_RULE,
+            "resize": config.get("resize", STRETCH),
         },
         "outputs": "logits",
         "backbone": config["backbone"],

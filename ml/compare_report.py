@@ -52,6 +52,7 @@ def summarise(results: list[dict]) -> list[dict]:
             "backbone": backbone,
             "initialisation": "/".join(sorted({run["initialisation"] for run in runs})),
             "seeds": [run["seed"] for run in runs],
+            "run_accuracies": [run["accuracy"] for run in runs],
             "recall": {
                 label: float(np.mean([run["recall"][label] for run in runs])) for label in labels
             },
@@ -162,11 +163,13 @@ def write_markdown(summaries: list[dict], protocol: dict, path: Path) -> None:
 
 
 def plot_accuracy_vs_latency(summaries: list[dict], path: Path, title: str) -> None:
-    """Mean test accuracy (bars: min-max over seeds) against p50 latency, log scale."""
+    """Mean test accuracy (bars: min-max, dots: each seed) against p50 latency, log scale."""
     figure, axis = plt.subplots(figsize=(7, 4.5))
     for summary in summaries:
         accuracy = summary["accuracy"]
         pretrained = "imagenet" in summary["initialisation"]
+        runs = summary["run_accuracies"]
+        axis.scatter([summary["latency_ms_p50"]] * len(runs), runs, s=10, color="grey", zorder=3)
         axis.errorbar(
             summary["latency_ms_p50"],
             accuracy["mean"],
@@ -186,6 +189,10 @@ def plot_accuracy_vs_latency(summaries: list[dict], path: Path, title: str) -> N
         )
     axis.plot([], [], "o", color="tab:blue", label="ImageNet initialisation")
     axis.plot([], [], "o", color="tab:orange", markerfacecolor="white", label="from scratch")
+    chance = 1 / len(summaries[0]["recall"])
+    axis.axhline(
+        chance, color="grey", linestyle=":", label=f"chance (1/{len(summaries[0]['recall'])})"
+    )
     axis.set_xscale("log")
     axis.set_xlabel("single-image latency, TFLite, 1 thread, p50 (ms, log scale)")
     axis.set_ylabel("test accuracy")

@@ -49,7 +49,9 @@ def shared_items(splits: data.DatasetSplits, split: str) -> list[tuple[Path, int
     ]
 
 
-def load_lab(name: str, data_dir: Path, split_csv: Path | None, protocol: Protocol) -> LabArrays:
+def load_lab(
+    name: str, data_dir: Path, split_csv: Path | None, protocol: Protocol, resize: str
+) -> LabArrays:
     """Decode (through the cache) the lab's splits at the protocol's size and limits."""
     from ml.train import limit_items
 
@@ -59,7 +61,9 @@ def load_lab(name: str, data_dir: Path, split_csv: Path | None, protocol: Protoc
     for split, limit in limits.items():
         items = limit_items(shared_items(splits, split), limit, protocol.seed)
         image_paths = [path for path, _ in items]
-        images = data.cached_images(f"crosslab_{name}_{split}", image_paths, protocol.image_size)
+        images = data.cached_images(
+            f"crosslab_{name}_{split}", image_paths, protocol.image_size, resize
+        )
         arrays[split] = (images, np.array([t for _, t in items], dtype=np.int64))
     return LabArrays(name, arrays)
 
@@ -131,13 +135,14 @@ def save_predictions(out: Path, row_name: str, test_name: str, logits, targets, 
 def run_row(
     variant_name: str,
     direction: str,
-    labs: dict,
+    labs_by_resize: dict[str, dict[str, LabArrays]],
     protocol: Protocol,
     out: Path,
     export_bundles: bool = False,
 ) -> dict:
     """Train (or reuse) the row's model and score it in-lab and cross-lab."""
     variant = VARIANTS[variant_name]
+    labs = labs_by_resize[variant.resize]
     started = time.monotonic()
     if variant.both_labs:
         sources, targets = list(LABS), []
@@ -237,11 +242,16 @@ def run_all(
     todo = [row for row in planned_rows(variants) if row not in finished_rows(results, protocol)]
     if not todo:
         return []
-    labs = {name: load_lab(name, data_dir, split_csvs.get(name), protocol) for name in LABS}
+    labs_by_resize = {
+        resize: {
+            name: load_lab(name, data_dir, split_csvs.get(name), protocol, resize) for name in LABS
+        }
+        for resize in sorted({VARIANTS[variant].resize for variant, _ in todo})
+    }
     done = []
     for variant_name, direction in todo:
         print(f"crosslab: {variant_name} {direction}", flush=True)
-        row = run_row(variant_name, direction, labs, protocol, out, export_bundles)
+        row = run_row(variant_name, direction, labs_by_resize, protocol, out, export_bundles)
         with open(results, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
         done.append(row)

@@ -9,6 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from ml import data
+from ml.preprocess import CELL_CROP, STRETCH
 
 SHARED_LABELS = list(data.KAGGLE_LABELS)  # eosinophil, lymphocyte, monocyte, neutrophil
 LABS = ("pbc", "kaggle")
@@ -33,6 +34,7 @@ class Variant:
     normalise: str = ""  # stain normalisation of every input: "reinhard" or "macenko"
     adapt_batchnorm: bool = False  # the baseline model, BatchNorm statistics of the target lab
     both_labs: bool = False  # one model trained on both labs' train splits
+    resize: str = STRETCH  # how every image (train and test, both labs) is framed
 
 
 VARIANTS = {
@@ -51,6 +53,17 @@ VARIANTS = {
         adapt_batchnorm=True,
     ),
     "both_labs": Variant("trained on both labs' train splits at once", both_labs=True),
+    "cell_crop": Variant(
+        "every image cropped to a square around the stained cell, 2x its size (ml/cellcrop.py)",
+        resize=CELL_CROP,
+    ),
+    # Not one change: the ones that helped on validation, together.
+    "cell_crop_stain_aug": Variant(
+        "cell crop + strong colour and HED stain jitter", augment=STRONG_COLOUR, resize=CELL_CROP
+    ),
+    "cell_crop_stain_norm": Variant(
+        "cell crop + Reinhard stain normalisation", normalise="reinhard", resize=CELL_CROP
+    ),
 }
 
 

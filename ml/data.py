@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ml import paths
-from ml.preprocess import IMAGE_EXTENSIONS, load_image, resize_to_array
+from ml.preprocess import IMAGE_EXTENSIONS, STRETCH, load_image, resize_to_array
 
 SPLITS = ("train", "val", "test")
 PBC_LABELS = (
@@ -216,21 +216,24 @@ def folder_split_rows(root: Path, labels: list[str], seed: int = SPLIT_SEED) -> 
 # ---------------------------------------------------------------- decoded-image cache
 
 
-def decode_images(image_paths: list[Path], size: int, description: str = "decode") -> np.ndarray:
-    """uint8 (n, size, size, 3) array of the images, resized as serving does."""
+def decode_images(
+    image_paths: list[Path], size: int, description: str = "decode", rule: str = STRETCH
+) -> np.ndarray:
+    """uint8 (n, size, size, 3) array of the images, framed by `rule` as serving does."""
     array = np.zeros((len(image_paths), size, size, 3), dtype=np.uint8)
     for index, path in enumerate(tqdm(image_paths, desc=description, unit="img", mininterval=5)):
-        array[index] = resize_to_array(load_image(path), size)
+        array[index] = resize_to_array(load_image(path), size, rule)
     return array
 
 
-def cached_images(name: str, image_paths: list[Path], size: int) -> np.ndarray:
-    """decode_images, cached on disk by (name, size, list of paths)."""
+def cached_images(name: str, image_paths: list[Path], size: int, rule: str = STRETCH) -> np.ndarray:
+    """decode_images, cached on disk by (name, size, rule, list of paths)."""
     key = hashlib.sha256("\n".join(str(p) for p in image_paths).encode()).hexdigest()[:12]
-    cache_file = paths.cache_dir() / f"{name}_{size}_{key}.npy"
+    suffix = "" if rule == STRETCH else f"_{rule}"  # keeps the caches made before rules existed
+    cache_file = paths.cache_dir() / f"{name}_{size}{suffix}_{key}.npy"
     if cache_file.is_file():
         return np.load(cache_file)
-    array = decode_images(image_paths, size, description=f"decode {name}")
+    array = decode_images(image_paths, size, description=f"decode {name}", rule=rule)
     temporary = cache_file.with_suffix(f".{os.getpid()}.tmp.npy")  # two runs may decode at once
     np.save(temporary, array)
     temporary.replace(cache_file)

@@ -229,7 +229,7 @@ def explain_image(
     samples: int = LIME_SAMPLES,
 ) -> tuple[Image.Image, str]:
     """(explanation drawn on the image, the label explained)."""
-    array = model_input([image], classifier.image_size)[0]
+    array = model_input([image], classifier.image_size, classifier.resize_rule)[0]
     if label is None:
         label = classifier.labels[int(classifier.probabilities(array[np.newaxis])[0].argmax())]
     class_index = classifier.labels.index(label)

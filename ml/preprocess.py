@@ -1,8 +1,12 @@
 """Decode and resize one image the same way for training, evaluation and serving (no TensorFlow).
 
 The model takes float32 RGB 0..255 at size x size; the rescaling to the backbone's range happens
-inside the model. The resize rule is a bilinear stretch of the whole image to a square (no crop,
-no padding): cells are centred in both datasets, and a stretch keeps the whole field of view.
+inside the model. A bundle names its resize rule, and training, evaluation and serving all apply
+it through `resize_to_array`:
+
+- "bilinear_stretch": the whole image stretched to a square (no crop, no padding);
+- "cell_crop": a square around the stained cell, scaled to the cell (ml/cellcrop.py), so that
+  fields framed differently by different labs look alike to the model.
 """
 
 from pathlib import Path
@@ -10,8 +14,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ml.cellcrop import RESIZE_RULE as CELL_CROP
+from ml.cellcrop import crop_to_cell
+
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
-RESIZE_RULE = "bilinear_stretch"
+STRETCH = "bilinear_stretch"
+RESIZE_RULES = (STRETCH, CELL_CROP)
 
 
 class ImageDecodeError(ValueError):
@@ -49,14 +57,18 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def resize_to_array(image: Image.Image, size: int) -> np.ndarray:
-    """Bilinear stretch to size x size; returns uint8 array (size, size, 3)."""
+def resize_to_array(image: Image.Image, size: int, rule: str = STRETCH) -> np.ndarray:
+    """The image framed by `rule` at size x size; returns uint8 array (size, size, 3)."""
+    if rule == CELL_CROP:
+        return crop_to_cell(to_rgb(image), size)
+    if rule != STRETCH:
+        raise ValueError(f"unknown resize rule {rule!r}; known: {', '.join(RESIZE_RULES)}")
     resized = to_rgb(image).resize((size, size), Image.Resampling.BILINEAR)
     return np.asarray(resized, dtype=np.uint8)
 
 
-def model_input(images: list[Image.Image], size: int) -> np.ndarray:
+def model_input(images: list[Image.Image], size: int, rule: str = STRETCH) -> np.ndarray:
     """Batch float32 (n, size, size, 3) in 0..255, ready for the Keras or TFLite model."""
     if not images:
         return np.zeros((0, size, size, 3), dtype=np.float32)
-    return np.stack([resize_to_array(image, size) for image in images]).astype(np.float32)
+    return np.stack([resize_to_array(image, size, rule) for image in images]).astype(np.float32)

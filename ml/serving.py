@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from ml.bundle import BundleError, read_bundle_metadata, resolve_bundle
-from ml.preprocess import ImageDecodeError, load_image, model_input
+from ml.preprocess import RESIZE_RULES, ImageDecodeError, load_image, model_input
 
 __all__ = [
     "BundleError",
@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 MODEL_FILE = "model.tflite"
-SUPPORTED_INPUT = {"channels": 3, "scaling": "raw_0_255", "resize": "bilinear_stretch"}
+SUPPORTED_INPUT = {"channels": (3,), "scaling": ("raw_0_255",), "resize": RESIZE_RULES}
 # Larger batches barely add throughput on CPU and cost memory; predict() splits longer lists.
 MAX_BATCH = 32
 # One interpreter thread by default: Celery runs one prefork worker per core, and for these small
@@ -93,6 +93,7 @@ class Classifier:
         self.confidence_threshold = float(metadata["confidence_threshold"])
         self.temperature = float(metadata["temperature"])
         self.image_size = int(metadata["input"]["size"])
+        self.resize_rule: str = metadata["input"]["resize"]
         self.num_threads = num_threads or DEFAULT_NUM_THREADS
         interpreter_class, self.runtime = _interpreter_class()
         self._interpreter = interpreter_class(
@@ -148,7 +149,7 @@ class Classifier:
         return softmax_with_temperature(np.concatenate(chunks), self.temperature)
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
-        """Classify PIL images of any size and mode (they are stretched to the model's size)."""
+        """Classify PIL images of any size and mode (framed by the bundle's resize rule)."""
         return self._predictions(self.probabilities(self._preprocess(images)))
 
     def predict_paths(self, paths: Iterable[str | os.PathLike]) -> list[Prediction]:
@@ -157,7 +158,7 @@ class Classifier:
 
     def _preprocess(self, images: Sequence[Image.Image]) -> np.ndarray:
         try:
-            return model_input(list(images), self.image_size)
+            return model_input(list(images), self.image_size, self.resize_rule)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
             names = [getattr(image, "filename", "") or "<in-memory image>" for image in images]
             raise ImageDecodeError(f"cannot decode one of {names}: {error}") from error
@@ -179,10 +180,10 @@ class Classifier:
 
 
 def _check_input_contract(bundle_dir: Path, metadata: dict) -> None:
-    for key, expected in SUPPORTED_INPUT.items():
-        if metadata["input"].get(key) != expected:
-            found = metadata["input"].get(key)
-            raise BundleError(f"{bundle_dir}: input {key}={found!r}; serving supports {expected!r}")
+    for key, supported in SUPPORTED_INPUT.items():
+        found = metadata["input"].get(key)
+        if found not in supported:
+            raise BundleError(f"{bundle_dir}: input {key}={found!r}; serving supports {supported}")
     if metadata.get("outputs", "logits") != "logits":
         raise BundleError(f"{bundle_dir}: outputs={metadata['outputs']!r}; serving expects logits")
     if not float(metadata["temperature"]) > 0:

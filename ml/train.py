@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ml import data, paths
+from ml.preprocess import RESIZE_RULES, STRETCH
 
 DEFAULT_BACKBONE = "mobilenet_025"
 
@@ -32,6 +33,7 @@ class TrainConfig:
     data: str
     name: str = ""
     image_size: int = 224
+    resize: str = STRETCH  # how an image is framed to image_size (ml/preprocess.py)
     epochs: int = 3  # stage 1: head only, backbone frozen
     fine_tune_epochs: int = 20  # stage 2 at most; early stopping on validation loss
     batch_size: int = 64
@@ -92,7 +94,9 @@ def load_split_items(config: TrainConfig) -> data.DatasetSplits:
 
 def split_arrays(config: TrainConfig, splits: data.DatasetSplits, split: str):
     """(uint8 images, targets) of one split, decoded through the cache."""
-    images = data.cached_images(f"{config.dataset}_{split}", splits.paths(split), config.image_size)
+    images = data.cached_images(
+        f"{config.dataset}_{split}", splits.paths(split), config.image_size, config.resize
+    )
     return images, splits.targets(split)
 
 
@@ -257,6 +261,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=3, help="head-only epochs (frozen backbone)")
     parser.add_argument("--fine-tune-epochs", type=int, default=20, help="0 skips fine-tuning")
     parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument(
+        "--resize",
+        default=STRETCH,
+        choices=RESIZE_RULES,
+        help="framing: stretch the whole image, or crop a square around the stained cell",
+    )
+    parser.add_argument(
+        "--augment",
+        type=json.loads,
+        default={},
+        help="augmentation options as JSON, e.g. '{\"jpeg_probability\": 0.5}' (ml/augment.py)",
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
@@ -284,6 +300,7 @@ def run(args: argparse.Namespace) -> int:
         data=str(Path(data_dir).resolve()),
         name=args.name or Path(args.out).name,
         image_size=args.image_size,
+        resize=args.resize,
         epochs=args.epochs,
         fine_tune_epochs=args.fine_tune_epochs,
         batch_size=args.batch_size,
@@ -297,6 +314,7 @@ def run(args: argparse.Namespace) -> int:
         extra_data=list(args.extra_data),
         labels=args.labels.split(",") if args.labels else None,
         split_csv=str(args.split_csv) if args.split_csv else None,
+        augment=args.augment,
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     bundle_dir = train(config)

@@ -205,3 +205,22 @@ def test_the_default_bundle_classifies_pbc_fixture_images(shipped_pbc8):
     )
     assert classifier.bundle_dir.resolve() == shipped_pbc8.resolve()
     assert correct >= 0.8 * len(image_paths)
+
+
+def test_a_cell_crop_bundle_frames_images_around_the_cell(tiny_bundle, tmp_path):
+    metadata = json.loads((tiny_bundle / "bundle.json").read_text())
+    copy = _copy_bundle(tiny_bundle, tmp_path, input={**metadata["input"], "resize": "cell_crop"})
+    stretched, cropped = load_classifier(tiny_bundle), load_classifier(copy)
+    image = Image.open(FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg")
+
+    assert cropped.resize_rule == "cell_crop"
+    assert cropped._preprocess([image]).shape == stretched._preprocess([image]).shape
+    assert not np.array_equal(cropped._preprocess([image]), stretched._preprocess([image]))
+
+
+def test_it_rejects_an_unknown_resize_rule(tiny_bundle, tmp_path):
+    metadata = json.loads((tiny_bundle / "bundle.json").read_text())
+    copy = _copy_bundle(tiny_bundle, tmp_path, input={**metadata["input"], "resize": "squash"})
+
+    with pytest.raises(BundleError, match="resize"):
+        load_classifier(copy)
