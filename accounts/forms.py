@@ -6,6 +6,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.join_requests import ask_to_join
 from accounts.models import Invitation, JoinRequest, Lab, Membership
 
 
@@ -45,7 +46,7 @@ class SignupForm(AllauthSignupForm):
     def custom_signup(self, request, user) -> None:
         super().custom_signup(request, user)
         if lab := self.cleaned_data.get("lab"):
-            JoinRequest.objects.create(user=user, lab=lab)
+            ask_to_join(request, user, lab)
 
 
 class JoinRequestForm(forms.Form):

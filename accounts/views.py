@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from accounts.access import get_membership
 from accounts.forms import JoinRequestForm
-from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError, JoinRequest
+from accounts.join_requests import ask_to_join
+from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError
 from audit.models import AuditEvent
 from audit.services import record
 
@@ -47,7 +48,7 @@ def waiting(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = JoinRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        JoinRequest.objects.create(user=request.user, lab=form.cleaned_data["lab"])
+        ask_to_join(request, request.user, form.cleaned_data["lab"])
         messages.success(request, _("Your request has been sent to the lab admin."))
         return redirect("accounts:waiting")
     context = {

@@ -1,3 +1,5 @@
+from django.core import mail
+
 from accounts.models import JoinRequest, Membership
 from audit.models import AuditEvent
 from tests.factories import MembershipFactory, UserFactory
@@ -127,3 +129,16 @@ def test_it_does_not_record_the_same_request_twice(client, lab_a):
 
     assert response.status_code == 200
     assert JoinRequest.objects.filter(user=user).count() == 1
+
+
+def test_asking_to_join_emails_the_lab_admins_a_link_to_decide(client, lab_admin, technologist):
+    applicant = UserFactory(email="applicant@example.org")
+    client.force_login(applicant)
+
+    client.post("/lab/waiting/", {"lab": lab_admin.membership.lab.name})
+
+    assert JoinRequest.objects.filter(user=applicant, status="pending").exists()
+    [message] = mail.outbox  # the technologist is not a lab admin: no email
+    assert message.to == [lab_admin.email]
+    assert "applicant@example.org" in message.body
+    assert "http://testserver/lab/requests/" in message.body
