@@ -28,6 +28,7 @@ class AugmentConfig:
     zoom_offset: float = 0.0  # and the cell moved off-centre by up to this share of the side
     jpeg_probability: float = 0.0  # share of images re-saved as JPEG (quality and chroma random)
     jpeg_min_quality: int = 50
+    blur: float = 0.0  # Gaussian blur up to this sigma in pixels (a softer camera or focus)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -105,6 +106,23 @@ def random_zoom(images: tf.Tensor, zoom: float, offset: float) -> tf.Tensor:
     return tf.image.crop_and_resize(padded, boxes, tf.range(batch), size, method="bilinear")
 
 
+def random_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
+    """Each image mixed with its Gaussian blur (sigma pixels) by a random share: from sharp
+    to fully blurred, with one convolution per batch."""
+    radius = max(1, int(np.ceil(2.5 * sigma)))
+    offsets = np.arange(-radius, radius + 1, dtype=np.float32)
+    kernel_1d = np.exp(-(offsets**2) / (2 * sigma**2))
+    kernel_1d /= kernel_1d.sum()
+    channels = 3
+    rows = tf.constant(np.tile(kernel_1d[:, None, None, None], (1, 1, channels, 1)))
+    columns = tf.constant(np.tile(kernel_1d[None, :, None, None], (1, 1, channels, 1)))
+    padded = tf.pad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="REFLECT")
+    blurred = tf.nn.depthwise_conv2d(padded, rows, [1, 1, 1, 1], "VALID")
+    blurred = tf.nn.depthwise_conv2d(blurred, columns, [1, 1, 1, 1], "VALID")
+    share = _per_image(tf.shape(images)[0], 0.0, 1.0)
+    return images + share * (blurred - images)
+
+
 def _jpeg_resave(images: np.ndarray, probability: float, min_quality: int) -> np.ndarray:
     """Re-save a share of a uint8 batch as JPEG at a random quality, 4:2:0 or 4:4:4 chroma."""
     import io
@@ -143,6 +161,8 @@ def augment_batch(images: tf.Tensor, config: AugmentConfig = AugmentConfig()) ->
         images = random_zoom(images, config.zoom, config.zoom_offset)
     images = colour_jitter(images, config)
     images = stain_jitter(images, config.stain_scale, config.stain_shift)
+    if config.blur > 0:
+        images = random_blur(images, config.blur)
     if config.jpeg_probability > 0:
         images = random_jpeg(images, config.jpeg_probability, config.jpeg_min_quality)
     return tf.clip_by_value(images * 255.0, 0.0, 255.0)

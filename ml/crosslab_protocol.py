@@ -61,6 +61,11 @@ VARIANTS = {
     "cell_crop_stain_aug": Variant(
         "cell crop + strong colour and HED stain jitter", augment=STRONG_COLOUR, resize=CELL_CROP
     ),
+    "cell_crop_robust": Variant(
+        "cell crop + strong colour/HED jitter + blur up to sigma 1.5 px + JPEG re-save",
+        augment={**STRONG_COLOUR, "blur": 1.5, "jpeg_probability": 0.5, "jpeg_min_quality": 50},
+        resize=CELL_CROP,
+    ),
     "cell_crop_stain_norm": Variant(
         "cell crop + Reinhard stain normalisation", normalise="reinhard", resize=CELL_CROP
     ),

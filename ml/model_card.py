@@ -63,12 +63,20 @@ def _per_class_table(scores: dict) -> str:
     return "\n".join(lines)
 
 
+FRAMING = {
+    "bilinear_stretch": "the whole image stretched to a square",
+    "cell_crop": "a square around the stained cell, twice its size (ml/cellcrop.py)",
+}
+
+
 def write_model_card(
     out: Path, metadata: dict, config: dict, metrics: dict, description: str
 ) -> None:
     extra = ", ".join(config.get("extra_data") or []) or "none"
     timing = config.get("training", {}).get("timing", {})
     size = metadata["input"]["size"]
+    framing = FRAMING.get(metadata["input"]["resize"], metadata["input"]["resize"])
+    augment = ", ".join(f"{k} {v}" for k, v in sorted((config.get("augment") or {}).items()))
     text = f"""# Model card: {metadata["name"]}
 
 ## Intended use
@@ -81,13 +89,14 @@ prediction whose calibrated confidence is below {metadata["confidence_threshold"
 ## Model
 - Backbone `{metadata["backbone"]}`, initialisation: {metadata["initialisation"]}; head: global
   average pooling, dropout {config["dropout"]}, dense logits.
-- Input: float32 RGB 0..255, bilinear stretch to {size}x{size} (scaling inside the model).
+- Input: float32 RGB 0..255, {framing}, {size}x{size} (scaling inside the model).
   Output: logits; serving applies softmax(logits / T), T = {metadata["temperature"]:.4f}.
 - Training: {config["epochs"]} head-only epochs (lr {config["learning_rate"]}), then up to
   {config["fine_tune_epochs"]} fine-tuning epochs (BatchNorm frozen, cosine lr from
   {config["fine_tune_learning_rate"]}, early stopping on validation loss, patience
   {config["patience"]}), class-weighted loss, flips/90-degree rotations, small crops, colour and
-  HED stain jitter, seed {config["seed"]}. Extra training data: {extra}.
+  HED stain jitter{", " + augment if augment else ""}, seed {config["seed"]}.
+  Extra training data: {extra}.
   Fit time: {timing.get("fit_seconds", "?")} s on CPU.
 
 ## Data

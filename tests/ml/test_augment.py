@@ -7,7 +7,7 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from ml.augment import AugmentConfig, augment_batch, dihedral  # noqa: E402
+from ml.augment import AugmentConfig, augment_batch, dihedral, random_blur  # noqa: E402
 from ml.train import make_dataset  # noqa: E402
 
 
@@ -40,6 +40,18 @@ def test_no_augmentation_config_gives_back_the_images():
     quiet = AugmentConfig(0.999999, 0, 0, 0, 0, 0, 0)
     images = np.full((2, 16, 16, 3), 128, dtype=np.uint8)
     assert np.allclose(augment_batch(images, quiet).numpy(), 128, atol=1.0)
+
+
+def test_blur_softens_edges_and_keeps_flat_areas():
+    images = np.zeros((8, 32, 32, 3), dtype=np.float32)
+    images[:, :, 16:] = 1.0  # a sharp vertical edge
+    blurred = random_blur(tf.constant(images), sigma=2.0).numpy()
+
+    assert blurred.shape == images.shape
+    assert np.allclose(blurred[:, :, :4], 0.0) and np.allclose(blurred[:, :, -4:], 1.0)
+    steps = np.abs(np.diff(blurred, axis=2)).max(axis=(1, 2, 3))
+    assert steps.min() < 1.0  # at least one image got a softer edge (shares are random)
+    assert (steps <= 1.0 + 1e-6).all()
 
 
 def test_the_training_dataset_keeps_each_label_with_its_image():
