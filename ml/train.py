@@ -50,6 +50,7 @@ class TrainConfig:
     labels: list[str] | None = None
     split_csv: str | None = None
     augment: dict = field(default_factory=dict)
+    init_from: str | None = None  # a bundle whose weights start the run (same labels)
 
 
 def set_seeds(seed: int) -> None:
@@ -176,15 +177,17 @@ def fit_stages(
     validation = make_dataset(*arrays["val"], config.batch_size)
     weights = class_weights(train_targets, num_classes)
     verbose = 1 if sys.stdout.isatty() else 2
-    compile_model(model, config.learning_rate, config.weight_decay, config.clipnorm)
-    history = model.fit(
-        train,
-        validation_data=validation,
-        epochs=config.epochs,
-        class_weight=weights,
-        verbose=verbose,
-    ).history
-    merged = {key: list(values) for key, values in history.items()}
+    merged: dict = {}
+    if config.epochs > 0:
+        compile_model(model, config.learning_rate, config.weight_decay, config.clipnorm)
+        history = model.fit(
+            train,
+            validation_data=validation,
+            epochs=config.epochs,
+            class_weight=weights,
+            verbose=verbose,
+        ).history
+        merged = {key: list(values) for key, values in history.items()}
     merged["stage_boundary"] = config.epochs
     if config.fine_tune_epochs > 0:
         unfreeze_backbone(model, freeze_batch_norm)
@@ -218,6 +221,31 @@ def fit_stages(
     return merged
 
 
+def warm_start_model(config: TrainConfig, labels: list[str]):
+    """(model, initialisation) of the bundle named by config.init_from, at config.image_size.
+
+    For retraining a shipped model with a new recipe in a fraction of the time: its weights
+    start the run, and the report keeps the bundle's own initialisation (e.g. "imagenet").
+    """
+    import keras
+
+    from ml.bundle import read_bundle_metadata, resolve_bundle
+    from ml.model import BACKBONE_LAYER_NAME
+
+    bundle_dir = resolve_bundle(config.init_from)
+    metadata = read_bundle_metadata(bundle_dir, verify_files=("model.keras",))
+    if metadata["labels"] != labels or metadata["backbone"] != config.backbone:
+        raise SystemExit(
+            f"--init-from {config.init_from}: its labels {metadata['labels']} and backbone"
+            f" {metadata['backbone']!r} must match {labels} and {config.backbone!r}"
+        )
+    if int(metadata["input"]["size"]) != config.image_size:
+        raise SystemExit(f"--init-from {config.init_from}: input size must be {config.image_size}")
+    model = keras.models.load_model(bundle_dir / "model.keras")
+    model.get_layer(BACKBONE_LAYER_NAME).trainable = False  # the head-only stage, if any
+    return model, metadata["initialisation"]
+
+
 def train(config: TrainConfig) -> Path:
     """Train, calibrate, evaluate and write the bundle into config.out; returns its path."""
     from ml.bundle_writer import write_training_bundle
@@ -228,9 +256,12 @@ def train(config: TrainConfig) -> Path:
     splits, arrays = load_arrays(config)
     counts = {split: len(arrays[split][1]) for split in data.SPLITS}
     print(f"{splits.description}: labels {splits.labels}, images {counts}", flush=True)
-    model, initialisation = build_model(
-        config.backbone, len(splits.labels), config.image_size, config.dropout
-    )
+    if config.init_from:
+        model, initialisation = warm_start_model(config, splits.labels)
+    else:
+        model, initialisation = build_model(
+            config.backbone, len(splits.labels), config.image_size, config.dropout
+        )
     fit_started = time.monotonic()
     pretrained = initialisation == "imagenet"
     history = fit_stages(model, config, arrays, len(splits.labels), freeze_batch_norm=pretrained)
@@ -289,6 +320,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--labels", help="comma-separated labels (folder dataset)")
     parser.add_argument("--split-csv", type=Path, help="split file (class,file,split)")
+    parser.add_argument(
+        "--init-from",
+        help="start from this bundle's weights (same labels and backbone); e.g. --epochs 0",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -315,6 +350,7 @@ def run(args: argparse.Namespace) -> int:
         labels=args.labels.split(",") if args.labels else None,
         split_csv=str(args.split_csv) if args.split_csv else None,
         augment=args.augment,
+        init_from=args.init_from,
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     bundle_dir = train(config)

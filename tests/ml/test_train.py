@@ -90,3 +90,41 @@ def test_limit_per_class_keeps_at_most_n_of_each_class():
     kept = limit_items(items, 3, seed=1)
     assert sorted(label for _, label in kept) == [0, 0, 0, 1, 1, 1]
     assert kept == limit_items(items, 3, seed=1)
+
+
+def test_a_warm_start_retrains_a_bundle_with_another_framing(cli_bundle, tmp_path, monkeypatch):
+    """--init-from: the bundle's weights start the run; cell_crop and augment options are kept."""
+    tree = tmp_path / "tree"
+    for label in KAGGLE_CLASSES:
+        shutil.copytree(FIXTURE_IMAGES / label, tree / label)
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+
+    status = main(
+        ["train", "--dataset", "folder", "--data", str(tree), "--labels", ",".join(KAGGLE_CLASSES),
+         "--backbone", "mobilenet_025", "--image-size", "32", "--epochs", "0",
+         "--fine-tune-epochs", "1", "--batch-size", "4", "--init-from", str(cli_bundle),
+         "--resize", "cell_crop", "--augment", '{"blur": 1.0}', "--out", str(tmp_path / "warm")]
+    )  # fmt: skip
+
+    assert status == 0
+    metadata = read_bundle_metadata(tmp_path / "warm")
+    config = json.loads((tmp_path / "warm" / "config.json").read_text())
+    assert metadata["input"]["resize"] == "cell_crop"
+    assert metadata["initialisation"] == read_bundle_metadata(cli_bundle)["initialisation"]
+    assert config["init_from"] == str(cli_bundle) and config["augment"] == {"blur": 1.0}
+    assert config["training"]["stage_boundary"] == 0
+    assert "cell" in (tmp_path / "warm" / "MODEL_CARD.md").read_text()
+
+
+def test_a_warm_start_refuses_a_bundle_with_other_labels(cli_bundle, tmp_path, monkeypatch):
+    tree = tmp_path / "tree"
+    for label in KAGGLE_CLASSES[:2]:
+        shutil.copytree(FIXTURE_IMAGES / label, tree / label)
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+
+    with pytest.raises(SystemExit, match="must match"):
+        main(
+            ["train", "--dataset", "folder", "--data", str(tree), "--labels",
+             ",".join(KAGGLE_CLASSES[:2]), "--backbone", "mobilenet_025", "--image-size", "32",
+             "--epochs", "0", "--init-from", str(cli_bundle), "--out", str(tmp_path / "warm")]
+        )  # fmt: skip
