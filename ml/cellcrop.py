@@ -104,6 +104,15 @@ def _inside(start: float, side: float, length: int) -> float:
     return min(max(start, 0.0), length - side)
 
 
+def cell_region(image: Image.Image) -> Image.Image:
+    """The part of the image that crop_to_cell shows the model, at the image's own resolution
+    (for drawing explanations on what the model saw); the whole image when no cell is found."""
+    box = locate_cell(image)
+    if box is None:
+        return image
+    return image.crop(tuple(round(value) for value in box.as_box()))
+
+
 def crop_to_cell(image: Image.Image, size: int) -> np.ndarray:
     """uint8 (size, size, 3): the cell-centred square resized to size (whole image if none)."""
     rgb = image.convert("RGB")

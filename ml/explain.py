@@ -24,7 +24,7 @@ from skimage.segmentation import find_boundaries, slic
 from sklearn.linear_model import Ridge
 
 from ml.bundle import read_bundle_metadata
-from ml.preprocess import ImageDecodeError, load_image, model_input
+from ml.preprocess import ImageDecodeError, framed_region, load_image, model_input
 from ml.serving import BundleError, Classifier, load_classifier
 
 KERAS_FILE = "model.keras"
@@ -228,8 +228,9 @@ def explain_image(
     label: str | None,
     samples: int = LIME_SAMPLES,
 ) -> tuple[Image.Image, str]:
-    """(explanation drawn on the image, the label explained)."""
+    """(explanation drawn on the part of the image the model saw, the label explained)."""
     array = model_input([image], classifier.image_size, classifier.resize_rule)[0]
+    image = framed_region(image, classifier.resize_rule)
     if label is None:
         label = classifier.labels[int(classifier.probabilities(array[np.newaxis])[0].argmax())]
     class_index = classifier.labels.index(label)

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ml.cellcrop import RESIZE_RULE as CELL_CROP
-from ml.cellcrop import crop_to_cell
+from ml.cellcrop import cell_region, crop_to_cell
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 STRETCH = "bilinear_stretch"
@@ -65,6 +65,11 @@ def resize_to_array(image: Image.Image, size: int, rule: str = STRETCH) -> np.nd
         raise ValueError(f"unknown resize rule {rule!r}; known: {', '.join(RESIZE_RULES)}")
     resized = to_rgb(image).resize((size, size), Image.Resampling.BILINEAR)
     return np.asarray(resized, dtype=np.uint8)
+
+
+def framed_region(image: Image.Image, rule: str = STRETCH) -> Image.Image:
+    """What the model sees of `image`, before resizing: explanations are drawn on this."""
+    return cell_region(to_rgb(image)) if rule == CELL_CROP else image
 
 
 def model_input(images: list[Image.Image], size: int, rule: str = STRETCH) -> np.ndarray:

@@ -69,13 +69,15 @@ def _keras_model(bundle_dir: str):
 def render_overlay_png(image: CellImage) -> tuple[bytes, str]:
     """(Grad-CAM overlay as PNG bytes, the label explained): the model's predicted class."""
     from ml.explain import gradcam_heatmap, render_overlay
-    from ml.preprocess import STRETCH, load_image, model_input
+    from ml.preprocess import STRETCH, framed_region, load_image, model_input
 
     prediction = image.prediction
     version = prediction.model_version
     size = int(version.input_spec.get("size", 224))
+    rule = version.input_spec.get("resize", STRETCH)
     picture = load_image(image.path)
-    array = model_input([picture], size, version.input_spec.get("resize", STRETCH))[0]
+    array = model_input([picture], size, rule)[0]
+    picture = framed_region(picture, rule)
     model = _keras_model(str(version.bundle_dir))
     cam = gradcam_heatmap(model, array, version.labels.index(prediction.label))
     buffer = io.BytesIO()

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from ml.cellcrop import CROP_FACTOR, MIN_SIDE, crop_to_cell, locate_cell
-from ml.preprocess import CELL_CROP, STRETCH, model_input, resize_to_array
+from ml.preprocess import CELL_CROP, STRETCH, framed_region, model_input, resize_to_array
 from tests.ml.conftest import FIXTURE_IMAGES
 
 BACKGROUND = (225, 215, 205)  # pale, like a smear's background
@@ -101,3 +101,14 @@ def test_model_input_applies_the_named_rule():
 def test_an_unknown_rule_is_an_error():
     with pytest.raises(ValueError, match="unknown resize rule"):
         resize_to_array(smear(), 32, "squash")
+
+
+def test_the_framed_region_is_what_the_model_sees():
+    image = smear(discs=[(250, 60, 25)])
+
+    region = framed_region(image, CELL_CROP)
+
+    assert region.size[0] == region.size[1] == round(locate_cell(image).side)
+    assert framed_region(image, STRETCH) is image
+    seen = np.asarray(region.resize((32, 32), Image.Resampling.BILINEAR)).astype(int)
+    assert np.abs(seen - model_input([image], 32, CELL_CROP)[0]).mean() < 2

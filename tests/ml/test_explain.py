@@ -1,5 +1,6 @@
 """ml.explain: Grad-CAM through a nested backbone, LIME, and the drawing functions."""
 
+import json
 import shutil
 
 import keras
@@ -8,7 +9,8 @@ import pytest
 from PIL import Image
 
 from ml import explain
-from ml.bundle import BundleError
+from ml.bundle import BundleError, write_bundle_metadata
+from ml.cellcrop import cell_region
 from ml.explain import (
     gradcam_heatmap,
     lime_weights,
@@ -17,6 +19,7 @@ from ml.explain import (
     render_overlay,
 )
 from ml.preprocess import load_image, model_input
+from ml.serving import load_classifier
 from tests.ml.conftest import FIXTURE_IMAGES, TINY_IMAGE_SIZE, run_command
 
 PBC_IMAGE = FIXTURE_IMAGES / "monocyte" / "pbc_MO_100695.jpg"
@@ -191,3 +194,17 @@ def test_the_shipped_model_looks_at_the_centred_cell(shipped_pbc8):
     border[1:-1, 1:-1] = False
     assert heatmap.shape == (7, 7)
     assert heatmap[2:5, 2:5].mean() > 2 * heatmap[border].mean()
+
+
+def test_a_cell_crop_bundle_is_explained_on_the_cell_it_saw(tiny_bundle, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, copy)
+    metadata = json.loads((copy / "bundle.json").read_text())
+    metadata["input"]["resize"] = "cell_crop"
+    write_bundle_metadata(copy, metadata, ["model.tflite", "model.keras"])
+    image = load_image(FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg")
+
+    drawing, _ = explain.explain_image(load_classifier(copy), image, "gradcam", None)
+
+    assert drawing.size == cell_region(image).size
+    assert drawing.size[0] == drawing.size[1] < image.size[0]
