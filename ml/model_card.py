@@ -91,6 +91,7 @@ prediction whose calibrated confidence is below {metadata["confidence_threshold"
   average pooling, dropout {config["dropout"]}, dense logits.
 - Input: float32 RGB 0..255, {framing}, {size}x{size} (scaling inside the model).
   Output: logits; serving applies softmax(logits / T), T = {metadata["temperature"]:.4f}.
+  Test-time augmentation: {metadata.get("test_time_augmentation", "none")} (chosen on validation).
 - Training: {config["epochs"]} head-only epochs (lr {config["learning_rate"]}), then up to
   {config["fine_tune_epochs"]} fine-tuning epochs (BatchNorm frozen, cosine lr from
   {config["fine_tune_learning_rate"]}, early stopping on validation loss, patience

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ml import views
 from ml.bundle import BundleError, read_bundle_metadata, resolve_bundle
 from ml.preprocess import RESIZE_RULES, ImageDecodeError, load_image, model_input
 
@@ -94,6 +95,7 @@ class Classifier:
         self.temperature = float(metadata["temperature"])
         self.image_size = int(metadata["input"]["size"])
         self.resize_rule: str = metadata["input"]["resize"]
+        self.tta: str = metadata.get("test_time_augmentation", views.NONE)
         self.num_threads = num_threads or DEFAULT_NUM_THREADS
         interpreter_class, self.runtime = _interpreter_class()
         self._interpreter = interpreter_class(
@@ -137,16 +139,24 @@ class Classifier:
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output["index"]).copy()
 
-    def probabilities(self, batch: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities (n, labels) for preprocessed float32 RGB 0..255 arrays."""
+    def logits(self, batch: np.ndarray, tta: str | None = None) -> np.ndarray:
+        """Model logits (n, labels) for preprocessed float32 RGB 0..255 arrays, averaged over
+        the views of the bundle's test-time augmentation (or of `tta`)."""
+        tta = self.tta if tta is None else tta
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         if len(batch) == 0:
             return np.zeros((0, len(self.labels)))
+        step = max(1, MAX_BATCH // views.view_count(tta))
         chunks = []
         with self._lock:
-            for start in range(0, len(batch), MAX_BATCH):
-                chunks.append(self._invoke(batch[start : start + MAX_BATCH]))
-        return softmax_with_temperature(np.concatenate(chunks), self.temperature)
+            for start in range(0, len(batch), step):
+                expanded = views.expand(batch[start : start + step], tta)
+                chunks.append(views.average(self._invoke(expanded), tta))
+        return np.concatenate(chunks)
+
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities (n, labels) for preprocessed float32 RGB 0..255 arrays."""
+        return softmax_with_temperature(self.logits(batch), self.temperature)
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
         """Classify PIL images of any size and mode (framed by the bundle's resize rule)."""
@@ -186,6 +196,8 @@ def _check_input_contract(bundle_dir: Path, metadata: dict) -> None:
             raise BundleError(f"{bundle_dir}: input {key}={found!r}; serving supports {supported}")
     if metadata.get("outputs", "logits") != "logits":
         raise BundleError(f"{bundle_dir}: outputs={metadata['outputs']!r}; serving expects logits")
+    if metadata.get("test_time_augmentation", views.NONE) not in views.CHOICES:
+        raise BundleError(f"{bundle_dir}: test_time_augmentation must be one of {views.CHOICES}")
     if not float(metadata["temperature"]) > 0:
         raise BundleError(f"{bundle_dir}: temperature must be positive")
 

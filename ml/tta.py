@@ -1,0 +1,109 @@
+"""`python -m ml tta --model BUNDLE [--apply]`: choose test-time augmentation on validation.
+
+Scores the bundle's validation split through its TFLite model with each choice of ml/views.py
+and prints the accuracies as JSON. With --apply, the better one on validation (ties keep "none")
+is written into the bundle: the temperature and the "unidentified" threshold are refitted on the
+validation logits of that choice, every split is rescored, and metrics.json, bundle.json,
+confusion_matrix.png and MODEL_CARD.md are rewritten. The test split is scored only after the
+choice, for the report.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ml import calibration, views
+from ml.bundle import (
+    read_bundle_metadata,
+    resolve_bundle,
+    write_bundle_metadata,
+    write_json_atomic,
+)
+from ml.bundle_writer import split_metrics
+from ml.model_card import write_model_card
+from ml.plots import plot_confusion_matrix
+from ml.selective import confidence_summary
+from ml.serving import Classifier, load_classifier
+from ml.train import config_from_bundle, load_arrays
+
+SPLITS = ("train", "val", "test")
+
+
+def accuracy(logits: np.ndarray, targets: np.ndarray) -> float:
+    return float((logits.argmax(axis=1) == targets).mean()) if len(targets) else 0.0
+
+
+def validation_accuracies(classifier: Classifier, arrays: dict) -> dict[str, float]:
+    images, targets = arrays["val"]
+    return {
+        tta: accuracy(classifier.logits(images.astype(np.float32), tta), targets)
+        for tta in views.CHOICES
+    }
+
+
+def apply_choice(bundle_dir: Path, classifier: Classifier, splits, arrays: dict, tta: str) -> dict:
+    """Rescore every split with `tta`, refit calibration on validation, rewrite the bundle."""
+    metadata = read_bundle_metadata(bundle_dir)
+    old_metrics = json.loads((bundle_dir / "metrics.json").read_text(encoding="utf-8"))
+    logits = {s: classifier.logits(arrays[s][0].astype(np.float32), tta) for s in SPLITS}
+    val_targets = arrays["val"][1]
+    temperature = calibration.fit_temperature(logits["val"], val_targets)
+    threshold = calibration.choose_threshold(
+        calibration.softmax(logits["val"], temperature), val_targets
+    )
+    labels = metadata["labels"]
+    metrics = {
+        **old_metrics,
+        **{
+            s: split_metrics(logits[s], arrays[s][1], labels, temperature, threshold)
+            for s in SPLITS
+        },
+        "temperature": temperature,
+        "confidence_threshold": threshold,
+        "test_time_augmentation": tta,
+    }
+    for key in ("tflite_keras_top1_agreement", "tflite_keras_max_abs_logit_difference"):
+        if key in old_metrics["test"]:  # the model itself is unchanged
+            metrics["test"][key] = old_metrics["test"][key]
+    metadata.update(
+        temperature=temperature,
+        confidence_threshold=threshold,
+        test_time_augmentation=tta,
+        validation_confidence=confidence_summary(
+            calibration.softmax(logits["val"], temperature).max(axis=1), threshold
+        ),
+    )
+    write_json_atomic(bundle_dir / "metrics.json", metrics)
+    plot_confusion_matrix(
+        metrics["test"]["confusion_matrix"],
+        labels,
+        bundle_dir / "confusion_matrix.png",
+        f"{metadata['name']}: test split, {tta}, accuracy {metrics['test']['accuracy']:.3f}",
+    )
+    config = json.loads((bundle_dir / "config.json").read_text(encoding="utf-8"))
+    write_model_card(bundle_dir, metadata, config, metrics, splits.description)
+    write_bundle_metadata(bundle_dir, metadata, sorted(metadata["files"]))
+    return {s: metrics[s]["accuracy"] for s in SPLITS}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="bundle directory or shipped name")
+    parser.add_argument("--data", type=Path, default=None, help="data dir (default: as trained)")
+    parser.add_argument(
+        "--apply", action="store_true", help="write the better choice on validation into it"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    bundle_dir = resolve_bundle(args.model)
+    splits, arrays = load_arrays(config_from_bundle(bundle_dir, args.data))
+    classifier = load_classifier(bundle_dir)
+    scores = validation_accuracies(classifier, arrays)
+    chosen = max(views.CHOICES, key=lambda tta: (scores[tta], tta == views.NONE))
+    report = {"model": str(bundle_dir), "val_accuracy": scores, "chosen_on_validation": chosen}
+    if args.apply:
+        report["accuracy_after"] = apply_choice(bundle_dir, classifier, splits, arrays, chosen)
+    print(json.dumps(report, indent=2))
+    return 0
