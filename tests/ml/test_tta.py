@@ -1,0 +1,94 @@
+"""ml.views and `python -m ml tta`: the 8 views, their averaging, and the choice on validation."""
+
+import json
+
+import numpy as np
+import pytest
+
+from ml import tta, views
+from ml.bundle import read_bundle_metadata
+from ml.serving import load_classifier
+
+
+def test_the_eight_views_are_the_flips_and_rotations_of_each_image():
+    batch = np.arange(2 * 3 * 3 * 1, dtype=np.float32).reshape(2, 3, 3, 1)
+
+    expanded = views.dihedral_views(batch)
+
+    assert expanded.shape == (16, 3, 3, 1)
+    first = {expanded[k * 2, ..., 0].tobytes() for k in range(8)}
+    rotations = {np.rot90(batch[0, ..., 0], k).tobytes() for k in range(4)}
+    flipped = {np.rot90(batch[0, ::-1, :, 0], k).tobytes() for k in range(4)}
+    assert first == rotations | flipped  # the 8 distinct views of image 0, in slots 0, 2, ...
+
+
+def test_average_undoes_expand_for_per_image_outputs():
+    batch = np.random.default_rng(0).random((3, 4, 4, 3)).astype(np.float32)
+    # A fake model whose output per view is the image's mean: the same for all 8 views.
+    outputs = views.expand(batch, views.DIHEDRAL8).mean(axis=(1, 2))
+
+    averaged = views.average(outputs, views.DIHEDRAL8)
+
+    assert averaged.shape == (3, 3)
+    assert np.allclose(averaged, batch.mean(axis=(1, 2)))
+    assert views.average(outputs, views.NONE) is outputs
+
+
+def test_an_unknown_choice_is_an_error():
+    with pytest.raises(ValueError, match="unknown test-time augmentation"):
+        views.view_count("rot45")
+
+
+def test_serving_averages_the_views_when_the_bundle_says_so(tiny_bundle):
+    classifier = load_classifier(tiny_bundle)
+    batch = np.random.default_rng(1).uniform(0, 255, (2, 64, 64, 3)).astype(np.float32)
+
+    single = classifier.logits(batch, views.NONE)
+    averaged = classifier.logits(batch, views.DIHEDRAL8)
+    by_hand = np.mean([classifier.logits(v[None], views.NONE)[0] for v in
+                       views.dihedral_views(batch[:1])], axis=0)  # fmt: skip
+
+    assert averaged.shape == single.shape
+    assert np.allclose(averaged[0], by_hand, atol=1e-4)
+    assert not np.allclose(averaged, single)
+
+
+def test_the_command_chooses_on_validation_and_rewrites_the_bundle(
+    tiny_bundle, tmp_path, monkeypatch, capsys
+):
+    import shutil
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, copy)
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+    parser = __import__("argparse").ArgumentParser()
+    tta.add_arguments(parser)
+
+    assert tta.run(parser.parse_args(["--model", str(copy), "--apply"])) == 0
+
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["val_accuracy"]) == set(views.CHOICES)
+    chosen = report["chosen_on_validation"]
+    best = max(report["val_accuracy"].values())
+    assert report["val_accuracy"][chosen] == best
+    metadata = read_bundle_metadata(copy, verify_files=("model.tflite", "model.keras"))
+    metrics = json.loads((copy / "metrics.json").read_text())
+    assert metadata["test_time_augmentation"] == metrics["test_time_augmentation"] == chosen
+    assert metrics["val"]["accuracy"] == pytest.approx(best)
+    assert load_classifier(copy).tta == chosen
+    assert chosen in (copy / "MODEL_CARD.md").read_text()
+
+
+def test_serving_refuses_an_unknown_choice_in_a_bundle(tiny_bundle, tmp_path):
+    import shutil
+
+    from ml.bundle import write_bundle_metadata
+    from ml.serving import BundleError
+
+    copy = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, copy)
+    metadata = {**read_bundle_metadata(copy), "test_time_augmentation": "rot45"}
+    write_bundle_metadata(copy, metadata, ["model.tflite", "model.keras"])
+
+    with pytest.raises(BundleError, match="test_time_augmentation"):
+        load_classifier(copy)
