@@ -98,8 +98,7 @@ def validation_table(rows: list[dict]) -> str:
 
 def plot_direction(out: Path, rows: list[dict], direction: str) -> Path | None:
     """Coverage curves of every variant of one direction on the other lab, plus in-lab baseline."""
-    curves = {}
-    threshold = None
+    curves, thresholds = {}, {}
     for row in rows:
         if row["direction"] != direction:
             continue
@@ -110,14 +109,14 @@ def plot_direction(out: Path, rows: list[dict], direction: str) -> Path | None:
             file = out / "predictions" / f"{row['variant']}__{direction}__{lab}.npz"
             if file.is_file():
                 saved = np.load(file)
-                curves[f"{row['variant']} ({kind})"] = (saved["confidence"], saved["correct"])
-        if row["variant"] == "baseline":
-            threshold = row["threshold"]
+                name = f"{row['variant']} ({kind})"
+                curves[name] = (saved["confidence"], saved["correct"])
+                thresholds[name] = row["threshold"]
     if not curves:
         return None
     path = out / f"coverage_{direction}.png"
     title = direction.replace("_to_", " → ").replace("pbc", "PBC").replace("kaggle", "Kaggle")
-    plot_coverage_curves(curves, path, f"trained on {title}", threshold)
+    plot_coverage_curves(curves, path, f"trained on {title}", thresholds)
     return path
 
 

@@ -69,12 +69,14 @@ def plot_coverage_curves(
     curves: dict[str, tuple[np.ndarray, np.ndarray]],
     path: Path,
     title: str,
-    threshold: float | None = None,
+    threshold: float | dict[str, float] | None = None,
 ) -> None:
     """One accuracy-against-coverage line per named (confidences, correct) pair, as a PNG.
 
-    With a threshold, each line gets a dot where that threshold cuts it.
+    With a threshold (one for all lines, or one per line name), each line gets a dot where its
+    threshold cuts it.
     """
+    per_line = threshold if isinstance(threshold, dict) else dict.fromkeys(curves, threshold)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -84,8 +86,8 @@ def plot_coverage_curves(
     for name, (confidences, correct) in curves.items():
         curve = coverage_curve(confidences, correct)
         (line,) = axes.plot(curve["coverage"], curve["accuracy"], label=name)
-        if threshold is not None and len(confidences):
-            point = at_threshold(confidences, correct, threshold)
+        if per_line.get(name) is not None and len(confidences):
+            point = at_threshold(confidences, correct, per_line[name])
             axes.plot(
                 1 - point["flagged_share"], point["accuracy_kept"], "o", color=line.get_color()
             )
@@ -94,7 +96,10 @@ def plot_coverage_curves(
     axes.set_xlim(0, 1.01)
     axes.set_ylim(0, 1.01)
     axes.grid(alpha=0.3)
-    suffix = f"; dots: threshold {threshold:.2f}" if threshold is not None else ""
+    if isinstance(threshold, dict):
+        suffix = "; dots: each model's threshold"
+    else:
+        suffix = f"; dots: threshold {threshold:.2f}" if threshold is not None else ""
     axes.set_title(title + suffix, fontsize=10)
     axes.legend(fontsize="small", loc="lower left")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
