@@ -1,13 +1,15 @@
 """ml.views and `python -m ml tta`: the 8 views, their averaging, and the choice on validation."""
 
+import argparse
 import json
+import shutil
 
 import numpy as np
 import pytest
 
 from ml import tta, views
-from ml.bundle import read_bundle_metadata
-from ml.serving import load_classifier
+from ml.bundle import read_bundle_metadata, write_bundle_metadata
+from ml.serving import BundleError, load_classifier
 
 
 def test_the_eight_views_are_the_flips_and_rotations_of_each_image():
@@ -56,12 +58,10 @@ def test_serving_averages_the_views_when_the_bundle_says_so(tiny_bundle):
 def test_the_command_chooses_on_validation_and_rewrites_the_bundle(
     tiny_bundle, tmp_path, monkeypatch, capsys
 ):
-    import shutil
-
     copy = tmp_path / "bundle"
     shutil.copytree(tiny_bundle, copy)
     monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
-    parser = __import__("argparse").ArgumentParser()
+    parser = argparse.ArgumentParser()
     tta.add_arguments(parser)
 
     assert tta.run(parser.parse_args(["--model", str(copy), "--apply"])) == 0
@@ -80,11 +80,6 @@ def test_the_command_chooses_on_validation_and_rewrites_the_bundle(
 
 
 def test_serving_refuses_an_unknown_choice_in_a_bundle(tiny_bundle, tmp_path):
-    import shutil
-
-    from ml.bundle import write_bundle_metadata
-    from ml.serving import BundleError
-
     copy = tmp_path / "bundle"
     shutil.copytree(tiny_bundle, copy)
     metadata = {**read_bundle_metadata(copy), "test_time_augmentation": "rot45"}
