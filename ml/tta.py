@@ -10,12 +10,14 @@ choice, for the report.
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from ml import calibration, views
 from ml.bundle import (
+    BundleError,
     read_bundle_metadata,
     resolve_bundle,
     write_bundle_metadata,
@@ -97,7 +99,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    bundle_dir = resolve_bundle(args.model)
+    try:
+        bundle_dir = resolve_bundle(args.model)
+    except BundleError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     splits, arrays = load_arrays(config_from_bundle(bundle_dir, args.data))
     classifier = load_classifier(bundle_dir)
     scores = validation_accuracies(classifier, arrays)

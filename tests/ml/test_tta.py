@@ -87,3 +87,11 @@ def test_serving_refuses_an_unknown_choice_in_a_bundle(tiny_bundle, tmp_path):
 
     with pytest.raises(BundleError, match="test_time_augmentation"):
         load_classifier(copy)
+
+
+def test_the_command_names_an_unknown_bundle(capsys):
+    parser = argparse.ArgumentParser()
+    tta.add_arguments(parser)
+
+    assert tta.run(parser.parse_args(["--model", "no-such-bundle"])) == 2
+    assert "no model bundle" in capsys.readouterr().err
