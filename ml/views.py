@@ -1,38 +1,70 @@
-"""Test-time augmentation: average a model's logits over the 8 flips/90-degree rotations.
+"""Test-time augmentation: average a model's logits over flips/90-degree rotations of a cell.
 
 A smear has no "up", so each of the 8 dihedral views of a cell is the same cell; the model was
-trained on all of them, and averaging its logits over them steadies its answer. Numpy only: the
-serving path uses it. Whether a bundle uses it is chosen on validation (`python -m ml tta`) and
-stored in bundle.json as "test_time_augmentation".
+trained on all of them, and averaging its logits over several views steadies its answer. Each
+extra view costs one more model run, so besides all 8 there are two sets of 4 (the rotations,
+and the flips) that fit a tighter latency budget. Numpy only: the serving path uses it. Which set
+a bundle uses is chosen on validation (`python -m ml tta`) and stored in bundle.json as
+"test_time_augmentation".
 """
 
 import numpy as np
 
 NONE = "none"
+ROTATIONS4 = "rot4"
+FLIPS4 = "flip4"
 DIHEDRAL8 = "dihedral8"
-CHOICES = (NONE, DIHEDRAL8)
+
+# A view is (transpose, flip rows, flip columns), applied in that order.
+_VIEWS: dict[str, tuple[tuple[bool, bool, bool], ...]] = {
+    NONE: ((False, False, False),),
+    # 0, 90, 180 and 270 degrees: a transpose plus one flip is a quarter turn.
+    ROTATIONS4: (
+        (False, False, False),
+        (True, False, True),
+        (False, True, True),
+        (True, True, False),
+    ),
+    FLIPS4: (
+        (False, False, False),
+        (False, False, True),
+        (False, True, False),
+        (False, True, True),
+    ),
+    DIHEDRAL8: tuple(
+        (t, r, c) for t in (False, True) for r in (False, True) for c in (False, True)
+    ),
+}
+CHOICES = tuple(_VIEWS)
 
 
 def view_count(tta: str) -> int:
-    if tta not in CHOICES:
+    if tta not in _VIEWS:
         raise ValueError(f"unknown test-time augmentation {tta!r}; known: {', '.join(CHOICES)}")
-    return 8 if tta == DIHEDRAL8 else 1
+    return len(_VIEWS[tta])
+
+
+def _view(batch: np.ndarray, transpose: bool, flip_rows: bool, flip_columns: bool) -> np.ndarray:
+    view = np.swapaxes(batch, 1, 2) if transpose else batch
+    view = view[:, ::-1] if flip_rows else view
+    return view[:, :, ::-1] if flip_columns else view
+
+
+def tta_views(batch: np.ndarray, tta: str) -> np.ndarray:
+    """(kn, s, s, c): the k views of `tta` of each image of a (n, s, s, c) batch, view-major."""
+    view_count(tta)
+    views = [_view(batch, *flags) for flags in _VIEWS[tta]]
+    return np.ascontiguousarray(np.concatenate(views))
 
 
 def dihedral_views(batch: np.ndarray) -> np.ndarray:
-    """(8n, s, s, c): the 8 views of each image of a (n, s, s, c) batch, view-major."""
-    views = []
-    for image_set in (batch, np.swapaxes(batch, 1, 2)):
-        for flip_rows in (False, True):
-            for flip_columns in (False, True):
-                view = image_set[:, ::-1] if flip_rows else image_set
-                views.append(view[:, :, ::-1] if flip_columns else view)
-    return np.ascontiguousarray(np.concatenate(views))
+    """(8n, s, s, c): all 8 flips/rotations of each image, view-major."""
+    return tta_views(batch, DIHEDRAL8)
 
 
 def expand(batch: np.ndarray, tta: str) -> np.ndarray:
     """The batch the model runs on: itself, or all its views."""
-    return dihedral_views(batch) if view_count(tta) > 1 else batch
+    return tta_views(batch, tta) if view_count(tta) > 1 else batch
 
 
 def average(logits: np.ndarray, tta: str) -> np.ndarray:

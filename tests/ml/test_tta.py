@@ -24,6 +24,28 @@ def test_the_eight_views_are_the_flips_and_rotations_of_each_image():
     assert first == rotations | flipped  # the 8 distinct views of image 0, in slots 0, 2, ...
 
 
+def test_rot4_holds_the_four_rotations_and_flip4_the_four_flips():
+    batch = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)
+    image = batch[0, ..., 0]
+
+    rotations = {v[..., 0].tobytes() for v in views.tta_views(batch, views.ROTATIONS4)}
+    flips = {v[..., 0].tobytes() for v in views.tta_views(batch, views.FLIPS4)}
+
+    assert rotations == {np.rot90(image, k).tobytes() for k in range(4)}
+    assert flips == {image[r][:, c].tobytes() for r in (slice(None), slice(None, None, -1))
+                     for c in (slice(None), slice(None, None, -1))}  # fmt: skip
+    assert views.view_count(views.ROTATIONS4) == views.view_count(views.FLIPS4) == 4
+
+
+def test_the_latency_budget_limits_the_choices_and_ties_go_to_fewer_views():
+    assert tta.allowed_choices(1) == [views.NONE]
+    assert set(tta.allowed_choices(4)) == {views.NONE, views.ROTATIONS4, views.FLIPS4}
+    assert tta.best_choice({views.NONE: 0.9, views.ROTATIONS4: 0.9}) == views.NONE
+    assert tta.best_choice({views.NONE: 0.9, views.FLIPS4: 0.91, views.DIHEDRAL8: 0.91}) == (
+        views.FLIPS4
+    )
+
+
 def test_average_undoes_expand_for_per_image_outputs():
     batch = np.random.default_rng(0).random((3, 4, 4, 3)).astype(np.float32)
     # A fake model whose output per view is the image's mean: the same for all 8 views.
@@ -87,6 +109,18 @@ def test_serving_refuses_an_unknown_choice_in_a_bundle(tiny_bundle, tmp_path):
 
     with pytest.raises(BundleError, match="test_time_augmentation"):
         load_classifier(copy)
+
+
+def test_the_command_keeps_to_the_view_budget(tiny_bundle, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+    parser = argparse.ArgumentParser()
+    tta.add_arguments(parser)
+
+    assert tta.run(parser.parse_args(["--model", str(tiny_bundle), "--max-views", "4"])) == 0
+
+    report = json.loads(capsys.readouterr().out)
+    assert views.DIHEDRAL8 not in report["val_accuracy"]
+    assert views.view_count(report["chosen_on_validation"]) <= 4
 
 
 def test_the_command_names_an_unknown_bundle(capsys):
