@@ -16,6 +16,13 @@ yet its median was still 0.93 and only 13.9 % were unidentified. A fixed drop of
 (0.10) would have missed that; the 25th percentile catches it. Under the validation distribution
 itself, a median of 50 predictions falls below the 25th percentile with a chance of about 1e-4.
 Warnings need MIN_PREDICTIONS recent predictions.
+
+Confidence cannot catch a model that is sure of itself and wrong: the Kaggle-trained cross-lab
+model had a median confidence of 0.98 on PBC's images at 0.57 accuracy. So the check also looks
+at the images themselves: each prediction stores four appearance descriptors of the model input
+(ml/appearance.py: background and stain brightness, stain hue, stained share), and the lab's
+median of each must lie within the central 98 % of the model's training images
+(`training_appearance` in the bundle).
 """
 
 import json
@@ -27,9 +34,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Lab
 from classifier.models import ModelVersion, Prediction
+from ml import appearance
 from ml.bundle import BundleError
 
 MEDIAN_QUANTILE = "0.25"  # the lab's median must not fall below this validation quantile
@@ -56,6 +65,7 @@ class Reference:
     histogram_edges: list[float] = field(default_factory=list)
     histogram_counts: list[int] = field(default_factory=list)
     n: int = 0
+    appearance: dict | None = None  # the training images' appearance summary
 
 
 @dataclass(frozen=True)
@@ -67,13 +77,15 @@ class Verdict:
     reference: Reference | None
     reasons: list[str]
     confidences: list[float] = field(default_factory=list, repr=False)
+    # [{descriptor, median, low, high}]: the lab's median against the training range
+    appearance_rows: list[dict] = field(default_factory=list)
 
     @property
     def is_warning(self) -> bool:
         return self.status == Status.WARNING
 
 
-def reference_from_summary(summary: dict) -> Reference:
+def reference_from_summary(summary: dict, training_appearance: dict | None = None) -> Reference:
     histogram = summary.get("histogram") or {}
     return Reference(
         median=float(summary["median"]),
@@ -82,6 +94,7 @@ def reference_from_summary(summary: dict) -> Reference:
         histogram_edges=list(histogram.get("edges", [])),
         histogram_counts=list(histogram.get("counts", [])),
         n=int(summary.get("n", 0)),
+        appearance=training_appearance,
     )
 
 
@@ -96,19 +109,26 @@ def reference_for(version: ModelVersion) -> Reference | None:
     """From the version's metadata, else its bundle.json on disk (added after registration),
     else the validation coverage in metrics.json (share flagged only, no median)."""
     summary = version.metadata.get("validation_confidence")
-    if not summary:
+    training_appearance = version.metadata.get("training_appearance")
+    if not summary or not training_appearance:
         try:
             bundle_dir = version.bundle_dir
         except BundleError:  # a bundle that is gone gives no reference, not a server error
             return None
-        summary = _read_json(bundle_dir / "bundle.json").get("validation_confidence")
+        on_disk = _read_json(bundle_dir / "bundle.json")
+        summary = summary or on_disk.get("validation_confidence")
+        training_appearance = training_appearance or on_disk.get("training_appearance")
         if not summary:
             validation = _read_json(bundle_dir / "metrics.json").get("val", {})
             coverage = validation.get("at_confidence_threshold", {}).get("coverage")
             if coverage is None:
                 return None
-            return Reference(median=None, unidentified_share=1.0 - float(coverage))
-    return reference_from_summary(summary)
+            return Reference(
+                median=None,
+                unidentified_share=1.0 - float(coverage),
+                appearance=training_appearance,
+            )
+    return reference_from_summary(summary, training_appearance)
 
 
 def unidentified_bound(reference_share: float, n: int) -> float:
@@ -117,10 +137,45 @@ def unidentified_bound(reference_share: float, n: int) -> float:
     return max(UNIDENTIFIED_RISE_BOUND, noise)
 
 
+DESCRIPTOR_NAMES = {
+    "background_brightness": gettext_lazy("Background brightness"),
+    "stain_darkness": gettext_lazy("Stain darkness (brightness of stained pixels)"),
+    "stain_red_minus_blue": gettext_lazy("Stain hue (red minus blue of stained pixels)"),
+    "stained_share": gettext_lazy("Stained share of the frame (cell size, magnification)"),
+}
+
+
+def appearance_rows(appearances: Sequence[dict], reference: Reference | None) -> list[dict]:
+    """The lab's median of each descriptor next to the training range, flagged when outside."""
+    if reference is None or not reference.appearance:
+        return []
+    lab = appearance.medians([a for a in appearances if a])
+    outside = {row["descriptor"] for row in appearance.outside_reference(lab, reference.appearance)}
+    low_q, high_q = appearance.REFERENCE_RANGE
+    rows = []
+    for name, value in lab.items():
+        quantiles = reference.appearance.get("quantiles", {}).get(name) or {}
+        rows.append(
+            {
+                "descriptor": name,
+                "title": DESCRIPTOR_NAMES.get(name, name),
+                "median": value,
+                "low": quantiles.get(low_q),
+                "high": quantiles.get(high_q),
+                "outside": name in outside,
+            }
+        )
+    return rows
+
+
 def assess(
-    confidences: Sequence[float], unidentified: Sequence[bool], reference: Reference | None
+    confidences: Sequence[float],
+    unidentified: Sequence[bool],
+    reference: Reference | None,
+    appearances: Sequence[dict] = (),
 ) -> Verdict:
-    """The verdict on a lab's recent predictions against the model's validation reference."""
+    """The verdict on a lab's recent predictions against the model's validation reference
+    (confidence) and training images (appearance of the model input)."""
     n = len(confidences)
     if n == 0:
         return Verdict(Status.TOO_FEW, 0, None, None, reference, [])
@@ -143,23 +198,41 @@ def assess(
             _("%(lab).0f%% of images are unidentified, against %(ref).0f%% on validation.")
             % {"lab": 100 * share, "ref": 100 * reference.unidentified_share}
         )
+    rows = appearance_rows(appearances, reference)
+    for row in rows:
+        if row["outside"]:
+            reasons.append(
+                _(
+                    "%(what)s is %(lab).3g, outside the range of %(low).3g to %(high).3g "
+                    "that holds 98%% of the training images."
+                )
+                % {
+                    "what": row["title"],
+                    "lab": row["median"],
+                    "low": row["low"],
+                    "high": row["high"],
+                }
+            )
     if n < MIN_PREDICTIONS:
         status = Status.TOO_FEW
     else:
         status = Status.WARNING if reasons else Status.OK
-    return Verdict(status, n, median, share, reference, reasons, list(confidences))
+    return Verdict(status, n, median, share, reference, reasons, list(confidences), rows)
 
 
-def recent_predictions(lab: Lab, version: ModelVersion) -> tuple[list[float], list[bool]]:
-    """Confidences and unidentified flags of the lab's latest predictions by this version."""
+def recent_predictions(
+    lab: Lab, version: ModelVersion
+) -> tuple[list[float], list[bool], list[dict]]:
+    """Confidences, unidentified flags and appearances of the lab's latest predictions by this
+    version."""
     since = timezone.now() - timedelta(days=RECENT_DAYS)
     rows = (
         Prediction.objects.filter(image__case__lab=lab, model_version=version, created__gte=since)
         .order_by("-created")
-        .values_list("confidence", "unidentified")[:RECENT_LIMIT]
+        .values_list("confidence", "unidentified", "appearance")[:RECENT_LIMIT]
     )
     rows = list(rows)
-    return [row[0] for row in rows], [row[1] for row in rows]
+    return [row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]
 
 
 def lab_domain_check(lab: Lab) -> tuple[ModelVersion | None, Verdict]:
@@ -167,5 +240,5 @@ def lab_domain_check(lab: Lab) -> tuple[ModelVersion | None, Verdict]:
     version = ModelVersion.active()
     if version is None:
         return None, Verdict(Status.NO_MODEL, 0, None, None, None, [])
-    confidences, unidentified = recent_predictions(lab, version)
-    return version, assess(confidences, unidentified, reference_for(version))
+    confidences, unidentified, appearances = recent_predictions(lab, version)
+    return version, assess(confidences, unidentified, reference_for(version), appearances)

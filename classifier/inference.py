@@ -37,6 +37,7 @@ class InferenceResult:
     confidence: float
     probabilities: dict[str, float]
     elapsed_ms: int
+    appearance: dict[str, float]
 
     @property
     def unidentified(self) -> bool:
@@ -91,4 +92,5 @@ def classify(image: CellImage) -> InferenceResult:
         confidence=float(prediction.confidence),
         probabilities={label: float(p) for label, p in prediction.probabilities.items()},
         elapsed_ms=elapsed_ms,
+        appearance=dict(prediction.appearance),
     )

@@ -241,6 +241,7 @@ class CellImage(models.Model):
         confidence: float,
         probabilities: dict[str, float],
         elapsed_ms: int,
+        appearance: dict[str, float] | None = None,
     ) -> "Prediction":
         """Store the prediction and move to done, in one transaction. Harmless to repeat."""
         with transaction.atomic():
@@ -254,6 +255,7 @@ class CellImage(models.Model):
                     "model_version": model_version,
                     "elapsed_ms": elapsed_ms,
                     "unidentified": confidence < model_version.confidence_threshold,
+                    "appearance": appearance or {},
                 },
             )
             CellImage.objects.filter(pk=self.pk).update(
@@ -359,6 +361,8 @@ class Prediction(models.Model):
     )
     elapsed_ms = models.PositiveIntegerField(_("inference time (ms)"))
     unidentified = models.BooleanField(_("unidentified"), default=False)
+    # Four numbers on how the model input looked (ml/appearance.py), for the domain check.
+    appearance = models.JSONField(_("appearance"), default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

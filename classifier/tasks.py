@@ -99,6 +99,7 @@ def store_result(image: CellImage, result: inference.InferenceResult) -> None:
         confidence=result.confidence,
         probabilities=result.probabilities,
         elapsed_ms=result.elapsed_ms,
+        appearance=result.appearance,
     )
     record(
         None,

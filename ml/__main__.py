@@ -1,5 +1,5 @@
 """`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split, robustness,
-crosslab, selective, tta.
+crosslab, selective, tta, appearance.
 
 Each command lives in its own module with `add_arguments(parser)` and `run(args) -> int`; the
 module is imported only when its command runs, so `predict` never pays for TensorFlow's import.
@@ -23,6 +23,7 @@ COMMANDS = {
     "crosslab": ("ml.crosslab", "leave-one-lab-out ablation over PBC and Kaggle"),
     "selective": ("ml.selective", "coverage against accuracy; confidence summary of a bundle"),
     "tta": ("ml.tta", "choose test-time augmentation on validation and write it into a bundle"),
+    "appearance": ("ml.appearance", "how images look next to a bundle's training images"),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml import calibration
+from ml import appearance, calibration
 from ml.bundle import write_bundle_metadata, write_json_atomic
 from ml.export import convert_to_tflite, tflite_outputs, top1_agreement
 from ml.metrics import classification_metrics, expected_calibration_error
@@ -109,6 +109,10 @@ def write_training_bundle(
         # The portal's domain check compares a lab's recent confidences with this distribution.
         "validation_confidence": confidence_summary(
             calibration.softmax(logits["val"], temperature).max(axis=1), threshold
+        ),
+        # ... and how the lab's images look with how the training images looked.
+        "training_appearance": appearance.summarise(
+            appearance.describe_batch(appearance.reference_sample(arrays["train"][0]))
         ),
         "split_hash": splits.split_hash,
         "dataset": config["dataset"],

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ml import views
+from ml import appearance, views
 from ml.bundle import BundleError, read_bundle_metadata, resolve_bundle
 from ml.preprocess import RESIZE_RULES, ImageDecodeError, load_image, model_input
 
@@ -52,6 +52,8 @@ class Prediction:
     label: str
     confidence: float
     probabilities: dict[str, float] = field(repr=False)
+    # How the model input looked (ml/appearance.py), for the portal's domain check.
+    appearance: dict[str, float] = field(default_factory=dict, repr=False)
 
     def top(self, k: int = 3) -> list[tuple[str, float]]:
         """The k most probable (label, probability) pairs, most probable first."""
@@ -160,22 +162,26 @@ class Classifier:
 
     def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
         """Classify PIL images of any size and mode (framed by the bundle's resize rule)."""
-        return self._predictions(self.probabilities(self._preprocess(images)))
+        batch = self.model_input(images)
+        return self._predictions(self.probabilities(batch), appearance.describe_batch(batch))
 
     def predict_paths(self, paths: Iterable[str | os.PathLike]) -> list[Prediction]:
         """Classify image files; an unreadable file raises ImageDecodeError naming it."""
         return self.predict([load_image(path) for path in paths])
 
-    def _preprocess(self, images: Sequence[Image.Image]) -> np.ndarray:
+    def model_input(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """float32 (n, size, size, 3) RGB 0..255: the images framed by the bundle's resize rule."""
         try:
             return model_input(list(images), self.image_size, self.resize_rule)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
             names = [getattr(image, "filename", "") or "<in-memory image>" for image in images]
             raise ImageDecodeError(f"cannot decode one of {names}: {error}") from error
 
-    def _predictions(self, probabilities: np.ndarray) -> list[Prediction]:
+    def _predictions(
+        self, probabilities: np.ndarray, descriptions: list[dict[str, float]]
+    ) -> list[Prediction]:
         results = []
-        for row in probabilities:
+        for row, description in zip(probabilities, descriptions, strict=True):
             best = int(row.argmax())
             results.append(
                 Prediction(
@@ -184,6 +190,7 @@ class Classifier:
                     probabilities={
                         label: float(p) for label, p in zip(self.labels, row, strict=True)
                     },
+                    appearance=description,
                 )
             )
         return results

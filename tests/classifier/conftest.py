@@ -6,7 +6,6 @@ one module (test_registry.py) loads a real, tiny bundle when one can be found.
 
 import io
 import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from PIL import Image
 
 from classifier import inference
 from classifier.models import Case, ModelVersion
+from ml.serving import Prediction
 
 FIXTURE_IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 LABELS = ["lymphocyte", "neutrophil", "platelet"]
@@ -40,13 +40,6 @@ def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
-@dataclass(frozen=True)
-class FakePrediction:
-    label: str
-    confidence: float
-    probabilities: dict = field(repr=False)
-
-
 class FakeClassifier:
     """Answers like ml.serving.Classifier: the first label, with a fixed confidence."""
 
@@ -60,7 +53,8 @@ class FakeClassifier:
         rest = (1.0 - confidence) / (len(self.labels) - 1)
         probabilities = {label: rest for label in self.labels}
         probabilities[self.labels[0]] = confidence
-        return [FakePrediction(self.labels[0], confidence, probabilities) for _ in images]
+        looks = {"background_brightness": 215.0, "stained_share": 0.1}
+        return [Prediction(self.labels[0], confidence, probabilities, looks) for _ in images]
 
 
 @pytest.fixture

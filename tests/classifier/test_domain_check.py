@@ -96,6 +96,52 @@ def test_without_a_median_only_the_unidentified_share_is_checked():
     assert assess(*_history([0.5] * 100), None).status == Status.OK
 
 
+# A training-image summary as ml/appearance.py writes it (made-up numbers).
+TRAINING_APPEARANCE = {
+    "n": 1000,
+    "quantiles": {
+        "background_brightness": {"0.01": 180.0, "0.5": 215.0, "0.99": 235.0},
+        "stain_darkness": {"0.01": 70.0, "0.5": 110.0, "0.99": 150.0},
+        "stain_red_minus_blue": {"0.01": -60.0, "0.5": -30.0, "0.99": 10.0},
+        "stained_share": {"0.01": 0.02, "0.5": 0.09, "0.99": 0.2},
+    },
+}
+LOOKS_LIKE_TRAINING = {
+    "background_brightness": 214.0,
+    "stain_darkness": 112.0,
+    "stain_red_minus_blue": -28.0,
+    "stained_share": 0.08,
+}
+
+
+def test_a_confident_lab_whose_images_look_unlike_training_is_warned():
+    # Sure of itself (median 0.99, nobody unidentified), but the stain is far paler than in any
+    # training image, as when a model trained on one lab meets another lab's stain.
+    reference = Reference(**{**REFERENCE.__dict__, "appearance": TRAINING_APPEARANCE})
+    pale = {**LOOKS_LIKE_TRAINING, "stain_darkness": 175.0}
+    verdict = assess(*_history([0.99] * 100), reference, [pale] * 60 + [LOOKS_LIKE_TRAINING] * 40)
+    assert verdict.status == Status.WARNING
+    assert len(verdict.reasons) == 1 and "Stain darkness" in verdict.reasons[0]
+    assert "175" in verdict.reasons[0] and "150" in verdict.reasons[0]
+    [row] = [row for row in verdict.appearance_rows if row["outside"]]
+    assert row["descriptor"] == "stain_darkness" and row["median"] == 175.0
+
+
+def test_images_like_the_training_images_are_not_a_warning():
+    reference = Reference(**{**REFERENCE.__dict__, "appearance": TRAINING_APPEARANCE})
+    verdict = assess(*_history([0.99] * 100), reference, [LOOKS_LIKE_TRAINING] * 100)
+    assert verdict.status == Status.OK
+    assert len(verdict.appearance_rows) == 4
+    assert not any(row["outside"] for row in verdict.appearance_rows)
+
+
+def test_predictions_without_appearance_are_left_out_of_it():
+    # Predictions stored before the appearance was recorded carry {}: no row, no warning.
+    reference = Reference(**{**REFERENCE.__dict__, "appearance": TRAINING_APPEARANCE})
+    verdict = assess(*_history([0.99] * 100), reference, [{}] * 100)
+    assert verdict.status == Status.OK and verdict.appearance_rows == []
+
+
 # ---------------------------------------------------------------- the reference
 
 
@@ -116,6 +162,9 @@ def test_the_reference_falls_back_to_the_bundle_files(media_root):
     assert reference_for(version) == Reference(median=None, unidentified_share=pytest.approx(0.1))
     (bundle_dir / "bundle.json").write_text(json.dumps({"validation_confidence": SUMMARY}))
     assert reference_for(version) == REFERENCE
+    on_disk = {"validation_confidence": SUMMARY, "training_appearance": TRAINING_APPEARANCE}
+    (bundle_dir / "bundle.json").write_text(json.dumps(on_disk))
+    assert reference_for(version).appearance == TRAINING_APPEARANCE
 
 
 @pytest.mark.django_db
@@ -126,7 +175,7 @@ def test_a_bundle_without_any_summary_gives_no_reference():
 # ---------------------------------------------------------------- the lab's predictions
 
 
-def _predict(lab, version, confidences):
+def _predict(lab, version, confidences, appearance=None):
     case = make_case(lab)
     for confidence in confidences:
         image = CellImage.objects.create(
@@ -147,6 +196,7 @@ def _predict(lab, version, confidences):
             model_version=version,
             elapsed_ms=1,
             unidentified=confidence < version.confidence_threshold,
+            appearance=appearance or {},
         )
 
 
@@ -186,6 +236,18 @@ def test_the_lab_admin_sees_the_warning(client, lab_admin, version, lab_a):
     assert response.status_code == 200
     assert b'data-testid="domain-warning"' in response.content
     assert b'data-testid="domain-n">60<' in response.content
+
+
+def test_the_page_shows_the_images_appearance_against_training(client, lab_admin, version, lab_a):
+    version.metadata["training_appearance"] = TRAINING_APPEARANCE
+    version.save()
+    _predict(lab_a, version, [0.99] * 60, {**LOOKS_LIKE_TRAINING, "stained_share": 0.5})
+    client.force_login(lab_admin)
+    response = client.get(reverse("classifier:domain_check"))
+    content = response.content.decode()
+    assert 'data-testid="domain-warning"' in content
+    assert 'data-testid="domain-appearance"' in content
+    assert "Stained share of the frame" in content and "0.500" in content
 
 
 def test_the_page_says_so_when_there_are_too_few_predictions(client, lab_admin, version):

@@ -28,6 +28,8 @@ def test_it_classifies_and_deletes_the_file_without_consent(
     assert image.status == CellImage.Status.DONE
     assert image.prediction.label == "lymphocyte"
     assert image.prediction.confidence == pytest.approx(0.9)
+    # How the image looked is kept for the domain check; the image itself is not.
+    assert image.prediction.appearance == {"background_brightness": 215.0, "stained_share": 0.1}
     assert sum(image.prediction.probabilities.values()) == pytest.approx(1.0)
     assert image.prediction.model_version == model_version
     assert image.prediction.unidentified is False

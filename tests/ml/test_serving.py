@@ -214,8 +214,8 @@ def test_a_cell_crop_bundle_frames_images_around_the_cell(tiny_bundle, tmp_path)
     image = Image.open(FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg")
 
     assert cropped.resize_rule == "cell_crop"
-    assert cropped._preprocess([image]).shape == stretched._preprocess([image]).shape
-    assert not np.array_equal(cropped._preprocess([image]), stretched._preprocess([image]))
+    assert cropped.model_input([image]).shape == stretched.model_input([image]).shape
+    assert not np.array_equal(cropped.model_input([image]), stretched.model_input([image]))
 
 
 def test_it_rejects_an_unknown_resize_rule(tiny_bundle, tmp_path):
