@@ -307,16 +307,20 @@ def folder_splits(
 
 
 def extra_training_items(source: str, data_dir: Path, labels: list[str]) -> list[tuple[Path, int]]:
-    """Extra train images: "pbc" (PBC's train split, shared classes only) or a folder tree.
+    """Extra train images: the train split of another named dataset ("pbc", "kaggle"), its
+    classes that the model shares, or a folder tree.
 
-    A folder tree may hold only some of the labels; a folder that matches none is an error.
+    Only the train split joins: the other dataset's validation and test images stay unseen, so
+    the model can still be scored on them. A folder tree may hold only some of the labels; a
+    folder that matches none is an error.
     """
-    if source == "pbc":
-        pbc = pbc_splits(data_dir)
+    named = {"pbc": pbc_splits, "kaggle": kaggle_splits}
+    if source in named:
+        other = named[source](data_dir)
         return [
-            (path, labels.index(pbc.labels[label]))
-            for path, label in pbc.items["train"]
-            if pbc.labels[label] in labels
+            (path, labels.index(other.labels[label]))
+            for path, label in other.items["train"]
+            if other.labels[label] in labels
         ]
     folders = match_class_folders(Path(source), labels)
     return [

@@ -316,7 +316,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--extra-data",
         action="append",
         default=[],
-        help='more training images: "pbc" (PBC train split, shared classes) or a class-folder tree',
+        help='more training images: "pbc" or "kaggle" (that train split, shared classes) or a '
+        "class-folder tree",
     )
     parser.add_argument("--labels", help="comma-separated labels (folder dataset)")
     parser.add_argument("--split-csv", type=Path, help="split file (class,file,split)")

@@ -3,9 +3,11 @@
 import csv
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from ml import data, paths
 from ml.preprocess import ImageDecodeError, load_image, resize_to_array
@@ -122,3 +124,34 @@ def test_decoded_images_are_cached(tmp_path, monkeypatch):
     first = data.cached_images("fixture", images, 40)
     assert len(list((tmp_path / "cache").glob("fixture_40_*.npy"))) == 1
     assert np.array_equal(first, data.cached_images("fixture", images, 40))
+
+
+def test_extra_training_data_takes_the_shared_classes_of_the_other_train_split(monkeypatch):
+    # A stand-in for kaggle_splits: 4 labels, images in every split.
+    other = data.DatasetSplits(
+        labels=["eosinophil", "lymphocyte", "monocyte", "neutrophil"],
+        items={
+            "train": [(Path("t/eos.jpg"), 0), (Path("t/neu.jpg"), 3)],
+            "val": [(Path("v/eos.jpg"), 0)],
+            "test": [(Path("s/mono.jpg"), 2)],
+        },
+    )
+    monkeypatch.setattr(data, "kaggle_splits", lambda data_dir: other)
+    labels = ["basophil", "eosinophil", "neutrophil", "platelet"]
+
+    extra = data.extra_training_items("kaggle", Path("unused"), labels)
+
+    # Only the train split, only the labels the model has, indexed by the model's labels.
+    assert extra == [(Path("t/eos.jpg"), 1), (Path("t/neu.jpg"), 2)]
+
+
+def test_extra_training_data_from_a_folder_may_hold_some_labels_only(tmp_path):
+    for label in ("Eosinophil", "neutrophil"):
+        (tmp_path / label).mkdir()
+        Image.new("RGB", (8, 8)).save(tmp_path / label / "a.png")
+
+    extra = data.extra_training_items(
+        str(tmp_path), Path("unused"), ["eosinophil", "ig", "neutrophil"]
+    )
+
+    assert sorted(label for _, label in extra) == [0, 2]
