@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from classifier.models import Case, CellImage
+from ml import appearance
 from tests.integration.model import fixture_images, fixture_labels
 
 pytestmark = pytest.mark.integration
@@ -76,6 +77,8 @@ def test_it_classifies_uploaded_images_in_a_real_worker(
         assert sum(prediction["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
         image = CellImage.objects.get(public_id=image_id)
         assert image.has_file is consents[image_id]
+        # The domain check's four appearance numbers are stored, whatever happened to the file.
+        assert set(image.prediction.appearance) == set(appearance.DESCRIPTORS)
     stored = settings.MEDIA_ROOT.rglob("*")
     kept = {str(p.relative_to(settings.MEDIA_ROOT)) for p in stored if p.is_file()}
     retained = CellImage.objects.filter(public_id__in=list(consents)).exclude(file="")
