@@ -165,6 +165,30 @@ def register_bundle(
     return version
 
 
+def refresh_changed_shipped_versions() -> list[ModelVersion]:
+    """Re-read the versions of shipped bundles whose bundle.json changed since registration.
+
+    A shipped bundle is updated in place by a new release (a new temperature, threshold or
+    test-time augmentation for the same weights). The version row keeps the threshold it was
+    registered with, which would then no longer match the calibration the worker applies, so
+    it is re-checked and brought up to date. Uploaded bundles never change on disk.
+    """
+    from ml.bundle import BundleError
+
+    refreshed = []
+    for version in ModelVersion.objects.filter(uploaded=False).exclude(bundle_path=""):
+        try:
+            checked = inspect_bundle(version.bundle_dir)
+        except (ModelBundleInvalid, BundleError):
+            continue  # a broken or missing bundle shows in the admin's check, not here
+        if checked.metadata == version.metadata:
+            continue
+        apply_checked_bundle(version, checked)
+        version.save()
+        refreshed.append(version)
+    return refreshed
+
+
 def apply_checked_bundle(version: ModelVersion, checked: CheckedBundle) -> None:
     version.labels = checked.labels
     version.input_spec = checked.input_spec

@@ -33,6 +33,30 @@ def test_register_default_model_registers_and_activates_once(tiny_bundle, settin
     assert version.is_active and version.name == "tiny"
 
 
+@pytest.mark.slow
+def test_a_shipped_bundle_changed_on_disk_refreshes_its_version(tiny_bundle, tmp_path, settings):
+    import json
+    import shutil
+
+    from audit.models import AuditEvent
+
+    bundle = tmp_path / "tiny"
+    shutil.copytree(tiny_bundle, bundle)
+    settings.DEFAULT_MODEL_NAME = str(bundle)
+    run("register_default_model")
+    assert "Refreshed" not in run("register_default_model")  # unchanged: nothing to refresh
+    # A release changes the bundle's calibration in place (same weights).
+    metadata = json.loads((bundle / "bundle.json").read_text())
+    metadata["confidence_threshold"] = 0.77
+    (bundle / "bundle.json").write_text(json.dumps(metadata))
+
+    assert "Refreshed tiny" in run("register_default_model")
+
+    version = ModelVersion.objects.get()
+    assert version.confidence_threshold == 0.77 and version.metadata["confidence_threshold"] == 0.77
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MODEL_VERSION_CHANGED).count() == 2
+
+
 def test_register_default_model_does_nothing_when_a_version_exists(db):
     make_model_version("mine", active=False)
     assert "nothing to do" in run("register_default_model", "--bundle", "/nowhere")

@@ -226,13 +226,13 @@ def test_it_rejects_an_unknown_resize_rule(tiny_bundle, tmp_path):
         load_classifier(copy)
 
 
-def test_the_shipped_kaggle4_crops_to_the_cell():
+def test_the_shipped_kaggle4_crops_to_the_cell_and_averages_four_rotations():
     classifier = load_classifier("kaggle4")
     image_paths = sorted(FIXTURE_IMAGES.glob("*/kaggle_*"))  # Kaggle TRAIN images it saw
 
     predictions = classifier.predict_paths(image_paths)
 
-    assert (classifier.resize_rule, classifier.tta) == ("cell_crop", "none")
+    assert (classifier.resize_rule, classifier.tta) == ("cell_crop", "rot4")
     correct = sum(
         p.label == path.parent.name for p, path in zip(predictions, image_paths, strict=True)
     )

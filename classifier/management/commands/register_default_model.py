@@ -1,6 +1,8 @@
 """Register and activate the shipped default bundle when no model version exists yet.
 
-The setup script runs it on every start; once any version exists it changes nothing.
+The setup script runs it on every start. Once a version exists it registers nothing, but brings
+the versions of shipped bundles that a new release changed on disk up to date
+(registry.refresh_changed_shipped_versions), with an audit event for each.
 """
 
 from django.conf import settings
@@ -25,6 +27,14 @@ class Command(BaseCommand):
     def handle(self, *args, bundle: str, **options) -> None:
         existing = ModelVersion.objects.order_by("-is_active", "-created").first()
         if existing is not None:
+            for version in registry.refresh_changed_shipped_versions():
+                record(
+                    None, AuditEvent.Action.MODEL_VERSION_CHANGED, obj=version, change="refreshed"
+                )
+                self.stdout.write(
+                    f"Refreshed {version.name} from its changed bundle "
+                    f"(threshold {version.confidence_threshold:.2f})."
+                )
             self.stdout.write(f"A model version exists already ({existing}); nothing to do.")
             return
         try:
