@@ -42,6 +42,12 @@ def test_it_writes_a_valid_bundle(cli_bundle):
     assert metadata["initialisation"] in ("imagenet", "scratch")
     assert metadata["temperature"] > 0
     assert 0.5 <= metadata["confidence_threshold"] <= 0.95
+    # The references of the portal's domain check: validation confidence, training appearance.
+    assert metadata["validation_confidence"]["n"] > 0
+    assert metadata["training_appearance"]["n"] > 0
+    assert set(metadata["training_appearance"]["quantiles"]) == {
+        "background_brightness", "stain_darkness", "stain_red_minus_blue", "stained_share"
+    }  # fmt: skip
     for name in ("model.keras", "model.tflite", "metrics.json", "config.json", "MODEL_CARD.md",
                  "curves.png", "confusion_matrix.png"):  # fmt: skip
         assert (cli_bundle / name).stat().st_size > 0
