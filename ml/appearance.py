@@ -62,8 +62,7 @@ def summarise(descriptions: list[dict[str, float]]) -> dict:
     for name in DESCRIPTORS:
         values = np.array([d[name] for d in descriptions if name in d], dtype=np.float64)
         summary["quantiles"][name] = {
-            q: float(np.quantile(values, float(q))) if len(values) else None
-            for q in QUANTILES
+            q: float(np.quantile(values, float(q))) if len(values) else None for q in QUANTILES
         }
     return summary
 
