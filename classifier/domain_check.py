@@ -150,22 +150,10 @@ def appearance_rows(appearances: Sequence[dict], reference: Reference | None) ->
     if reference is None or not reference.appearance:
         return []
     lab = appearance.medians([a for a in appearances if a])
-    outside = {row["descriptor"] for row in appearance.outside_reference(lab, reference.appearance)}
-    low_q, high_q = appearance.REFERENCE_RANGE
-    rows = []
-    for name, value in lab.items():
-        quantiles = reference.appearance.get("quantiles", {}).get(name) or {}
-        rows.append(
-            {
-                "descriptor": name,
-                "title": DESCRIPTOR_NAMES.get(name, name),
-                "median": value,
-                "low": quantiles.get(low_q),
-                "high": quantiles.get(high_q),
-                "outside": name in outside,
-            }
-        )
-    return rows
+    return [
+        {**row, "title": DESCRIPTOR_NAMES.get(row["descriptor"], row["descriptor"])}
+        for row in appearance.compare(lab, reference.appearance)
+    ]
 
 
 def assess(

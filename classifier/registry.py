@@ -173,16 +173,17 @@ def refresh_changed_shipped_versions() -> list[ModelVersion]:
     registered with, which would then no longer match the calibration the worker applies, so
     it is re-checked and brought up to date. Uploaded bundles never change on disk.
     """
-    from ml.bundle import BundleError
+    from ml.bundle import BundleError, read_bundle_metadata
 
     refreshed = []
     for version in ModelVersion.objects.filter(uploaded=False).exclude(bundle_path=""):
         try:
+            # Reading bundle.json is cheap; the full check (load, smoke images) only on a change.
+            if read_bundle_metadata(version.bundle_dir, verify_files=()) == version.metadata:
+                continue
             checked = inspect_bundle(version.bundle_dir)
         except (ModelBundleInvalid, BundleError):
             continue  # a broken or missing bundle shows in the admin's check, not here
-        if checked.metadata == version.metadata:
-            continue
         apply_checked_bundle(version, checked)
         version.save()
         refreshed.append(version)

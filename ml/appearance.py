@@ -75,6 +75,12 @@ def reference_sample(images: np.ndarray, seed: int = 0) -> np.ndarray:
     return images[np.sort(chosen)]
 
 
+def training_summary(images: np.ndarray) -> dict:
+    """The `training_appearance` a bundle keeps: the summary of a seeded sample of its training
+    split's model inputs."""
+    return summarise(describe_batch(reference_sample(images)))
+
+
 def medians(descriptions: list[dict[str, float]]) -> dict[str, float]:
     """The per-descriptor median of a set of images (descriptors missing everywhere left out)."""
     result = {}
@@ -85,18 +91,31 @@ def medians(descriptions: list[dict[str, float]]) -> dict[str, float]:
     return result
 
 
-def outside_reference(lab_medians: dict[str, float], reference: dict) -> list[dict]:
-    """[{descriptor, median, low, high}] for each lab median outside the reference range."""
+def compare(lab_medians: dict[str, float], reference: dict) -> list[dict]:
+    """[{descriptor, median, low, high, outside}]: each lab median against the reference range
+    (descriptors the reference has no range for are left out)."""
     low_q, high_q = REFERENCE_RANGE
-    found = []
+    rows = []
     for name, value in lab_medians.items():
         quantiles = reference.get("quantiles", {}).get(name) or {}
         low, high = quantiles.get(low_q), quantiles.get(high_q)
         if low is None or high is None:
             continue
-        if value < low or value > high:
-            found.append({"descriptor": name, "median": value, "low": low, "high": high})
-    return found
+        rows.append(
+            {
+                "descriptor": name,
+                "median": value,
+                "low": low,
+                "high": high,
+                "outside": value < low or value > high,
+            }
+        )
+    return rows
+
+
+def outside_reference(lab_medians: dict[str, float], reference: dict) -> list[dict]:
+    """The rows of `compare` whose lab median lies outside the reference range."""
+    return [row for row in compare(lab_medians, reference) if row["outside"]]
 
 
 def window_flag_rate(
@@ -150,8 +169,33 @@ def _folder_descriptions(classifier, folder: Path) -> list[dict[str, float]]:
     return descriptions
 
 
+def _store_training_summary(bundle_dir: Path) -> dict:
+    """Summarise the bundle's training split and write it into bundle.json."""
+    from ml.bundle import update_bundle_metadata
+    from ml.train import bundle_arrays
+
+    _, arrays = bundle_arrays(bundle_dir)
+    training = training_summary(arrays["train"][0])
+    update_bundle_metadata(bundle_dir, {"training_appearance": training})
+    return training
+
+
+def _folder_report(descriptions: list[dict], folder: Path, reference: dict | None, window: int):
+    lab = medians(descriptions)
+    report = {"data": {"path": str(folder), **summarise(descriptions), "medians": lab}}
+    report["outside_reference_range"] = (
+        None if reference is None else outside_reference(lab, reference)
+    )
+    if reference is not None:
+        report[f"flagged_share_of_{window}_image_windows"] = window_flag_rate(
+            descriptions, reference, window
+        )
+    return report
+
+
 def run(args: argparse.Namespace) -> int:
-    from ml.bundle import BundleError, read_bundle_metadata, resolve_bundle, update_bundle_metadata
+    from ml.bundle import BundleError, read_bundle_metadata, resolve_bundle
+    from ml.preprocess import ImageDecodeError
     from ml.serving import load_classifier
 
     try:
@@ -161,32 +205,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     report: dict = {"model": classifier.name}
-    if args.store:
-        from ml.train import config_from_bundle, load_arrays
-
-        _, arrays = load_arrays(config_from_bundle(bundle_dir))
-        training = summarise(describe_batch(reference_sample(arrays["train"][0])))
-        update_bundle_metadata(bundle_dir, {"training_appearance": training})
-        report["training_appearance"] = training
-    reference = read_bundle_metadata(bundle_dir).get("training_appearance")
     try:
+        if args.store:
+            report["training_appearance"] = _store_training_summary(bundle_dir)
+        reference = read_bundle_metadata(bundle_dir).get("training_appearance")
         if args.reference_data:
             reference = summarise(_folder_descriptions(classifier, args.reference_data))
             report["reference"] = {"path": str(args.reference_data), **reference}
         if args.data:
             descriptions = _folder_descriptions(classifier, args.data)
-    except (ValueError, FileNotFoundError) as error:
+            report.update(_folder_report(descriptions, args.data, reference, args.window))
+    except (ImageDecodeError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    if args.data:
-        lab = medians(descriptions)
-        report["data"] = {"path": str(args.data), **summarise(descriptions), "medians": lab}
-        if reference is None:
-            report["outside_reference_range"] = None
-        else:
-            report["outside_reference_range"] = outside_reference(lab, reference)
-            report[f"flagged_share_of_{args.window}_image_windows"] = window_flag_rate(
-                descriptions, reference, args.window
-            )
     print(json.dumps(report, indent=2))
     return 0

@@ -55,6 +55,27 @@ def write_training_bundle(
     labels = splits.labels
     model.save(out / "model.keras")
     (out / "model.tflite").write_bytes(convert_to_tflite(model))
+    metrics = calibrated_metrics(out / "model.tflite", logits, arrays, labels)
+    write_json_atomic(out / "metrics.json", metrics)
+    training = training_record(history, timing, arrays)
+    write_json_atomic(out / "config.json", {**config, "training": training})
+    plot_curves(history, out / "curves.png", history.get("stage_boundary"))
+    plot_confusion_matrix(
+        metrics["test"]["confusion_matrix"],
+        labels,
+        out / "confusion_matrix.png",
+        f"{config['name']}: test split, accuracy {metrics['test']['accuracy']:.3f}",
+    )
+    metadata = bundle_metadata(config, splits, arrays, logits, initialisation, metrics)
+    write_model_card(out, metadata, {**config, "training": training}, metrics, splits.description)
+    write_bundle_metadata(out, metadata, ["model.tflite", "model.keras"])
+    print(json.dumps({s: metrics[s]["accuracy"] for s in ("train", "val", "test")}), flush=True)
+    return out
+
+
+def calibrated_metrics(tflite_path: Path, logits: dict, arrays: dict, labels: list[str]) -> dict:
+    """Temperature and threshold fitted on validation, every split scored with them, and the
+    TFLite model's agreement with Keras on the test split."""
     val_targets = arrays["val"][1]
     temperature = calibration.fit_temperature(logits["val"], val_targets)
     threshold = calibration.choose_threshold(
@@ -64,7 +85,7 @@ def write_training_bundle(
         split: split_metrics(logits[split], arrays[split][1], labels, temperature, threshold)
         for split in ("train", "val", "test")
     }
-    test_tflite = tflite_outputs(out / "model.tflite", arrays["test"][0])
+    test_tflite = tflite_outputs(tflite_path, arrays["test"][0])
     metrics["test"]["tflite_keras_top1_agreement"] = top1_agreement(test_tflite, logits["test"])
     metrics["test"]["tflite_keras_max_abs_logit_difference"] = (
         float(np.abs(test_tflite - logits["test"]).max()) if len(test_tflite) else 0.0
@@ -75,8 +96,12 @@ def write_training_bundle(
         f"lowest confidence in [{calibration.MIN_THRESHOLD}, {calibration.MAX_THRESHOLD}] whose "
         f"kept validation predictions reach {calibration.TARGET_PRECISION} accuracy"
     )
-    write_json_atomic(out / "metrics.json", metrics)
-    training = {
+    return metrics
+
+
+def training_record(history: dict, timing: dict, arrays: dict) -> dict:
+    """What config.json keeps of the run: curves, best epoch, timing, image counts, machine."""
+    return {
         "history": {k: v for k, v in history.items() if isinstance(v, list)},
         "stage_boundary": history.get("stage_boundary"),
         "best_epoch": history.get("best_epoch"),
@@ -84,17 +109,16 @@ def write_training_bundle(
         "images": {split: int(len(arrays[split][1])) for split in arrays},
         "machine": {"platform": platform.platform(), "processor": platform.machine()},
     }
-    write_json_atomic(out / "config.json", {**config, "training": training})
-    plot_curves(history, out / "curves.png", history.get("stage_boundary"))
-    plot_confusion_matrix(
-        metrics["test"]["confusion_matrix"],
-        labels,
-        out / "confusion_matrix.png",
-        f"{config['name']}: test split, accuracy {metrics['test']['accuracy']:.3f}",
-    )
-    metadata = {
+
+
+def bundle_metadata(
+    config: dict, splits, arrays: dict, logits: dict, initialisation: str, metrics: dict
+) -> dict:
+    """bundle.json's content (without the file hashes that write_bundle_metadata adds)."""
+    temperature, threshold = metrics["temperature"], metrics["confidence_threshold"]
+    return {
         "name": config["name"],
-        "labels": labels,
+        "labels": splits.labels,
         "input": {
             "size": config["image_size"],
             "channels": 3,
@@ -106,19 +130,13 @@ def write_training_bundle(
         "initialisation": initialisation,
         "temperature": temperature,
         "confidence_threshold": threshold,
-        # The portal's domain check compares a lab's recent confidences with this distribution.
+        # The portal's domain check compares a lab's recent confidences with this distribution,
         "validation_confidence": confidence_summary(
             calibration.softmax(logits["val"], temperature).max(axis=1), threshold
         ),
         # ... and how the lab's images look with how the training images looked.
-        "training_appearance": appearance.summarise(
-            appearance.describe_batch(appearance.reference_sample(arrays["train"][0]))
-        ),
+        "training_appearance": appearance.training_summary(arrays["train"][0]),
         "split_hash": splits.split_hash,
         "dataset": config["dataset"],
         "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
-    write_model_card(out, metadata, {**config, "training": training}, metrics, splits.description)
-    write_bundle_metadata(out, metadata, ["model.tflite", "model.keras"])
-    print(json.dumps({s: metrics[s]["accuracy"] for s in ("train", "val", "test")}), flush=True)
-    return out

@@ -117,6 +117,16 @@ def config_from_bundle(bundle_dir: Path, data_dir: Path | None = None) -> TrainC
     return config
 
 
+def bundle_arrays(
+    bundle_dir: Path, data_dir: Path | None = None
+) -> tuple[data.DatasetSplits, dict]:
+    """The splits and decoded arrays a bundle was trained on (optionally from another data dir).
+
+    Raises ImageDecodeError, OSError or ValueError when the data is missing or unreadable.
+    """
+    return load_arrays(config_from_bundle(bundle_dir, data_dir))
+
+
 def class_weights(targets: np.ndarray, num_classes: int) -> dict[int, float]:
     """n / (classes * n_c): every class weighs the same in the loss in total."""
     counts = np.bincount(targets, minlength=num_classes).astype(np.float64)

@@ -27,9 +27,10 @@ from ml.bundle import (
 from ml.bundle_writer import split_metrics
 from ml.model_card import write_model_card
 from ml.plots import plot_confusion_matrix
+from ml.preprocess import ImageDecodeError
 from ml.selective import confidence_summary
 from ml.serving import Classifier, load_classifier
-from ml.train import config_from_bundle, load_arrays
+from ml.train import bundle_arrays
 
 SPLITS = ("train", "val", "test")
 
@@ -101,6 +102,13 @@ def apply_choice(bundle_dir: Path, classifier: Classifier, splits, arrays: dict,
     return {s: metrics[s]["accuracy"] for s in SPLITS}
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more (1 = no test-time augmentation)")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="bundle directory or shipped name")
     parser.add_argument("--data", type=Path, default=None, help="data dir (default: as trained)")
@@ -109,7 +117,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-views",
-        type=int,
+        type=positive_int,
         default=8,
         help="consider only choices with at most this many model runs per image (latency)",
     )
@@ -121,7 +129,11 @@ def run(args: argparse.Namespace) -> int:
     except BundleError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    splits, arrays = load_arrays(config_from_bundle(bundle_dir, args.data))
+    try:
+        splits, arrays = bundle_arrays(bundle_dir, args.data)
+    except (ImageDecodeError, OSError, ValueError) as error:
+        print(f"error: the bundle's data cannot be read: {error}", file=sys.stderr)
+        return 2
     classifier = load_classifier(bundle_dir)
     scores = validation_accuracies(classifier, arrays, allowed_choices(args.max_views))
     chosen = best_choice(scores)

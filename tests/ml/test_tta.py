@@ -129,3 +129,15 @@ def test_the_command_names_an_unknown_bundle(capsys):
 
     assert tta.run(parser.parse_args(["--model", "no-such-bundle"])) == 2
     assert "no model bundle" in capsys.readouterr().err
+
+
+def test_the_command_refuses_a_budget_of_no_views_and_missing_data(tiny_bundle, tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    tta.add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--model", str(tiny_bundle), "--max-views", "0"])
+    assert "must be 1 or more" in capsys.readouterr().err
+
+    args = parser.parse_args(["--model", str(tiny_bundle), "--data", str(tmp_path / "none")])
+    assert tta.run(args) == 2
+    assert "cannot be read" in capsys.readouterr().err
