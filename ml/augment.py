@@ -29,6 +29,10 @@ class AugmentConfig:
     jpeg_probability: float = 0.0  # share of images re-saved as JPEG (quality and chroma random)
     jpeg_min_quality: int = 50
     blur: float = 0.0  # Gaussian blur up to this sigma in pixels (a softer camera or focus)
+    # Share of images shown as if captured at a lower resolution: shrunk to a random scale in
+    # [low_resolution_min_scale, 1) and stretched back, as serving stretches a small upload.
+    low_resolution_probability: float = 0.0
+    low_resolution_min_scale: float = 0.4
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -123,6 +127,18 @@ def random_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
     return images + share * (blurred - images)
 
 
+def random_low_resolution(images: tf.Tensor, probability: float, min_scale: float) -> tf.Tensor:
+    """A share of the batch shrunk (Lanczos, antialiased) to one random scale and stretched back
+    (bilinear): the detail a smaller camera image lacks, at the model's input size."""
+    size = tf.shape(images)[1:3]
+    scale = tf.random.uniform((), min_scale, 1.0)
+    small = tf.maximum(tf.cast(tf.round(tf.cast(size, tf.float32) * scale), tf.int32), 1)
+    shrunk = tf.image.resize(images, small, method="lanczos3", antialias=True)
+    degraded = tf.clip_by_value(tf.image.resize(shrunk, size, method="bilinear"), 0.0, 1.0)
+    chosen = tf.random.uniform((tf.shape(images)[0], 1, 1, 1)) < probability
+    return tf.ensure_shape(tf.where(chosen, degraded, images), images.shape)
+
+
 def _jpeg_resave(images: np.ndarray, probability: float, min_quality: int) -> np.ndarray:
     """Re-save a share of a uint8 batch as JPEG at a random quality, 4:2:0 or 4:4:4 chroma."""
     import io
@@ -163,6 +179,10 @@ def augment_batch(images: tf.Tensor, config: AugmentConfig = AugmentConfig()) ->
     images = stain_jitter(images, config.stain_scale, config.stain_shift)
     if config.blur > 0:
         images = random_blur(images, config.blur)
+    if config.low_resolution_probability > 0:
+        images = random_low_resolution(
+            images, config.low_resolution_probability, config.low_resolution_min_scale
+        )
     if config.jpeg_probability > 0:
         images = random_jpeg(images, config.jpeg_probability, config.jpeg_min_quality)
     return tf.clip_by_value(images * 255.0, 0.0, 255.0)

@@ -7,7 +7,13 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from ml.augment import AugmentConfig, augment_batch, dihedral, random_blur  # noqa: E402
+from ml.augment import (  # noqa: E402
+    AugmentConfig,
+    augment_batch,
+    dihedral,
+    random_blur,
+    random_low_resolution,
+)
 from ml.train import make_dataset  # noqa: E402
 
 
@@ -52,6 +58,34 @@ def test_blur_softens_edges_and_keeps_flat_areas():
     steps = np.abs(np.diff(blurred, axis=2)).max(axis=(1, 2, 3))
     assert steps.min() < 1.0  # at least one image got a softer edge (shares are random)
     assert (steps <= 1.0 + 1e-6).all()
+
+
+def test_low_resolution_loses_fine_detail_and_keeps_shape_and_flat_areas():
+    fine = np.zeros((4, 32, 32, 3), dtype=np.float32)
+    fine[:, ::2, :] = 1.0  # one-pixel stripes: gone at any scale under 1
+    fine[:, :, :8] = 0.5  # a flat band stays flat
+    images = tf.constant(fine)
+
+    always = random_low_resolution(images, probability=1.0, min_scale=0.5).numpy()
+    never = random_low_resolution(images, probability=0.0, min_scale=0.5).numpy()
+
+    assert always.shape == images.shape and always.dtype == np.float32
+    assert np.array_equal(never, fine)
+    stripes = np.abs(np.diff(always[:, :, 12:], axis=1)).mean()
+    assert stripes < 0.5 * np.abs(np.diff(fine[:, :, 12:], axis=1)).mean()
+    assert np.allclose(always[:, 4:-4, 2:6], 0.5, atol=0.02)
+    assert always.min() >= 0.0 and always.max() <= 1.0
+
+
+def test_low_resolution_runs_in_a_graph_whose_image_size_is_unknown():
+    # tf.data batches (ml/train.make_dataset) reach augment_batch without a static size.
+    config = AugmentConfig(low_resolution_probability=1.0)
+    graph = tf.function(
+        lambda batch: augment_batch(batch, config),
+        input_signature=[tf.TensorSpec((None, None, None, 3), tf.uint8)],
+    )
+    out = graph(np.full((2, 24, 24, 3), 90, dtype=np.uint8))
+    assert out.shape == (2, 24, 24, 3)
 
 
 def test_the_training_dataset_keeps_each_label_with_its_image():
