@@ -24,6 +24,19 @@ STRONG_COLOUR = {
     "stain_shift": 0.05,
 }
 
+# Greyscale rows: light and contrast still vary; any hue or stain jitter would bring colour back.
+GREY_ROBUST = {
+    "brightness": 0.15,
+    "contrast": 0.3,
+    "saturation": 0.0,
+    "hue": 0.0,
+    "stain_scale": 0.0,
+    "stain_shift": 0.0,
+    "blur": 1.5,
+    "jpeg_probability": 0.5,
+    "jpeg_min_quality": 50,
+}
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -31,7 +44,7 @@ class Variant:
 
     description: str
     augment: dict = field(default_factory=dict)
-    normalise: str = ""  # stain normalisation of every input: "reinhard" or "macenko"
+    normalise: str = ""  # of every input: "reinhard", "macenko" or "grey" (ml/stain.py)
     adapt_batchnorm: bool = False  # the baseline model, BatchNorm statistics of the target lab
     both_labs: bool = False  # one model trained on both labs' train splits
     resize: str = STRETCH  # how every image (train and test, both labs) is framed
@@ -68,6 +81,12 @@ VARIANTS = {
     ),
     "cell_crop_stain_norm": Variant(
         "cell crop + Reinhard stain normalisation", normalise="reinhard", resize=CELL_CROP
+    ),
+    "cell_crop_grey": Variant(
+        "cell crop + greyscale input + brightness/contrast jitter, blur, JPEG re-save",
+        augment=GREY_ROBUST,
+        normalise="grey",
+        resize=CELL_CROP,
     ),
 }
 

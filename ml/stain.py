@@ -7,7 +7,8 @@ scanners give other hues and intensities. Two ways to live with that:
   Tellez et al., 2018); `hed_jitter` is the numpy twin of the tf version in ml/augment.py;
 - normalisation: map every image, in training and in serving, onto one reference stain, either by
   matching the mean and spread of each Lab channel (Reinhard et al., 2001) or by estimating the two
-  stain vectors and rescaling the stain concentrations (Macenko et al., 2009).
+  stain vectors and rescaling the stain concentrations (Macenko et al., 2009); or drop the stain's
+  colour altogether and keep only the luminance ("grey").
 
 Images are uint8 RGB arrays (h, w, 3); every function returns a new uint8 array of the same shape.
 """
@@ -159,13 +160,22 @@ def macenko_normalise(image: np.ndarray, reference: StainReference) -> np.ndarra
 # ---------------------------------------------------------------- batches
 
 
+def greyscale(image: np.ndarray) -> np.ndarray:
+    """Luminance (ITU-R BT.601 weights) in all three channels: the same cell, without its hue."""
+    luminance = image.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return _to_uint8(np.repeat(luminance[..., None], 3, axis=-1))
+
+
 def normalise_batch(images: np.ndarray, method: str, reference_images: np.ndarray) -> np.ndarray:
     """Every image of a batch normalised to the stain of `reference_images` ("reinhard" or
-    "macenko"; Macenko takes the first reference image as its reference)."""
+    "macenko"; Macenko takes the first reference image as its reference), or "grey" (the
+    reference is not used)."""
+    if method == "grey":
+        return np.stack([greyscale(image) for image in images])
     if method == "reinhard":
         target = lab_statistics(reference_images)
         return np.stack([reinhard_normalise(image, target) for image in images])
     if method == "macenko":
         reference = macenko_reference(reference_images[0])
         return np.stack([macenko_normalise(image, reference) for image in images])
-    raise ValueError(f"unknown stain normalisation {method!r} (reinhard or macenko)")
+    raise ValueError(f"unknown stain normalisation {method!r} (reinhard, macenko or grey)")

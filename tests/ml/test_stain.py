@@ -73,9 +73,9 @@ def test_macenko_leaves_an_unstained_image_alone():
 
 def test_normalise_batch_keeps_shape_and_order():
     images = np.stack([_array(PBC_IMAGE), _array(KAGGLE_IMAGE)])
-    for method in ("reinhard", "macenko"):
+    for method in ("reinhard", "macenko", "grey"):
         assert stain.normalise_batch(images, method, images[:1]).shape == images.shape
-    with pytest.raises(ValueError, match="reinhard or macenko"):
+    with pytest.raises(ValueError, match="reinhard, macenko or grey"):
         stain.normalise_batch(images, "magic", images)
 
 
@@ -112,3 +112,13 @@ def test_the_cross_lab_options_keep_each_label_with_its_image():
         assert np.allclose(red, batch_labels.numpy() * 60, atol=4.0)
         seen.update(batch_labels.numpy().tolist())
     assert seen == Counter(labels.tolist())
+
+
+def test_grey_normalisation_keeps_luminance_and_drops_hue():
+    images = np.stack([_array(PBC_IMAGE), _array(KAGGLE_IMAGE)])
+    grey = stain.normalise_batch(images, "grey", images[:0])
+    assert grey.shape == images.shape and grey.dtype == np.uint8
+    assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()
+    # Pure red, green and blue keep their BT.601 luminance.
+    primaries = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]], dtype=np.uint8)
+    assert stain.greyscale(primaries)[0, :, 0].tolist() == [76, 150, 29]
