@@ -183,13 +183,12 @@ def _store_training_summary(bundle_dir: Path) -> dict:
 def _folder_report(descriptions: list[dict], folder: Path, reference: dict | None, window: int):
     lab = medians(descriptions)
     report = {"data": {"path": str(folder), **summarise(descriptions), "medians": lab}}
-    report["outside_reference_range"] = (
-        None if reference is None else outside_reference(lab, reference)
+    if reference is None:
+        return {**report, "outside_reference_range": None}
+    report["outside_reference_range"] = outside_reference(lab, reference)
+    report[f"flagged_share_of_{window}_image_windows"] = window_flag_rate(
+        descriptions, reference, window
     )
-    if reference is not None:
-        report[f"flagged_share_of_{window}_image_windows"] = window_flag_rate(
-            descriptions, reference, window
-        )
     return report
 
 

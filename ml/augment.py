@@ -34,6 +34,13 @@ class AugmentConfig:
     low_resolution_probability: float = 0.0
     low_resolution_min_scale: float = 0.4
 
+    def __post_init__(self) -> None:
+        for name in ("jpeg_probability", "low_resolution_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1]")
+        if not 0.0 < self.low_resolution_min_scale <= 1.0:
+            raise ValueError("low_resolution_min_scale must lie in (0, 1]")
+
     def as_dict(self) -> dict:
         return asdict(self)
 

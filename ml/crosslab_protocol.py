@@ -24,17 +24,16 @@ STRONG_COLOUR = {
     "stain_shift": 0.05,
 }
 
+JPEG_RESAVE = {"jpeg_probability": 0.5, "jpeg_min_quality": 50}
+SOFTER_AND_RESAVED = {"blur": 1.5, **JPEG_RESAVE}
 # Greyscale rows: light and contrast still vary; any hue or stain jitter would bring colour back.
 GREY_ROBUST = {
-    "brightness": 0.15,
-    "contrast": 0.3,
+    **STRONG_COLOUR,
     "saturation": 0.0,
     "hue": 0.0,
     "stain_scale": 0.0,
     "stain_shift": 0.0,
-    "blur": 1.5,
-    "jpeg_probability": 0.5,
-    "jpeg_min_quality": 50,
+    **SOFTER_AND_RESAVED,
 }
 
 
@@ -58,7 +57,7 @@ VARIANTS = {
     ),
     "jpeg_aug": Variant(
         "JPEG re-save q50-95, 4:2:0/4:4:4, half the images",
-        augment={"jpeg_probability": 0.5, "jpeg_min_quality": 50},
+        augment=JPEG_RESAVE,
     ),
     "stain_norm": Variant("Reinhard stain normalisation of every input", normalise="reinhard"),
     "bn_adapt": Variant(
@@ -76,7 +75,7 @@ VARIANTS = {
     ),
     "cell_crop_robust": Variant(
         "cell crop + strong colour/HED jitter + blur up to sigma 1.5 px + JPEG re-save",
-        augment={**STRONG_COLOUR, "blur": 1.5, "jpeg_probability": 0.5, "jpeg_min_quality": 50},
+        augment={**STRONG_COLOUR, **SOFTER_AND_RESAVED},
         resize=CELL_CROP,
     ),
     "cell_crop_stain_norm": Variant(

@@ -364,6 +364,13 @@ def run(args: argparse.Namespace) -> int:
         init_from=args.init_from,
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from ml.augment import AugmentConfig
+
+    try:  # before minutes of decoding, not after
+        AugmentConfig(**config.augment)
+    except (TypeError, ValueError) as error:
+        print(f"error: --augment: {error}", file=sys.stderr)
+        return 2
     bundle_dir = train(config)
     print(f"bundle written to {bundle_dir}")
     return 0

@@ -122,6 +122,21 @@ def test_a_warm_start_retrains_a_bundle_with_another_framing(cli_bundle, tmp_pat
     assert "cell" in (tmp_path / "warm" / "MODEL_CARD.md").read_text()
 
 
+@pytest.mark.parametrize(
+    "augment, message",
+    [('{"low_resolution_probability": 1.5}', "in [0, 1]"), ('{"sharpen": 1}', "sharpen")],
+)
+def test_train_refuses_bad_augment_options_before_any_work(tmp_path, capsys, augment, message):
+    status = main(
+        ["train", "--dataset", "folder", "--data", str(tmp_path / "missing"), "--labels", "a,b",
+         "--augment", augment, "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+
+    assert status == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_warm_start_refuses_a_bundle_with_other_labels(cli_bundle, tmp_path, monkeypatch):
     tree = tmp_path / "tree"
     for label in KAGGLE_CLASSES[:2]:
