@@ -50,12 +50,15 @@ def write_training_bundle(
     history: dict,
     initialisation: str,
     timing: dict,
+    calibration: dict | None = None,
 ) -> Path:
+    """`logits` are the model's on each split, averaged over the views that serving will use;
+    `calibration` is a refit's carried temperature, threshold and views (ml/train.py)."""
     out.mkdir(parents=True, exist_ok=True)
     labels = splits.labels
     model.save(out / "model.keras")
     (out / "model.tflite").write_bytes(convert_to_tflite(model))
-    metrics = calibrated_metrics(out / "model.tflite", logits, arrays, labels)
+    metrics = calibrated_metrics(out / "model.tflite", logits, arrays, labels, calibration)
     write_json_atomic(out / "metrics.json", metrics)
     training = training_record(history, timing, arrays)
     write_json_atomic(out / "config.json", {**config, "training": training})
@@ -67,25 +70,37 @@ def write_training_bundle(
         f"{config['name']}: test split, accuracy {metrics['test']['accuracy']:.3f}",
     )
     metadata = bundle_metadata(config, splits, arrays, logits, initialisation, metrics)
+    if calibration:
+        metadata.update(
+            test_time_augmentation=calibration["test_time_augmentation"],
+            validation_confidence=calibration["validation_confidence"],
+            refit_of=calibration["from"],
+        )
     write_model_card(out, metadata, {**config, "training": training}, metrics, splits.description)
     write_bundle_metadata(out, metadata, ["model.tflite", "model.keras"])
     print(json.dumps({s: metrics[s]["accuracy"] for s in ("train", "val", "test")}), flush=True)
     return out
 
 
-def calibrated_metrics(tflite_path: Path, logits: dict, arrays: dict, labels: list[str]) -> dict:
-    """Temperature and threshold fitted on validation, every split scored with them, and the
-    TFLite model's agreement with Keras on the test split."""
-    val_targets = arrays["val"][1]
-    temperature = calibration.fit_temperature(logits["val"], val_targets)
-    threshold = calibration.choose_threshold(
-        calibration.softmax(logits["val"], temperature), val_targets
-    )
+def calibrated_metrics(
+    tflite_path: Path, logits: dict, arrays: dict, labels: list[str], carried: dict | None = None
+) -> dict:
+    """Temperature and threshold fitted on validation (or carried over by a refit), every split
+    scored with them, and the TFLite model's agreement with Keras on the test split."""
+    if carried:
+        temperature, threshold = carried["temperature"], carried["confidence_threshold"]
+    else:
+        val_targets = arrays["val"][1]
+        temperature = calibration.fit_temperature(logits["val"], val_targets)
+        threshold = calibration.choose_threshold(
+            calibration.softmax(logits["val"], temperature), val_targets
+        )
     metrics = {
         split: split_metrics(logits[split], arrays[split][1], labels, temperature, threshold)
         for split in ("train", "val", "test")
     }
-    test_tflite = tflite_outputs(tflite_path, arrays["test"][0])
+    tta = carried["test_time_augmentation"] if carried else "none"
+    test_tflite = tflite_outputs(tflite_path, arrays["test"][0], tta=tta)
     metrics["test"]["tflite_keras_top1_agreement"] = top1_agreement(test_tflite, logits["test"])
     metrics["test"]["tflite_keras_max_abs_logit_difference"] = (
         float(np.abs(test_tflite - logits["test"]).max()) if len(test_tflite) else 0.0
@@ -96,6 +111,10 @@ def calibrated_metrics(tflite_path: Path, logits: dict, arrays: dict, labels: li
         f"lowest confidence in [{calibration.MIN_THRESHOLD}, {calibration.MAX_THRESHOLD}] whose "
         f"kept validation predictions reach {calibration.TARGET_PRECISION} accuracy"
     )
+    if carried:
+        metrics["test_time_augmentation"] = tta
+        metrics["threshold_rule"] += f", carried from {carried['from']['name']} (a refit)"
+        metrics["val"]["seen_in_training"] = True
     return metrics
 
 

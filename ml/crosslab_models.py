@@ -101,6 +101,6 @@ def adapt_batchnorm(model, images: np.ndarray, batch_size: int = 64):
 
 
 def logits_of(model, images: np.ndarray) -> np.ndarray:
-    from ml.train import predict_logits
+    from ml.model import predict_logits
 
     return predict_logits(model, images)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml import views
 from ml.bundle import (
     read_bundle_metadata,
     resolve_bundle,
@@ -42,8 +43,11 @@ def convert_to_tflite(model, representative_images: np.ndarray | None = None) ->
     return converter.convert()
 
 
-def tflite_outputs(model_path: Path, images: np.ndarray, batch_size: int = 32) -> np.ndarray:
-    """Raw outputs of a TFLite model for uint8/float images (n, s, s, 3) in 0..255."""
+def tflite_outputs(
+    model_path: Path, images: np.ndarray, batch_size: int = 32, tta: str = views.NONE
+) -> np.ndarray:
+    """Raw outputs of a TFLite model for uint8/float images (n, s, s, 3) in 0..255, averaged
+    over the views of `tta` (ml/views.py) as serving does."""
     from ai_edge_litert.interpreter import Interpreter
 
     interpreter = Interpreter(model_path=str(model_path), num_threads=os.cpu_count() or 1)
@@ -51,15 +55,16 @@ def tflite_outputs(model_path: Path, images: np.ndarray, batch_size: int = 32) -
     output_detail = interpreter.get_output_details()[0]
     outputs = []
     current = None
-    for start in range(0, len(images), batch_size):
-        batch = np.asarray(images[start : start + batch_size], dtype=np.float32)
+    step = max(1, batch_size // views.view_count(tta))
+    for start in range(0, len(images), step):
+        batch = np.asarray(views.expand(images[start : start + step], tta), dtype=np.float32)
         if current != len(batch):
             interpreter.resize_tensor_input(input_detail["index"], list(batch.shape))
             interpreter.allocate_tensors()
             current = len(batch)
         interpreter.set_tensor(input_detail["index"], batch)
         interpreter.invoke()
-        outputs.append(interpreter.get_tensor(output_detail["index"]).copy())
+        outputs.append(views.average(interpreter.get_tensor(output_detail["index"]).copy(), tta))
     return np.concatenate(outputs) if outputs else np.zeros((0, 0), dtype=np.float32)
 
 

@@ -7,7 +7,9 @@ mode during fine-tuning (their statistics would be ruined by small batches).
 """
 
 import keras
+import numpy as np
 
+from ml import views
 from ml.backbones import build_backbone, get_backbone, scaling_layers
 
 INPUT_NAME = "image"
@@ -66,3 +68,22 @@ def compile_model(
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
+
+
+def predict_logits(
+    model: keras.Model, images: np.ndarray, tta: str = views.NONE, batch_size: int = 128
+) -> np.ndarray:
+    """Logits (n, classes) of uint8/float images, averaged over the views of `tta` as serving
+    does; the views are made one batch at a time (all views of a split would not fit in memory)."""
+    step = max(1, batch_size // views.view_count(tta))
+    outputs = [
+        views.average(
+            model.predict_on_batch(
+                views.expand(images[start : start + step], tta).astype("float32")
+            ),
+            tta,
+        )
+        for start in range(0, len(images), step)
+    ]
+    num_classes = model.output_shape[-1]
+    return np.concatenate(outputs) if outputs else np.zeros((0, num_classes), np.float32)

@@ -45,8 +45,9 @@ def _figures_table(metrics: dict) -> str:
         scores = metrics[split]
         kept = scores["at_confidence_threshold"]
         ece = scores["ece"]
+        name = f"{split} (seen in training)" if scores.get("seen_in_training") else split
         lines.append(
-            f"| {split} | {scores['images']} | {scores['accuracy']:.4f} | {scores['macro_f1']:.4f} "
+            f"| {name} | {scores['images']} | {scores['accuracy']:.4f} | {scores['macro_f1']:.4f} "
             f"| {ece['before_temperature']:.4f} | {ece['after_temperature']:.4f} "
             f"| {kept['coverage']:.3f} (accuracy {kept['selective_accuracy']:.4f}) |"
         )
@@ -63,6 +64,17 @@ def _per_class_table(scores: dict) -> str:
     return "\n".join(lines)
 
 
+def _refit_note(refit_of: dict | None) -> str:
+    if not refit_of:
+        return ""
+    return (
+        f"\n- **Refit on train + validation** with the recipe of `{refit_of['name']}`"
+        f" (created {refit_of['created']}), chosen on validation: every epoch ran, and the"
+        " temperature, threshold and test-time views are that bundle's, fitted on held-out"
+        " images. The validation figures below are on images the model was trained on."
+    )
+
+
 FRAMING = {
     "bilinear_stretch": "the whole image stretched to a square",
     "cell_crop": "a square around the stained cell, twice its size (ml/cellcrop.py)",
@@ -77,6 +89,7 @@ def write_model_card(
     size = metadata["input"]["size"]
     framing = FRAMING.get(metadata["input"]["resize"], metadata["input"]["resize"])
     augment = ", ".join(f"{k} {v}" for k, v in sorted((config.get("augment") or {}).items()))
+    refit = _refit_note(metadata.get("refit_of"))
     text = f"""# Model card: {metadata["name"]}
 
 ## Intended use
@@ -98,7 +111,7 @@ prediction whose calibrated confidence is below {metadata["confidence_threshold"
   {config["patience"]}), class-weighted loss, flips/90-degree rotations, small crops, colour and
   HED stain jitter{", " + augment if augment else ""}, seed {config["seed"]}.
   Extra training data: {extra}.
-  Fit time: {timing.get("fit_seconds", "?")} s on CPU.
+  Fit time: {timing.get("fit_seconds", "?")} s on CPU.{refit}
 
 ## Data
 {DATA_NOTES.get(config["dataset"], "")}

@@ -6,6 +6,11 @@ Stage 1 trains the head on a frozen backbone; stage 2 fine-tunes the backbone (B
 with a cosine learning rate and keeps the weights of the epoch with the lowest validation loss.
 Images are decoded once into a uint8 cache and augmented on the fly. Validation picks the epoch,
 the temperature and the "unidentified" threshold; the test split is scored once, at the end.
+
+A refit (--refit-from BUNDLE) repeats a recipe that was chosen on validation on train + val, so
+that the shipped model learns from all the labelled data: it runs every epoch (nothing is left to
+stop on), and keeps BUNDLE's temperature, threshold and test-time views, which were fitted on
+held-out images. Its validation figures are then on seen images and say so.
 """
 
 import argparse
@@ -51,6 +56,7 @@ class TrainConfig:
     split_csv: str | None = None
     augment: dict = field(default_factory=dict)
     init_from: str | None = None  # a bundle whose weights start the run (same labels)
+    refit_from: str | None = None  # train on train + val; calibration and views from this bundle
 
 
 def set_seeds(seed: int) -> None:
@@ -102,9 +108,14 @@ def split_arrays(config: TrainConfig, splits: data.DatasetSplits, split: str):
 
 
 def load_arrays(config: TrainConfig) -> tuple[data.DatasetSplits, dict]:
-    """Splits plus {split: (uint8 images, targets)}."""
+    """Splits plus {split: (uint8 images, targets)}; a refit's train arrays include val."""
     splits = load_split_items(config)
-    return splits, {split: split_arrays(config, splits, split) for split in data.SPLITS}
+    arrays = {split: split_arrays(config, splits, split) for split in data.SPLITS}
+    if config.refit_from:
+        arrays["train"] = tuple(
+            np.concatenate(pair) for pair in zip(arrays["train"], arrays["val"], strict=True)
+        )
+    return splits, arrays
 
 
 def config_from_bundle(bundle_dir: Path, data_dir: Path | None = None) -> TrainConfig:
@@ -163,19 +174,13 @@ def make_dataset(images: np.ndarray, targets: np.ndarray, batch_size: int, augme
     return dataset.prefetch(2)
 
 
-def predict_logits(model, images: np.ndarray, batch_size: int = 128) -> np.ndarray:
-    outputs = [
-        model.predict_on_batch(images[start : start + batch_size].astype(np.float32))
-        for start in range(0, len(images), batch_size)
-    ]
-    num_classes = model.output_shape[-1]
-    return np.concatenate(outputs) if outputs else np.zeros((0, num_classes), np.float32)
-
-
 def fit_stages(
     model, config: TrainConfig, arrays: dict, num_classes: int, freeze_batch_norm: bool = True
 ) -> dict:
-    """Run both stages; returns the merged history with `stage_boundary` and `best_epoch`."""
+    """Run both stages; returns the merged history with `stage_boundary` and `best_epoch`.
+
+    A refit has no held-out validation split: it runs every epoch and keeps the last weights.
+    """
     import keras
 
     from ml.augment import AugmentConfig
@@ -184,7 +189,7 @@ def fit_stages(
     augment_config = AugmentConfig(**config.augment)
     train_images, train_targets = arrays["train"]
     train = make_dataset(train_images, train_targets, config.batch_size, augment_config)
-    validation = make_dataset(*arrays["val"], config.batch_size)
+    validation = None if config.refit_from else make_dataset(*arrays["val"], config.batch_size)
     weights = class_weights(train_targets, num_classes)
     verbose = 1 if sys.stdout.isatty() else 2
     merged: dict = {}
@@ -213,21 +218,28 @@ def fit_stages(
         else:
             schedule = keras.optimizers.schedules.CosineDecay(config.fine_tune_learning_rate, steps)
         compile_model(model, schedule, config.weight_decay, config.clipnorm)
-        stopper = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.patience, restore_best_weights=True
+        stoppers = (
+            []
+            if validation is None
+            else [
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=config.patience, restore_best_weights=True
+                )
+            ]
         )
         history = model.fit(
             train,
             validation_data=validation,
             epochs=config.fine_tune_epochs,
             class_weight=weights,
-            callbacks=[stopper],
+            callbacks=stoppers,
             verbose=verbose,
         ).history
         for key, values in history.items():
             merged.setdefault(key, []).extend(values)
     val_loss = merged.get("val_loss", [])
-    merged["best_epoch"] = int(np.argmin(val_loss)) + 1 if val_loss else 0
+    epochs_run = len(merged.get("loss", []))
+    merged["best_epoch"] = int(np.argmin(val_loss)) + 1 if val_loss else epochs_run
     return merged
 
 
@@ -256,14 +268,37 @@ def warm_start_model(config: TrainConfig, labels: list[str]):
     return model, metadata["initialisation"]
 
 
+CARRIED_BY_REFIT = ("temperature", "confidence_threshold", "validation_confidence")
+
+
+def carried_calibration(config: TrainConfig, labels: list[str]) -> dict | None:
+    """A refit's temperature, threshold, views and validation confidences, from the bundle
+    whose recipe it repeats (fitted there on held-out validation images); None otherwise."""
+    from ml.bundle import read_bundle_metadata, resolve_bundle
+
+    if not config.refit_from:
+        return None
+    bundle_dir = resolve_bundle(config.refit_from)
+    metadata = read_bundle_metadata(bundle_dir)
+    if metadata["labels"] != labels:
+        raise SystemExit(
+            f"--refit-from {config.refit_from}: its labels {metadata['labels']} must be {labels}"
+        )
+    carried = {key: metadata[key] for key in CARRIED_BY_REFIT}
+    carried["test_time_augmentation"] = metadata.get("test_time_augmentation", "none")
+    carried["from"] = {key: metadata[key] for key in ("name", "created", "split_hash")}
+    return carried
+
+
 def train(config: TrainConfig) -> Path:
     """Train, calibrate, evaluate and write the bundle into config.out; returns its path."""
     from ml.bundle_writer import write_training_bundle
-    from ml.model import build_model
+    from ml.model import build_model, predict_logits
 
     started = time.monotonic()
     set_seeds(config.seed)
     splits, arrays = load_arrays(config)
+    calibration = carried_calibration(config, splits.labels)
     counts = {split: len(arrays[split][1]) for split in data.SPLITS}
     print(f"{splits.description}: labels {splits.labels}, images {counts}", flush=True)
     if config.init_from:
@@ -276,7 +311,8 @@ def train(config: TrainConfig) -> Path:
     pretrained = initialisation == "imagenet"
     history = fit_stages(model, config, arrays, len(splits.labels), freeze_batch_norm=pretrained)
     timing = {"fit_seconds": round(time.monotonic() - fit_started, 1)}
-    logits = {split: predict_logits(model, arrays[split][0]) for split in data.SPLITS}
+    tta = calibration["test_time_augmentation"] if calibration else "none"
+    logits = {split: predict_logits(model, arrays[split][0], tta) for split in data.SPLITS}
     timing["total_seconds"] = round(time.monotonic() - started, 1)
     return write_training_bundle(
         Path(config.out),
@@ -288,6 +324,7 @@ def train(config: TrainConfig) -> Path:
         history=history,
         initialisation=initialisation,
         timing=timing,
+        calibration=calibration,
     )
 
 
@@ -335,6 +372,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--init-from",
         help="start from this bundle's weights (same labels and backbone); e.g. --epochs 0",
     )
+    parser.add_argument(
+        "--refit-from",
+        help="repeat a recipe chosen on validation on train + val: every epoch runs, and this "
+        "bundle's temperature, threshold and test-time views are kept",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -362,14 +404,22 @@ def run(args: argparse.Namespace) -> int:
         split_csv=str(args.split_csv) if args.split_csv else None,
         augment=args.augment,
         init_from=args.init_from,
+        refit_from=args.refit_from,
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from ml.augment import AugmentConfig
+    from ml.bundle import BundleError, resolve_bundle
 
     try:  # before minutes of decoding, not after
         AugmentConfig(**config.augment)
     except (TypeError, ValueError) as error:
         print(f"error: --augment: {error}", file=sys.stderr)
+        return 2
+    try:
+        for bundle in filter(None, (config.init_from, config.refit_from)):
+            resolve_bundle(bundle)
+    except BundleError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     bundle_dir = train(config)
     print(f"bundle written to {bundle_dir}")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ml.__main__ import main
-from ml.bundle import read_bundle_metadata
+from ml.bundle import read_bundle_metadata, update_bundle_metadata
 from ml.train import class_weights, limit_items
 from tests.ml.conftest import FIXTURE_IMAGES
 
@@ -149,3 +149,67 @@ def test_a_warm_start_refuses_a_bundle_with_other_labels(cli_bundle, tmp_path, m
              ",".join(KAGGLE_CLASSES[:2]), "--backbone", "mobilenet_025", "--image-size", "32",
              "--epochs", "0", "--init-from", str(cli_bundle), "--out", str(tmp_path / "warm")]
         )  # fmt: skip
+
+
+def test_a_refit_trains_on_train_and_val_and_keeps_the_reference_calibration(
+    cli_bundle, tmp_path, monkeypatch
+):
+    """--refit-from: val joins train, every epoch runs, and the reference bundle's temperature,
+    threshold, views and validation confidences (fitted on held-out images) are kept."""
+    reference = tmp_path / "reference"
+    shutil.copytree(cli_bundle, reference)
+    update_bundle_metadata(reference, {"test_time_augmentation": "flip4"})
+    tree = tmp_path / "tree"
+    for label in KAGGLE_CLASSES:
+        shutil.copytree(FIXTURE_IMAGES / label, tree / label)
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+
+    status = main(
+        ["train", "--dataset", "folder", "--data", str(tree), "--labels", ",".join(KAGGLE_CLASSES),
+         "--backbone", "mobilenet_025", "--image-size", "32", "--epochs", "1",
+         "--fine-tune-epochs", "2", "--batch-size", "4", "--refit-from", str(reference),
+         "--out", str(tmp_path / "refit")]
+    )  # fmt: skip
+
+    assert status == 0
+    before, after = read_bundle_metadata(reference), read_bundle_metadata(tmp_path / "refit")
+    for key in ("temperature", "confidence_threshold", "validation_confidence"):
+        assert after[key] == before[key]
+    assert after["test_time_augmentation"] == "flip4"
+    assert after["refit_of"]["name"] == before["name"]
+    training = json.loads((tmp_path / "refit" / "config.json").read_text())["training"]
+    assert training["images"]["train"] == 12  # 8 train + 4 val images
+    assert "val_loss" not in training["history"] and training["best_epoch"] == 3
+    metrics = json.loads((tmp_path / "refit" / "metrics.json").read_text())
+    assert metrics["val"]["seen_in_training"] is True
+    assert metrics["test_time_augmentation"] == "flip4"
+    assert metrics["test"]["tflite_keras_top1_agreement"] == 1.0  # both over the 4 flips
+    assert "Refit on train + validation" in (tmp_path / "refit" / "MODEL_CARD.md").read_text()
+
+
+def test_a_refit_refuses_a_missing_reference_before_any_work(tmp_path, capsys):
+    status = main(
+        ["train", "--dataset", "folder", "--data", str(tmp_path / "missing"), "--labels", "a,b",
+         "--refit-from", str(tmp_path / "no-bundle"), "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+
+    assert status == 2
+    assert "no-bundle" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_predict_logits_averages_the_views_as_serving_does(cli_bundle):
+    import keras
+
+    from ml.model import predict_logits
+    from ml.views import tta_views
+
+    model = keras.models.load_model(cli_bundle / "model.keras")
+    images = np.random.default_rng(3).integers(0, 256, (5, 32, 32, 3), dtype=np.uint8)
+
+    averaged = predict_logits(model, images, "rot4", batch_size=8)
+
+    each_view = model.predict_on_batch(tta_views(images, "rot4").astype(np.float32))
+    assert np.allclose(averaged, each_view.reshape(4, 5, -1).mean(axis=0), atol=1e-5)
+    assert not np.allclose(averaged, predict_logits(model, images), atol=1e-5)
