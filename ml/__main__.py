@@ -3,12 +3,20 @@ crosslab, selective, tta, appearance.
 
 Each command lives in its own module with `add_arguments(parser)` and `run(args) -> int`; the
 module is imported only when its command runs, so `predict` never pays for TensorFlow's import.
+What a user can get wrong (a bundle name, a path, an unreadable image, data that does not fit the
+model) ends every command the same way: one "error:" line on stderr and exit status 2.
 """
 
 import argparse
 import importlib
 import os
 import sys
+
+from ml.bundle import BundleError
+from ml.preprocess import ImageDecodeError
+
+# ValueError covers the loaders' refusals (an unknown class folder, a non-image, no images).
+USER_ERRORS = (BundleError, ImageDecodeError, OSError, ValueError)
 
 COMMANDS = {
     "train": ("ml.train", "train a model and write its bundle"),
@@ -40,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(module_name)
     sub_parser = argparse.ArgumentParser(prog=f"python -m ml {command}", description=description)
     module.add_arguments(sub_parser)
-    return module.run(sub_parser.parse_args(rest))
+    args = sub_parser.parse_args(rest)
+    try:
+        return module.run(args)
+    except USER_ERRORS as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

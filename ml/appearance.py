@@ -19,7 +19,6 @@ median over a lab's images falls outside the training images' central REFERENCE_
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -193,29 +192,20 @@ def _folder_report(descriptions: list[dict], folder: Path, reference: dict | Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from ml.bundle import BundleError, read_bundle_metadata, resolve_bundle
-    from ml.preprocess import ImageDecodeError
+    from ml.bundle import read_bundle_metadata, resolve_bundle
     from ml.serving import load_classifier
 
-    try:
-        bundle_dir = resolve_bundle(args.model)
-        classifier = load_classifier(bundle_dir)
-    except BundleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    bundle_dir = resolve_bundle(args.model)
+    classifier = load_classifier(bundle_dir)
     report: dict = {"model": classifier.name}
-    try:
-        if args.store:
-            report["training_appearance"] = _store_training_summary(bundle_dir)
-        reference = read_bundle_metadata(bundle_dir).get("training_appearance")
-        if args.reference_data:
-            reference = summarise(_folder_descriptions(classifier, args.reference_data))
-            report["reference"] = {"path": str(args.reference_data), **reference}
-        if args.data:
-            descriptions = _folder_descriptions(classifier, args.data)
-            report.update(_folder_report(descriptions, args.data, reference, args.window))
-    except (ImageDecodeError, OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    if args.store:
+        report["training_appearance"] = _store_training_summary(bundle_dir)
+    reference = read_bundle_metadata(bundle_dir).get("training_appearance")
+    if args.reference_data:
+        reference = summarise(_folder_descriptions(classifier, args.reference_data))
+        report["reference"] = {"path": str(args.reference_data), **reference}
+    if args.data:
+        descriptions = _folder_descriptions(classifier, args.data)
+        report.update(_folder_report(descriptions, args.data, reference, args.window))
     print(json.dumps(report, indent=2))
     return 0

@@ -8,7 +8,6 @@ per call. Images come from the PBC data folder when it exists, else from the tes
 import argparse
 import io
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from PIL import Image
 
 from ml import paths
 from ml.data import list_images
-from ml.serving import BundleError, Classifier, load_classifier
+from ml.serving import Classifier, load_classifier
 
 FIXTURES_DIR = paths.REPO_ROOT / "tests" / "fixtures" / "images"
 WARMUP_RUNS = 5
@@ -93,17 +92,8 @@ def bench(classifier: Classifier, image_dir: Path, runs: int, batch_size: int) -
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        classifier = load_classifier(args.model, num_threads=args.num_threads)
-    except BundleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    image_dir = args.data or default_image_dir()
-    try:
-        result = bench(classifier, image_dir, args.runs, args.batch_size)
-    except (OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    classifier = load_classifier(args.model, num_threads=args.num_threads)
+    result = bench(classifier, args.data or default_image_dir(), args.runs, args.batch_size)
     if args.json:
         print(json.dumps(result))
     else:

@@ -24,7 +24,7 @@ from skimage.segmentation import find_boundaries, slic
 from sklearn.linear_model import Ridge
 
 from ml.bundle import read_bundle_metadata
-from ml.preprocess import ImageDecodeError, framed_region, load_image, model_input
+from ml.preprocess import framed_region, load_image, model_input
 from ml.serving import BundleError, Classifier, load_classifier
 
 KERAS_FILE = "model.keras"
@@ -244,16 +244,12 @@ def explain_image(
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        classifier = load_classifier(args.model)
-        if args.label is not None and args.label not in classifier.labels:
-            print(f"error: --label must be one of {classifier.labels}", file=sys.stderr)
-            return 2
-        image = load_image(args.image)
-        drawing, label = explain_image(classifier, image, args.method, args.label, args.samples)
-    except (BundleError, ImageDecodeError) as error:
-        print(f"error: {error}", file=sys.stderr)
+    classifier = load_classifier(args.model)
+    if args.label is not None and args.label not in classifier.labels:
+        print(f"error: --label must be one of {classifier.labels}", file=sys.stderr)
         return 2
+    image = load_image(args.image)
+    drawing, label = explain_image(classifier, image, args.method, args.label, args.samples)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     drawing.save(args.out, format="PNG")
     print(f"{args.image}: {args.method} for {label} written to {args.out}")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from ml.preprocess import ImageDecodeError, load_image
-from ml.serving import BundleError, Prediction, load_classifier
+from ml.serving import Prediction, load_classifier
 
 TOP_K = 3
 
@@ -37,11 +37,7 @@ def as_json(path: Path, prediction: Prediction) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        classifier = load_classifier(args.model)
-    except BundleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    classifier = load_classifier(args.model)
     readable, images, failed = [], [], 0
     for path in args.images:
         try:

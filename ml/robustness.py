@@ -16,14 +16,13 @@ import argparse
 import io
 import json
 import random
-import sys
 from pathlib import Path
 
 from PIL import Image
 
 from ml import data, paths
-from ml.preprocess import ImageDecodeError, load_image
-from ml.serving import BundleError, load_classifier
+from ml.preprocess import load_image
+from ml.serving import load_classifier
 
 TARGET_AGREEMENT = 0.99
 JPEG_QUALITIES = (50, 60, 70, 80, 90, 95, 100)
@@ -163,16 +162,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        classifier = load_classifier(args.model)
-        table = select_variants(args.variants)
-        items, description = image_items(
-            Path(args.data or paths.default_data_dir()), classifier.labels, args.split
-        )
-        report = measure(classifier, sample(items, args.limit, args.seed), table)
-    except (BundleError, ImageDecodeError, FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    classifier = load_classifier(args.model)
+    table = select_variants(args.variants)
+    items, description = image_items(
+        Path(args.data or paths.default_data_dir()), classifier.labels, args.split
+    )
+    report = measure(classifier, sample(items, args.limit, args.seed), table)
     report = {"model": classifier.name, "data": description, **report}
     print(json.dumps(report) if args.json else format_report(report))
     return 0

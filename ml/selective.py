@@ -142,17 +142,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ml.bundle import update_bundle_metadata
     from ml.preprocess import load_image
-    from ml.serving import BundleError, load_classifier
+    from ml.serving import load_classifier
 
     if args.store_validation_summary and args.split != "val":
         print("error: --store-validation-summary needs the validation split", file=sys.stderr)
         return 2
-    try:
-        classifier = load_classifier(args.model)
-        items = _dataset_items(args, classifier.labels)
-    except (BundleError, ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    classifier = load_classifier(args.model)
+    items = _dataset_items(args, classifier.labels)
     predictions = []
     for start in range(0, len(items), BATCH_SIZE):
         batch = [load_image(path) for path, _ in items[start : start + BATCH_SIZE]]

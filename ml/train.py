@@ -408,19 +408,15 @@ def run(args: argparse.Namespace) -> int:
     )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from ml.augment import AugmentConfig
-    from ml.bundle import BundleError, resolve_bundle
+    from ml.bundle import resolve_bundle
 
     try:  # before minutes of decoding, not after
         AugmentConfig(**config.augment)
     except (TypeError, ValueError) as error:
         print(f"error: --augment: {error}", file=sys.stderr)
         return 2
-    try:
-        for bundle in filter(None, (config.init_from, config.refit_from)):
-            resolve_bundle(bundle)
-    except BundleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    for bundle in filter(None, (config.init_from, config.refit_from)):
+        resolve_bundle(bundle)  # a BundleError before minutes of decoding
     bundle_dir = train(config)
     print(f"bundle written to {bundle_dir}")
     return 0

@@ -11,14 +11,12 @@ only after the choice, for the report.
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from ml import calibration, views
 from ml.bundle import (
-    BundleError,
     read_bundle_metadata,
     resolve_bundle,
     write_bundle_metadata,
@@ -27,7 +25,6 @@ from ml.bundle import (
 from ml.bundle_writer import split_metrics
 from ml.model_card import write_model_card
 from ml.plots import plot_confusion_matrix
-from ml.preprocess import ImageDecodeError
 from ml.selective import confidence_summary
 from ml.serving import Classifier, load_classifier
 from ml.train import bundle_arrays
@@ -124,16 +121,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        bundle_dir = resolve_bundle(args.model)
-    except BundleError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    try:
-        splits, arrays = bundle_arrays(bundle_dir, args.data)
-    except (ImageDecodeError, OSError, ValueError) as error:
-        print(f"error: the bundle's data cannot be read: {error}", file=sys.stderr)
-        return 2
+    bundle_dir = resolve_bundle(args.model)
+    splits, arrays = bundle_arrays(bundle_dir, args.data)
     classifier = load_classifier(bundle_dir)
     scores = validation_accuracies(classifier, arrays, allowed_choices(args.max_views))
     chosen = best_choice(scores)

@@ -5,7 +5,6 @@ tree), so serving, evaluation and explanation are tested against what training r
 never against the shipped bundles.
 """
 
-import argparse
 from pathlib import Path
 
 import pytest
@@ -83,7 +82,7 @@ def shipped_pbc8() -> Path:
 
 
 def run_command(module, argv: list[str]) -> int:
-    """Parse `argv` with the command module's own arguments and run it, as `python -m ml` does."""
-    parser = argparse.ArgumentParser()
-    module.add_arguments(parser)
-    return module.run(parser.parse_args(argv))
+    """Run the command of `module` (ml.<command>) through `python -m ml`'s entry point."""
+    from ml.__main__ import main
+
+    return main([module.__name__.rsplit(".", 1)[-1], *argv])

@@ -9,7 +9,7 @@ import pytest
 from ml import appearance
 from ml.data import list_images
 from ml.serving import load_classifier
-from tests.ml.conftest import FIXTURE_IMAGES
+from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 
 def _cell(background, stain, stained_side):
@@ -105,7 +105,5 @@ def test_the_command_stores_the_training_summary_and_compares_a_folder(
 
 
 def test_the_command_names_an_unknown_bundle(capsys):
-    parser = argparse.ArgumentParser()
-    appearance.add_arguments(parser)
-    assert appearance.run(parser.parse_args(["--model", "no-such-bundle"])) == 2
+    assert run_command(appearance, ["--model", "no-such-bundle"]) == 2
     assert "no model bundle" in capsys.readouterr().err

@@ -58,3 +58,10 @@ def test_top1_agreement_counts_matching_argmax():
     a = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     b = np.array([[2.0, 1.0], [1.0, 0.0], [3.0, 0.0]])
     assert top1_agreement(a, b) == pytest.approx(2 / 3)
+
+
+def test_the_command_names_an_unknown_bundle_without_a_traceback(capsys):
+    from ml import export
+
+    assert run_command(export, ["--model", "no-such-bundle", "--format", "tflite"]) == 2
+    assert capsys.readouterr().err.startswith("error: no model bundle 'no-such-bundle'")

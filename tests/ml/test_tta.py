@@ -10,6 +10,7 @@ import pytest
 from ml import tta, views
 from ml.bundle import read_bundle_metadata, write_bundle_metadata
 from ml.serving import BundleError, load_classifier
+from tests.ml.conftest import run_command
 
 
 def test_the_eight_views_are_the_flips_and_rotations_of_each_image():
@@ -124,10 +125,7 @@ def test_the_command_keeps_to_the_view_budget(tiny_bundle, tmp_path, monkeypatch
 
 
 def test_the_command_names_an_unknown_bundle(capsys):
-    parser = argparse.ArgumentParser()
-    tta.add_arguments(parser)
-
-    assert tta.run(parser.parse_args(["--model", "no-such-bundle"])) == 2
+    assert run_command(tta, ["--model", "no-such-bundle"]) == 2
     assert "no model bundle" in capsys.readouterr().err
 
 
@@ -138,6 +136,5 @@ def test_the_command_refuses_a_budget_of_no_views_and_missing_data(tiny_bundle, 
         parser.parse_args(["--model", str(tiny_bundle), "--max-views", "0"])
     assert "must be 1 or more" in capsys.readouterr().err
 
-    args = parser.parse_args(["--model", str(tiny_bundle), "--data", str(tmp_path / "none")])
-    assert tta.run(args) == 2
-    assert "cannot be read" in capsys.readouterr().err
+    assert run_command(tta, ["--model", str(tiny_bundle), "--data", str(tmp_path / "none")]) == 2
+    assert str(tmp_path / "none") in capsys.readouterr().err
