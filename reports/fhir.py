@@ -1,6 +1,8 @@
 """The case as FHIR R4 JSON: a DiagnosticReport with one contained Observation per class.
 
-Each Observation carries the class's count and percentage as two components. The status follows
+Each Observation carries the class's count and its share per 100 leukocytes as two components
+(reports/differential.py), and, for the classes LOINC names, the LOINC code of that share beside the
+portal's own code. The status follows
 the case: preliminary until signed off, final once signed, amended after an amendment. The patient
 is referenced by the lab's pseudonymous reference only (an identifier, no Patient resource).
 """
@@ -25,6 +27,19 @@ HEMATOLOGY_CATEGORY = {
     "display": "Hematology",
 }
 DISCLAIMER = "Decision support, not a diagnosis."
+LOINC = "http://loinc.org"
+# The "/100 leukocytes in Blood" codes (LOINC's Differential panel, 69738-3, and its automated
+# count codes where there is no method-less one). Platelets and "other" have none.
+LOINC_SHARE_CODES = {
+    "basophil": ("30180-4", "Basophils/100 leukocytes in Blood"),
+    "eosinophil": ("26450-7", "Eosinophils/100 leukocytes in Blood"),
+    "erythroblast": ("19048-8", "Erythroblasts/100 leukocytes in Blood by Automated count"),
+    "ig": ("38518-7", "Immature granulocytes/100 leukocytes in Blood"),
+    "lymphocyte": ("26478-8", "Lymphocytes/100 leukocytes in Blood"),
+    "monocyte": ("26485-3", "Monocytes/100 leukocytes in Blood"),
+    "neutrophil": ("26511-6", "Neutrophils/100 leukocytes in Blood"),
+}
+PER_100_LEUKOCYTES = {"unit": "/100 WBC", "system": UCUM, "code": "/100{WBCs}"}
 
 
 def _report_status(case: Case, version: int | None) -> str:
@@ -37,18 +52,38 @@ def _identifier(case: Case, kind: str, value: str) -> dict:
     return {"system": f"urn:hematovision:lab:{case.lab.public_id}:{kind}", "value": value}
 
 
+def _coding(label: str) -> list[dict]:
+    coding = [{"system": CODE_SYSTEM, "code": label, "display": display_label(label)}]
+    if label in LOINC_SHARE_CODES:
+        code, display = LOINC_SHARE_CODES[label]
+        coding.append({"system": LOINC, "code": code, "display": display})
+    return coding
+
+
+def _share_component(row) -> dict:
+    """A leukocyte class's percentage, or another cell's count per 100 leukocytes; with no
+    leukocytes counted the latter has no value, and says why."""
+    if row.percent is not None:
+        code, value = "percent", {"value": row.percent, "unit": "%", "system": UCUM, "code": "%"}
+    else:
+        code, value = "per-100-leukocytes", {"value": row.per_100_leukocytes, **PER_100_LEUKOCYTES}
+    component: dict = {
+        "code": {"coding": [{"system": COMPONENT_SYSTEM, "code": code}], "text": code}
+    }
+    if value["value"] is None:
+        component["dataAbsentReason"] = {"text": "no leukocytes counted"}
+    else:
+        component["valueQuantity"] = value
+    return component
+
+
 def _observation(case: Case, index: int, row, status: str) -> dict:
     return {
         "resourceType": "Observation",
         "id": f"class-{index}",
         "status": status,
         "category": [{"coding": [HEMATOLOGY_CATEGORY]}],
-        "code": {
-            "coding": [
-                {"system": CODE_SYSTEM, "code": row.label, "display": display_label(row.label)}
-            ],
-            "text": display_label(row.label),
-        },
+        "code": {"coding": _coding(row.label), "text": display_label(row.label)},
         "subject": {"identifier": _identifier(case, "patient", case.patient_ref)},
         "component": [
             {
@@ -63,13 +98,7 @@ def _observation(case: Case, index: int, row, status: str) -> dict:
                     "code": "{cells}",
                 },
             },
-            {
-                "code": {
-                    "coding": [{"system": COMPONENT_SYSTEM, "code": "percent"}],
-                    "text": "percent",
-                },
-                "valueQuantity": {"value": row.percent, "unit": "%", "system": UCUM, "code": "%"},
-            },
+            _share_component(row),
         ],
     }
 
@@ -109,7 +138,8 @@ def diagnostic_report(case: Case) -> dict:
         "specimen": [{"reference": "#specimen"}],
         "result": [{"reference": f"#{obs['id']}"} for obs in observations],
         "conclusion": (
-            f"{DISCLAIMER} Images: {differential.total}; reviewed: {differential.reviewed}; "
+            f"{DISCLAIMER} Images: {differential.total}; leukocytes: {differential.leukocytes}; "
+            f"reviewed: {differential.reviewed}; "
             f"not yet reviewed: {differential.unreviewed}. Model: {', '.join(versions) or '-'}."
         ),
     }

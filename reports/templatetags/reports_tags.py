@@ -1,6 +1,8 @@
 """The case page's review-and-report panel: `{% case_report_panel case %}` (load reports_tags)."""
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.translation import gettext as _
 
 from reports.services import case_differential, latest_sign_off
 from review.forms import display_label
@@ -31,6 +33,21 @@ def case_report_panel(context, case) -> dict:
 @register.inclusion_tag("reports/_differential.html")
 def differential_table(differential) -> dict:
     return differential_context(differential)
+
+
+@register.filter
+def differential_share(row) -> str:
+    """A differential row's share: "62.5 %" of the leukocytes for a white-cell class,
+    "12.0 / 100 WBC" for other cells, "—" with no leukocytes to count against. Works on rows and on
+    the dicts of signed snapshots (those signed before shares were per 100 leukocytes have a
+    percent of all images only, and show it)."""
+    values = row if isinstance(row, dict) else vars(row)
+    percent, per_100 = values.get("percent"), values.get("per_100_leukocytes")
+    if percent is not None:
+        return f"{floatformat(percent, 1)} %"
+    if per_100 is not None:
+        return _("%(value)s / 100 WBC") % {"value": floatformat(per_100, 1)}
+    return "—"
 
 
 @register.filter

@@ -50,6 +50,19 @@ def test_the_differential_api(client, case, technologist, outsider):
     body = client.get(url).json()
     assert body["total"] == 4
     assert body["unreviewed"] == 4
-    assert {"label": "neutrophil", "count": 3, "percent": 75.0} in body["rows"]
+    assert {"label": "neutrophil", "count": 3, "percent": 75.0, "per_100_leukocytes": None} in body[
+        "rows"
+    ]
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+def test_the_share_column_reads_rows_and_old_snapshots():
+    from reports.differential import DifferentialRow
+    from reports.templatetags.reports_tags import differential_share
+
+    assert differential_share(DifferentialRow("neutrophil", 3, 75.0)) == "75.0 %"
+    assert differential_share(DifferentialRow("erythroblast", 2, None, 4.0)) == "4.0 / 100 WBC"
+    assert differential_share(DifferentialRow("platelet", 2, None, None)) == "—"
+    # A version signed before shares were per 100 leukocytes shows what was signed.
+    assert differential_share({"label": "platelet", "count": 1, "percent": 20.0}) == "20.0 %"

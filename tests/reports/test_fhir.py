@@ -25,7 +25,8 @@ def observations(report: dict) -> dict[str, dict]:
     for resource in report["contained"]:
         if resource["resourceType"] == "Observation":
             parts = {
-                c["code"]["coding"][0]["code"]: c["valueQuantity"] for c in resource["component"]
+                c["code"]["coding"][0]["code"]: c.get("valueQuantity")
+                for c in resource["component"]
             }
             found[resource["code"]["coding"][0]["code"]] = parts
     return found
@@ -61,7 +62,7 @@ def test_it_matches_the_json_schemas(case, pathologist):
         jsonschema.validate(elements, DiagnosticReport.model_json_schema())
 
 
-def test_it_has_an_observation_per_class_with_count_and_percentage(case, pathologist):
+def test_it_has_an_observation_per_class_with_count_and_share_per_100_leukocytes(case, pathologist):
     services.review_image(case.images.get(prediction__label="lymphocyte"), pathologist, "other")
 
     report = fhir_json(case)
@@ -69,15 +70,55 @@ def test_it_has_an_observation_per_class_with_count_and_percentage(case, patholo
     found = observations(report)
     assert list(found) == ["lymphocyte", "monocyte", "neutrophil", "platelet", "other"]
     assert found["neutrophil"]["count"]["value"] == 3
+    # The lymphocyte reviewed as "other" leaves 3 leukocytes, all neutrophils.
     assert found["neutrophil"]["percent"] == {
-        "value": 75.0,
+        "value": 100.0,
         "unit": "%",
         "system": "http://unitsofmeasure.org",
         "code": "%",
     }
     assert found["other"]["count"]["value"] == 1
+    assert found["other"]["per-100-leukocytes"]["value"] == 33.3
+    assert found["other"]["per-100-leukocytes"]["code"] == "/100{WBCs}"
     assert found["lymphocyte"]["count"]["value"] == 0
     assert report["result"] == [{"reference": f"#class-{i}"} for i in range(1, 6)]
+
+
+def test_white_cell_classes_carry_their_loinc_share_code(case):
+    report = fhir_json(case)
+
+    codes = {
+        resource["code"]["coding"][0]["code"]: resource["code"]["coding"][1:]
+        for resource in report["contained"]
+        if resource["resourceType"] == "Observation"
+    }
+    assert codes["neutrophil"] == [
+        {
+            "system": "http://loinc.org",
+            "code": "26511-6",
+            "display": "Neutrophils/100 leukocytes in Blood",
+        }
+    ]
+    assert codes["monocyte"][0]["code"] == "26485-3"
+    assert codes["platelet"] == codes["other"] == []  # LOINC has no "/100 leukocytes" code
+
+
+def test_with_no_leukocytes_the_share_of_other_cells_is_absent_and_says_why(case, pathologist):
+    for image in case.images.all():
+        services.review_image(image, pathologist, "other")
+
+    report = fhir_json(case)
+
+    other = next(r for r in report["contained"] if r.get("id") == "class-5")
+    assert other["component"][1] == {
+        "code": {
+            "coding": [{"system": "urn:hematovision:differential", "code": "per-100-leukocytes"}],
+            "text": "per-100-leukocytes",
+        },
+        "dataAbsentReason": {"text": "no leukocytes counted"},
+    }
+    Observation.model_validate(other)
+    jsonschema.validate(report, PROFILE)
 
 
 def test_it_identifies_the_case_and_the_pseudonymous_patient(case):

@@ -42,12 +42,14 @@ def test_a_draft_report_carries_the_case_and_the_watermark(report_case):
 
 def test_the_differential_figures_are_in_the_pdf(report_case):
     text = pdf_text(render_pdf(report_case))
-    # 5 images: 3 neutrophils, 1 platelet, 1 lymphocyte reviewed as monocyte.
-    assert re.search(r"Neutrophil\s+3\s+60\.0 %", text)
-    assert re.search(r"Monocyte\s+1\s+20\.0 %", text)
-    assert re.search(r"Platelet\s+1\s+20\.0 %", text)
+    # 5 images: 3 neutrophils, 1 platelet, 1 lymphocyte reviewed as monocyte: 4 leukocytes.
+    assert re.search(r"Neutrophil\s+3\s+75\.0 %", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %", text)
+    assert re.search(r"Platelet\s+1\s+25\.0 / 100 WBC", text)
     assert re.search(r"Lymphocyte\s+0\s+0\.0 %", text)
-    assert re.search(r"Total\s+5\s+100\.0 %", text)
+    assert re.search(r"Leukocytes\s+4\s+100\.0 %", text)
+    assert re.search(r"All images counted\s+5", text)
+    assert "Percentages are of the leukocytes counted" in text
     assert "not yet reviewed: 4" in text
 
 

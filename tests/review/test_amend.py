@@ -28,6 +28,7 @@ def test_an_amendment_keeps_the_signed_version_and_signs_a_new_one(signed_case, 
         "label": "lymphocyte",
         "count": 1,
         "percent": 25.0,
+        "per_100_leukocytes": None,
     }
     assert second.snapshot["differential"]["rows"][0]["count"] == 0
     assert amendment.changes == [
