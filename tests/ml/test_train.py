@@ -98,18 +98,24 @@ def test_limit_per_class_keeps_at_most_n_of_each_class():
     assert kept == limit_items(items, 3, seed=1)
 
 
-def test_a_warm_start_retrains_a_bundle_with_another_framing(cli_bundle, tmp_path, monkeypatch):
-    """--init-from: the bundle's weights start the run; cell_crop and augment options are kept."""
+def train_on_fixtures(tmp_path, monkeypatch, options: list[str], labels=KAGGLE_CLASSES) -> int:
+    """`python -m ml train` at 32 px on a copy of the fixture images of `labels`, plus options."""
     tree = tmp_path / "tree"
-    for label in KAGGLE_CLASSES:
+    for label in labels:
         shutil.copytree(FIXTURE_IMAGES / label, tree / label)
     monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+    return main(
+        ["train", "--dataset", "folder", "--data", str(tree), "--labels", ",".join(labels),
+         "--backbone", "mobilenet_025", "--image-size", "32", "--batch-size", "4", *options]
+    )  # fmt: skip
 
-    status = main(
-        ["train", "--dataset", "folder", "--data", str(tree), "--labels", ",".join(KAGGLE_CLASSES),
-         "--backbone", "mobilenet_025", "--image-size", "32", "--epochs", "0",
-         "--fine-tune-epochs", "1", "--batch-size", "4", "--init-from", str(cli_bundle),
-         "--resize", "cell_crop", "--augment", '{"blur": 1.0}', "--out", str(tmp_path / "warm")]
+
+def test_a_warm_start_retrains_a_bundle_with_another_framing(cli_bundle, tmp_path, monkeypatch):
+    """--init-from: the bundle's weights start the run; cell_crop and augment options are kept."""
+    status = train_on_fixtures(
+        tmp_path, monkeypatch,
+        ["--epochs", "0", "--fine-tune-epochs", "1", "--init-from", str(cli_bundle),
+         "--resize", "cell_crop", "--augment", '{"blur": 1.0}', "--out", str(tmp_path / "warm")],
     )  # fmt: skip
 
     assert status == 0
@@ -138,16 +144,11 @@ def test_train_refuses_bad_augment_options_before_any_work(tmp_path, capsys, aug
 
 
 def test_a_warm_start_refuses_a_bundle_with_other_labels(cli_bundle, tmp_path, monkeypatch):
-    tree = tmp_path / "tree"
-    for label in KAGGLE_CLASSES[:2]:
-        shutil.copytree(FIXTURE_IMAGES / label, tree / label)
-    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
-
     with pytest.raises(SystemExit, match="must match"):
-        main(
-            ["train", "--dataset", "folder", "--data", str(tree), "--labels",
-             ",".join(KAGGLE_CLASSES[:2]), "--backbone", "mobilenet_025", "--image-size", "32",
-             "--epochs", "0", "--init-from", str(cli_bundle), "--out", str(tmp_path / "warm")]
+        train_on_fixtures(
+            tmp_path, monkeypatch,
+            ["--epochs", "0", "--init-from", str(cli_bundle), "--out", str(tmp_path / "warm")],
+            labels=KAGGLE_CLASSES[:2],
         )  # fmt: skip
 
 
@@ -159,16 +160,11 @@ def test_a_refit_trains_on_train_and_val_and_keeps_the_reference_calibration(
     reference = tmp_path / "reference"
     shutil.copytree(cli_bundle, reference)
     update_bundle_metadata(reference, {"test_time_augmentation": "flip4"})
-    tree = tmp_path / "tree"
-    for label in KAGGLE_CLASSES:
-        shutil.copytree(FIXTURE_IMAGES / label, tree / label)
-    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
 
-    status = main(
-        ["train", "--dataset", "folder", "--data", str(tree), "--labels", ",".join(KAGGLE_CLASSES),
-         "--backbone", "mobilenet_025", "--image-size", "32", "--epochs", "1",
-         "--fine-tune-epochs", "2", "--batch-size", "4", "--refit-from", str(reference),
-         "--out", str(tmp_path / "refit")]
+    status = train_on_fixtures(
+        tmp_path, monkeypatch,
+        ["--epochs", "1", "--fine-tune-epochs", "2", "--refit-from", str(reference),
+         "--out", str(tmp_path / "refit")],
     )  # fmt: skip
 
     assert status == 0
