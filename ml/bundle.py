@@ -187,3 +187,14 @@ def resolve_bundle(name_or_path: str | os.PathLike, bundles_dir: Path = BUNDLES_
         f"no model bundle {str(name_or_path)!r}: give a bundle directory, an alias in "
         f"{ALIASES_FILE.name} or one of {available}"
     )
+
+
+def require_held_out_validation(metadata: dict, purpose: str) -> None:
+    """Refuse to fit anything on the validation split of a refit (`train --refit-from`), which
+    was trained on: its views, temperature and threshold come from the bundle it refits."""
+    if metadata.get("refit_of"):
+        raise BundleError(
+            f"{metadata['name']} is a refit on train + validation, so its validation split is "
+            f"not held out and cannot be used to {purpose}; do it on "
+            f"{metadata['refit_of']['name']} (created {metadata['refit_of']['created']}) and refit"
+        )

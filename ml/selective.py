@@ -140,7 +140,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ml.bundle import update_bundle_metadata
+    from ml.bundle import read_bundle_metadata, require_held_out_validation, update_bundle_metadata
     from ml.preprocess import load_image
     from ml.serving import load_classifier
 
@@ -148,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
         print("error: --store-validation-summary needs the validation split", file=sys.stderr)
         return 2
     classifier = load_classifier(args.model)
+    if args.store_validation_summary:
+        require_held_out_validation(
+            read_bundle_metadata(classifier.bundle_dir), "store the validation confidences"
+        )
     items = _dataset_items(args, classifier.labels)
     predictions = []
     for start in range(0, len(items), BATCH_SIZE):

@@ -18,6 +18,7 @@ import numpy as np
 from ml import calibration, views
 from ml.bundle import (
     read_bundle_metadata,
+    require_held_out_validation,
     resolve_bundle,
     write_bundle_metadata,
     write_json_atomic,
@@ -122,6 +123,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     bundle_dir = resolve_bundle(args.model)
+    require_held_out_validation(read_bundle_metadata(bundle_dir), "choose test-time views")
     splits, arrays = bundle_arrays(bundle_dir, args.data)
     classifier = load_classifier(bundle_dir)
     scores = validation_accuracies(classifier, arrays, allowed_choices(args.max_views))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ml import selective
-from ml.bundle import read_bundle_metadata
+from ml.bundle import read_bundle_metadata, update_bundle_metadata
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 
@@ -53,3 +53,20 @@ def test_the_command_stores_the_validation_summary_in_the_bundle(tiny_bundle, tm
     stored = read_bundle_metadata(bundle)["validation_confidence"]
     assert stored == report["confidence"]
     assert (tmp_path / "c.png").is_file()
+
+
+def test_a_refit_keeps_the_validation_summary_it_was_given(tiny_bundle, tmp_path, capsys):
+    """A refit trained on its validation split: it keeps the summary of the bundle it refits."""
+    import shutil
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, bundle)
+    refit_of = {"name": "pbc8", "created": "2026-11-26T12:44:32+00:00", "split_hash": "x"}
+    update_bundle_metadata(bundle, {"refit_of": refit_of})
+    before = read_bundle_metadata(bundle)["validation_confidence"]
+
+    argv = ["--model", str(bundle), "--data", str(FIXTURE_IMAGES), "--store-validation-summary"]
+    assert run_command(selective, argv) == 2
+
+    assert "not held out" in capsys.readouterr().err
+    assert read_bundle_metadata(bundle)["validation_confidence"] == before

@@ -138,3 +138,18 @@ def test_the_command_refuses_a_budget_of_no_views_and_missing_data(tiny_bundle, 
 
     assert run_command(tta, ["--model", str(tiny_bundle), "--data", str(tmp_path / "none")]) == 2
     assert str(tmp_path / "none") in capsys.readouterr().err
+
+
+def test_the_command_refuses_a_refit_whose_validation_was_trained_on(tiny_bundle, tmp_path, capsys):
+    copy = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, copy)
+    refit_of = {"name": "kaggle4", "created": "2026-11-26T21:33:40+00:00", "split_hash": "x"}
+    write_bundle_metadata(
+        copy, {**read_bundle_metadata(copy), "refit_of": refit_of}, ["model.tflite", "model.keras"]
+    )
+
+    assert run_command(tta, ["--model", str(copy), "--apply"]) == 2
+
+    error = capsys.readouterr().err
+    assert "not held out" in error and "do it on kaggle4" in error
+    assert "test_time_augmentation" not in read_bundle_metadata(copy)
