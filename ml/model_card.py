@@ -89,7 +89,13 @@ def write_model_card(
     size = metadata["input"]["size"]
     framing = FRAMING.get(metadata["input"]["resize"], metadata["input"]["resize"])
     augment = ", ".join(f"{k} {v}" for k, v in sorted((config.get("augment") or {}).items()))
+    augment_text = ", " + augment if augment else ""
     refit = _refit_note(metadata.get("refit_of"))
+    stopping = (
+        ("all", "no early stopping: a refit")
+        if refit
+        else ("up to", f"early stopping on validation loss, patience {config['patience']}")
+    )
     text = f"""# Model card: {metadata["name"]}
 
 ## Intended use
@@ -105,11 +111,11 @@ prediction whose calibrated confidence is below {metadata["confidence_threshold"
 - Input: float32 RGB 0..255, {framing}, {size}x{size} (scaling inside the model).
   Output: logits; serving applies softmax(logits / T), T = {metadata["temperature"]:.4f}.
   Test-time augmentation: {metadata.get("test_time_augmentation", "none")} (chosen on validation).
-- Training: {config["epochs"]} head-only epochs (lr {config["learning_rate"]}), then up to
+- Training: {config["epochs"]} head-only epochs (lr {config["learning_rate"]}), then {stopping[0]}
   {config["fine_tune_epochs"]} fine-tuning epochs (BatchNorm frozen, cosine lr from
-  {config["fine_tune_learning_rate"]}, early stopping on validation loss, patience
-  {config["patience"]}), class-weighted loss, flips/90-degree rotations, small crops, colour and
-  HED stain jitter{", " + augment if augment else ""}, seed {config["seed"]}.
+  {config["fine_tune_learning_rate"]}, {stopping[1]}), class-weighted loss,
+  flips/90-degree rotations, small crops, colour and HED stain jitter{augment_text},
+  seed {config["seed"]}.
   Extra training data: {extra}.
   Fit time: {timing.get("fit_seconds", "?")} s on CPU.{refit}
 

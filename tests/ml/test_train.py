@@ -180,7 +180,8 @@ def test_a_refit_trains_on_train_and_val_and_keeps_the_reference_calibration(
     assert metrics["val"]["seen_in_training"] is True
     assert metrics["test_time_augmentation"] == "flip4"
     assert metrics["test"]["tflite_keras_top1_agreement"] == 1.0  # both over the 4 flips
-    assert "Refit on train + validation" in (tmp_path / "refit" / "MODEL_CARD.md").read_text()
+    card = (tmp_path / "refit" / "MODEL_CARD.md").read_text()
+    assert "Refit on train + validation" in card and "no early stopping" in card
 
 
 def test_a_refit_refuses_a_missing_reference_before_any_work(tmp_path, capsys):
