@@ -171,7 +171,7 @@ def _folder_descriptions(classifier, folder: Path) -> list[dict[str, float]]:
 def _store_training_summary(bundle_dir: Path) -> dict:
     """Summarise the bundle's training split and write it into bundle.json."""
     from ml.bundle import update_bundle_metadata
-    from ml.train import bundle_arrays
+    from ml.train_data import bundle_arrays
 
     _, arrays = bundle_arrays(bundle_dir)
     training = training_summary(arrays["train"][0])

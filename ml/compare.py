@@ -131,7 +131,7 @@ def recipe_defaults() -> dict:
     from dataclasses import MISSING, fields
 
     from ml.augment import AugmentConfig
-    from ml.train import TrainConfig
+    from ml.train_data import TrainConfig
 
     recipe = {
         f.name: f.default
@@ -214,7 +214,7 @@ def run_config(protocol: dict, backbone: str, seed: int, out: Path, data_dir: Pa
     """The TrainConfig of one run: the protocol's settings and pinned recipe, this backbone/seed."""
     from dataclasses import fields
 
-    from ml.train import TrainConfig
+    from ml.train_data import TrainConfig
 
     known = {f.name for f in fields(TrainConfig)}
     recipe = {key: value for key, value in protocol["recipe"].items() if key in known}

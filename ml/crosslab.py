@@ -53,7 +53,7 @@ def load_lab(
     name: str, data_dir: Path, split_csv: Path | None, protocol: Protocol, resize: str
 ) -> LabArrays:
     """Decode (through the cache) the lab's splits at the protocol's size and limits."""
-    from ml.train import limit_items
+    from ml.train_data import limit_items
 
     splits = data.load_splits(name, data_dir, split_csv=split_csv)
     limits = {"train": protocol.limit_per_class, "val": protocol.val_limit_per_class, "test": 0}

@@ -14,7 +14,7 @@ from ml import data
 
 
 def train_config(protocol, augment: dict):
-    from ml.train import TrainConfig
+    from ml.train_data import TrainConfig
 
     return TrainConfig(
         dataset="crosslab",

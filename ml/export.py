@@ -53,18 +53,20 @@ def tflite_outputs(
     interpreter = Interpreter(model_path=str(model_path), num_threads=os.cpu_count() or 1)
     input_detail = interpreter.get_input_details()[0]
     output_detail = interpreter.get_output_details()[0]
-    outputs = []
     current = None
-    step = max(1, batch_size // views.view_count(tta))
-    for start in range(0, len(images), step):
-        batch = np.asarray(views.expand(images[start : start + step], tta), dtype=np.float32)
+
+    def run(batch: np.ndarray) -> np.ndarray:
+        nonlocal current
+        batch = np.asarray(batch, dtype=np.float32)
         if current != len(batch):
             interpreter.resize_tensor_input(input_detail["index"], list(batch.shape))
             interpreter.allocate_tensors()
             current = len(batch)
         interpreter.set_tensor(input_detail["index"], batch)
         interpreter.invoke()
-        outputs.append(views.average(interpreter.get_tensor(output_detail["index"]).copy(), tta))
+        return interpreter.get_tensor(output_detail["index"]).copy()
+
+    outputs = views.run_in_chunks(run, images, tta, batch_size)
     return np.concatenate(outputs) if outputs else np.zeros((0, 0), dtype=np.float32)
 
 
@@ -76,7 +78,7 @@ def top1_agreement(logits_a: np.ndarray, logits_b: np.ndarray) -> float:
 
 def _bundle_split_images(bundle_dir: Path, split: str, data_dir: Path | None):
     """(uint8 images, targets) of one split of the data the bundle was trained on."""
-    from ml.train import config_from_bundle, load_split_items, split_arrays
+    from ml.train_data import config_from_bundle, load_split_items, split_arrays
 
     config = config_from_bundle(bundle_dir, data_dir)
     return split_arrays(config, load_split_items(config), split)

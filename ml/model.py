@@ -74,16 +74,9 @@ def predict_logits(
     model: keras.Model, images: np.ndarray, tta: str = views.NONE, batch_size: int = 128
 ) -> np.ndarray:
     """Logits (n, classes) of uint8/float images, averaged over the views of `tta` as serving
-    does; the views are made one batch at a time (all views of a split would not fit in memory)."""
-    step = max(1, batch_size // views.view_count(tta))
-    outputs = [
-        views.average(
-            model.predict_on_batch(
-                views.expand(images[start : start + step], tta).astype("float32")
-            ),
-            tta,
-        )
-        for start in range(0, len(images), step)
-    ]
+    does."""
+    outputs = views.run_in_chunks(
+        lambda batch: model.predict_on_batch(batch.astype("float32")), images, tta, batch_size
+    )
     num_classes = model.output_shape[-1]
     return np.concatenate(outputs) if outputs else np.zeros((0, num_classes), np.float32)

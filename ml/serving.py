@@ -148,13 +148,8 @@ class Classifier:
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         if len(batch) == 0:
             return np.zeros((0, len(self.labels)))
-        step = max(1, MAX_BATCH // views.view_count(tta))
-        chunks = []
         with self._lock:
-            for start in range(0, len(batch), step):
-                expanded = views.expand(batch[start : start + step], tta)
-                chunks.append(views.average(self._invoke(expanded), tta))
-        return np.concatenate(chunks)
+            return np.concatenate(views.run_in_chunks(self._invoke, batch, tta, MAX_BATCH))
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (n, labels) for preprocessed float32 RGB 0..255 arrays."""

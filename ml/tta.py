@@ -28,7 +28,7 @@ from ml.model_card import write_model_card
 from ml.plots import plot_confusion_matrix
 from ml.selective import confidence_summary
 from ml.serving import Classifier, load_classifier
-from ml.train import bundle_arrays
+from ml.train_data import bundle_arrays
 
 SPLITS = ("train", "val", "test")
 

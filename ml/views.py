@@ -8,6 +8,8 @@ a bundle uses is chosen on validation (`python -m ml tta`) and stored in bundle.
 "test_time_augmentation".
 """
 
+from collections.abc import Callable
+
 import numpy as np
 
 NONE = "none"
@@ -65,6 +67,19 @@ def dihedral_views(batch: np.ndarray) -> np.ndarray:
 def expand(batch: np.ndarray, tta: str) -> np.ndarray:
     """The batch the model runs on: itself, or all its views."""
     return tta_views(batch, tta) if view_count(tta) > 1 else batch
+
+
+def run_in_chunks(
+    run: Callable[[np.ndarray], np.ndarray], images: np.ndarray, tta: str, max_batch: int
+) -> list[np.ndarray]:
+    """`run` (a model: batch -> logits) over `images`, averaged over the views of `tta`, in
+    chunks of at most max_batch model inputs: all views of a split at once would not fit in memory.
+    Returns the chunks' logits; the caller concatenates them."""
+    step = max(1, max_batch // view_count(tta))
+    return [
+        average(run(expand(images[start : start + step], tta)), tta)
+        for start in range(0, len(images), step)
+    ]
 
 
 def average(logits: np.ndarray, tta: str) -> np.ndarray:

@@ -58,7 +58,9 @@ def _per_100(count: int, leukocytes: int) -> float | None:
 
 def _row(label: str, count: int, leukocytes: int) -> DifferentialRow:
     if is_leukocyte(label):
-        return DifferentialRow(label, count, percent=_per_100(count, leukocytes) or 0.0)
+        return DifferentialRow(
+            label, count, percent=_per_100(count, leukocytes) if leukocytes else 0.0
+        )
     return DifferentialRow(label, count, None, per_100_leukocytes=_per_100(count, leukocytes))
 
 

@@ -37,7 +37,8 @@ def shipped_bundle() -> Path | None:
 def train_tiny_bundle(work_dir: Path) -> Path:
     """A MobileNet-0.25 bundle at 64 px after one head-only epoch on the fixture images."""
     from ml.data import list_images, write_split_csv
-    from ml.train import TrainConfig, train
+    from ml.train import train
+    from ml.train_data import TrainConfig
 
     cycle = ("train", "val", "train", "test")
     rows = [

@@ -43,7 +43,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory) -> Path:
     """Bundle directory of a MobileNet-0.25 model, 64 px, one head-only epoch (~20 s)."""
-    from ml.train import TrainConfig, train
+    from ml.train import train
+    from ml.train_data import TrainConfig
 
     work = tmp_path_factory.mktemp("tiny_bundle")
     split_csv = work / "split.csv"

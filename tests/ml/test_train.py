@@ -8,7 +8,8 @@ import pytest
 
 from ml.__main__ import main
 from ml.bundle import read_bundle_metadata, update_bundle_metadata
-from ml.train import class_weights, limit_items
+from ml.train import class_weights
+from ml.train_data import limit_items
 from tests.ml.conftest import FIXTURE_IMAGES
 
 KAGGLE_CLASSES = ["eosinophil", "lymphocyte", "monocyte", "neutrophil"]
