@@ -58,14 +58,19 @@ def unfreeze_backbone(model: keras.Model, freeze_batch_norm: bool = True) -> Non
 
 
 def compile_model(
-    model: keras.Model, learning_rate, weight_decay: float = 1e-5, clipnorm: float | None = None
+    model: keras.Model,
+    learning_rate,
+    weight_decay: float = 1e-5,
+    clipnorm: float | None = None,
+    loss=None,
 ) -> None:
+    """AdamW and, unless `loss` is given, the cross-entropy on logits."""
     optimizer = keras.optimizers.AdamW(
         learning_rate=learning_rate, weight_decay=weight_decay, clipnorm=clipnorm
     )
     model.compile(
         optimizer=optimizer,
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
     )
 

@@ -90,6 +90,11 @@ def write_model_card(
     framing = FRAMING.get(metadata["input"]["resize"], metadata["input"]["resize"])
     augment = ", ".join(f"{k} {v}" for k, v in sorted((config.get("augment") or {}).items()))
     augment_text = ", " + augment if augment else ""
+    if config.get("consistency"):
+        augment_text += (
+            f"; consistency loss (weight {config['consistency']}) between each image and a"
+            " re-saved or resized copy"
+        )
     refit = _refit_note(metadata.get("refit_of"))
     stopping = (
         ("all", "no early stopping: a refit")

@@ -13,54 +13,17 @@ by default, restricted to the model's labels) or any image-folder tree with one 
 """
 
 import argparse
-import io
 import json
 import random
 from pathlib import Path
 
-from PIL import Image
-
 from ml import data, paths
 from ml.preprocess import load_image
+from ml.reencode import variants
 from ml.serving import load_classifier
 
 TARGET_AGREEMENT = 0.99
-JPEG_QUALITIES = (50, 60, 70, 80, 90, 95, 100)
-CHROMA = {"420": 2, "444": 0}  # Pillow's `subsampling` values
-RESIZE_FACTORS = (0.5, 0.75, 1.25, 1.5, 2.0)
 BATCH_SIZE = 32
-
-
-def encode(image: Image.Image, image_format: str, **options) -> Image.Image:
-    """The image after a save to `image_format` and a fresh decode."""
-    buffer = io.BytesIO()
-    image.save(buffer, format=image_format, **options)
-    buffer.seek(0)
-    decoded = Image.open(buffer)
-    decoded.load()
-    return decoded.convert("RGB")
-
-
-def resize(image: Image.Image, factor: float) -> Image.Image:
-    width, height = image.size
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
-    return image.resize(size, Image.Resampling.LANCZOS)
-
-
-def variants() -> dict:
-    """name -> function(PIL image) -> PIL image, in a fixed order."""
-    table = {}
-    for quality in JPEG_QUALITIES:
-        for chroma, subsampling in CHROMA.items():
-            table[f"jpeg_q{quality}_{chroma}"] = lambda image, q=quality, s=subsampling: encode(
-                image, "JPEG", quality=q, subsampling=s
-            )
-    table["png"] = lambda image: encode(image, "PNG")
-    table["tiff"] = lambda image: encode(image, "TIFF")
-    table["bmp"] = lambda image: encode(image, "BMP")
-    for factor in RESIZE_FACTORS:
-        table[f"resize_{factor}x"] = lambda image, f=factor: resize(image, f)
-    return table
 
 
 def select_variants(names: str | None) -> dict:

@@ -46,11 +46,19 @@ def class_weights(targets: np.ndarray, num_classes: int) -> dict[int, float]:
     return {index: float(weight) for index, weight in enumerate(weights)}
 
 
-def make_dataset(images: np.ndarray, targets: np.ndarray, batch_size: int, augment_config=None):
-    """tf.data over in-memory uint8 images: shuffled and augmented when augment_config is given."""
+def make_dataset(
+    images: np.ndarray,
+    targets: np.ndarray,
+    batch_size: int,
+    augment_config=None,
+    paired: bool = False,
+):
+    """tf.data over in-memory uint8 images: shuffled and augmented when augment_config is given;
+    `paired` adds each image's re-encoded copy (or itself, without augmentation) to its batch."""
     import tensorflow as tf
 
     from ml.augment import augment_batch
+    from ml.consistency import paired_batch, self_paired_batch
 
     size = images.shape[1]
 
@@ -72,6 +80,8 @@ def make_dataset(images: np.ndarray, targets: np.ndarray, batch_size: int, augme
         dataset = dataset.map(lambda x, y: (augment_batch(x, augment_config), y))
     else:
         dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32), y))
+    if paired:
+        dataset = dataset.map(paired_batch if augment_config is not None else self_paired_batch)
     return dataset.prefetch(2)
 
 
@@ -85,17 +95,24 @@ def fit_stages(
     import keras
 
     from ml.augment import AugmentConfig
+    from ml.consistency import paired_loss
     from ml.model import compile_model, unfreeze_backbone
 
     augment_config = AugmentConfig(**config.augment)
+    paired = config.consistency > 0
+    loss = paired_loss(config.consistency) if paired else None
     train_images, train_targets = arrays["train"]
-    train = make_dataset(train_images, train_targets, config.batch_size, augment_config)
-    validation = None if config.refit_from else make_dataset(*arrays["val"], config.batch_size)
+    train = make_dataset(train_images, train_targets, config.batch_size, augment_config, paired)
+    validation = (
+        None
+        if config.refit_from
+        else make_dataset(*arrays["val"], config.batch_size, paired=paired)
+    )
     weights = class_weights(train_targets, num_classes)
     verbose = 1 if sys.stdout.isatty() else 2
     merged: dict = {}
     if config.epochs > 0:
-        compile_model(model, config.learning_rate, config.weight_decay, config.clipnorm)
+        compile_model(model, config.learning_rate, config.weight_decay, config.clipnorm, loss)
         history = model.fit(
             train,
             validation_data=validation,
@@ -118,7 +135,7 @@ def fit_stages(
             )
         else:
             schedule = keras.optimizers.schedules.CosineDecay(config.fine_tune_learning_rate, steps)
-        compile_model(model, schedule, config.weight_decay, config.clipnorm)
+        compile_model(model, schedule, config.weight_decay, config.clipnorm, loss)
         stoppers = (
             []
             if validation is None
@@ -138,6 +155,8 @@ def fit_stages(
         ).history
         for key, values in history.items():
             merged.setdefault(key, []).extend(values)
+    if paired:  # saved with the plain loss, so that loading it needs nothing from this run
+        compile_model(model, config.fine_tune_learning_rate, config.weight_decay)
     val_loss = merged.get("val_loss", [])
     epochs_run = len(merged.get("loss", []))
     merged["best_epoch"] = int(np.argmin(val_loss)) + 1 if val_loss else epochs_run
@@ -252,6 +271,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default={},
         help="augmentation options as JSON, e.g. '{\"jpeg_probability\": 0.5}' (ml/augment.py)",
     )
+    parser.add_argument(
+        "--consistency",
+        type=float,
+        default=0.0,
+        help="weight of a loss that pulls each image's prediction towards that of a re-saved or "
+        "resized copy (ml/consistency.py; AugMix uses 12); each batch then holds both copies",
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
@@ -304,6 +330,7 @@ def run(args: argparse.Namespace) -> int:
         labels=args.labels.split(",") if args.labels else None,
         split_csv=str(args.split_csv) if args.split_csv else None,
         augment=args.augment,
+        consistency=args.consistency,
         init_from=args.init_from,
         refit_from=args.refit_from,
     )
@@ -315,6 +342,9 @@ def run(args: argparse.Namespace) -> int:
         AugmentConfig(**config.augment)
     except (TypeError, ValueError) as error:
         print(f"error: --augment: {error}", file=sys.stderr)
+        return 2
+    if config.consistency < 0:
+        print("error: --consistency must be 0 (off) or more", file=sys.stderr)
         return 2
     for bundle in filter(None, (config.init_from, config.refit_from)):
         resolve_bundle(bundle)  # a BundleError before minutes of decoding

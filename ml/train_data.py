@@ -40,6 +40,7 @@ class TrainConfig:
     labels: list[str] | None = None
     split_csv: str | None = None
     augment: dict = field(default_factory=dict)
+    consistency: float = 0.0  # weight of the re-encoding consistency loss (ml/consistency.py)
     init_from: str | None = None  # a bundle whose weights start the run (same labels)
     refit_from: str | None = None  # train on train + val; calibration and views from this bundle
 

@@ -1,41 +1,11 @@
-"""ml.robustness: re-encoding variants, and the command on a sample of the fixture images."""
+"""ml.robustness: the variant choice, and the command on a sample of the fixture images."""
 
 import json
 
 import pytest
-from PIL import Image
 
 from ml import robustness
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
-
-FIXTURE = FIXTURE_IMAGES / "neutrophil" / "pbc_BNE_100878.jpg"
-
-
-def test_every_variant_gives_back_an_rgb_image():
-    image = Image.open(FIXTURE).convert("RGB")
-    for name, transform in robustness.variants().items():
-        changed = transform(image)
-        assert changed.mode == "RGB", name
-        if not name.startswith("resize"):
-            assert changed.size == image.size, name
-
-
-def test_the_variants_cover_the_issue():
-    names = set(robustness.variants())
-    for quality in (50, 100):
-        assert {f"jpeg_q{quality}_420", f"jpeg_q{quality}_444"} <= names
-    assert {"png", "tiff", "bmp", "resize_0.5x", "resize_2.0x"} <= names
-
-
-def test_lossless_formats_keep_every_pixel():
-    image = Image.open(FIXTURE).convert("RGB")
-    for name in ("png", "tiff", "bmp"):
-        assert robustness.variants()[name](image).tobytes() == image.tobytes()
-
-
-def test_resize_scales_both_sides():
-    image = Image.open(FIXTURE).convert("RGB")
-    assert robustness.resize(image, 0.5).size == (round(image.width / 2), round(image.height / 2))
 
 
 def test_it_rejects_an_unknown_variant():
