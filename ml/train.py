@@ -26,7 +26,7 @@ import numpy as np
 
 from ml import data, paths
 from ml.preprocess import RESIZE_RULES, STRETCH
-from ml.train_data import TrainConfig, load_arrays
+from ml.train_data import TrainConfig, load_arrays, load_split_items
 
 DEFAULT_BACKBONE = "mobilenet_025"
 
@@ -217,16 +217,19 @@ def train(config: TrainConfig) -> Path:
 
     started = time.monotonic()
     set_seeds(config.seed)
-    splits, arrays = load_arrays(config)
+    splits = load_split_items(config)
+    # The bundles named by --refit-from and --init-from must fit these labels: checked before
+    # the images are decoded.
     calibration = carried_calibration(config, splits.labels)
-    counts = {split: len(arrays[split][1]) for split in data.SPLITS}
-    print(f"{splits.description}: labels {splits.labels}, images {counts}", flush=True)
     if config.init_from:
         model, initialisation = warm_start_model(config, splits.labels)
     else:
         model, initialisation = build_model(
             config.backbone, len(splits.labels), config.image_size, config.dropout
         )
+    splits, arrays = load_arrays(config, splits)
+    counts = {split: len(arrays[split][1]) for split in data.SPLITS}
+    print(f"{splits.description}: labels {splits.labels}, images {counts}", flush=True)
     fit_started = time.monotonic()
     pretrained = initialisation == "imagenet"
     history = fit_stages(model, config, arrays, len(splits.labels), freeze_batch_norm=pretrained)

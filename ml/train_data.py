@@ -85,9 +85,14 @@ def split_arrays(config: TrainConfig, splits: data.DatasetSplits, split: str):
     return images, splits.targets(split)
 
 
-def load_arrays(config: TrainConfig) -> tuple[data.DatasetSplits, dict]:
-    """Splits plus {split: (uint8 images, targets)}; a refit's train arrays include val."""
-    splits = load_split_items(config)
+def load_arrays(
+    config: TrainConfig, splits: data.DatasetSplits | None = None
+) -> tuple[data.DatasetSplits, dict]:
+    """Splits plus {split: (uint8 images, targets)}; a refit's train arrays include val.
+
+    `splits` (from load_split_items) lets a caller check the labels before minutes of decoding.
+    """
+    splits = splits or load_split_items(config)
     arrays = {split: split_arrays(config, splits, split) for split in data.SPLITS}
     if config.refit_from:
         arrays["train"] = tuple(

@@ -211,3 +211,21 @@ def test_predict_logits_averages_the_views_as_serving_does(cli_bundle):
     each_view = model.predict_on_batch(tta_views(images, "rot4").astype(np.float32))
     assert np.allclose(averaged, each_view.reshape(4, 5, -1).mean(axis=0), atol=1e-5)
     assert not np.allclose(averaged, predict_logits(model, images), atol=1e-5)
+
+
+def test_a_refit_refuses_a_reference_with_other_labels_before_decoding(
+    cli_bundle, tmp_path, monkeypatch
+):
+    from ml import data
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("decoded images before checking the labels")
+
+    monkeypatch.setattr(data, "cached_images", no_decoding)
+    with pytest.raises(SystemExit, match="must be"):
+        train_on_fixtures(
+            tmp_path, monkeypatch,
+            ["--refit-from", str(cli_bundle), "--out", str(tmp_path / "refit")],
+            labels=KAGGLE_CLASSES[:2],
+        )  # fmt: skip
+    assert not (tmp_path / "refit").exists()
