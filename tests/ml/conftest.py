@@ -5,6 +5,7 @@ tree), so serving, evaluation and explanation are tested against what training r
 never against the shipped bundles.
 """
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,20 @@ def run_command(module, argv: list[str]) -> int:
     from ml.__main__ import main
 
     return main([module.__name__.rsplit(".", 1)[-1], *argv])
+
+
+KAGGLE_CLASSES = ["eosinophil", "lymphocyte", "monocyte", "neutrophil"]
+
+
+def train_on_fixtures(tmp_path, monkeypatch, options: list[str], labels=KAGGLE_CLASSES) -> int:
+    """`python -m ml train` at 32 px on a copy of the fixture images of `labels`, plus options."""
+    tree = tmp_path / "tree"
+    for label in labels:
+        shutil.copytree(FIXTURE_IMAGES / label, tree / label)
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+    from ml.__main__ import main
+
+    return main(
+        ["train", "--dataset", "folder", "--data", str(tree), "--labels", ",".join(labels),
+         "--backbone", "mobilenet_025", "--image-size", "32", "--batch-size", "4", *options]
+    )  # fmt: skip

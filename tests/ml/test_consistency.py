@@ -7,8 +7,7 @@ import pytest
 from PIL import Image
 
 from ml.bundle import read_bundle_metadata
-from tests.ml.conftest import FIXTURE_IMAGES
-from tests.ml.test_train import train_on_fixtures
+from tests.ml.conftest import FIXTURE_IMAGES, train_on_fixtures
 
 FIXTURE = FIXTURE_IMAGES / "eosinophil"
 

@@ -10,9 +10,7 @@ from ml.__main__ import main
 from ml.bundle import read_bundle_metadata, update_bundle_metadata
 from ml.train import class_weights
 from ml.train_data import limit_items
-from tests.ml.conftest import FIXTURE_IMAGES
-
-KAGGLE_CLASSES = ["eosinophil", "lymphocyte", "monocyte", "neutrophil"]
+from tests.ml.conftest import FIXTURE_IMAGES, KAGGLE_CLASSES, train_on_fixtures
 
 
 @pytest.fixture(scope="module")
@@ -97,18 +95,6 @@ def test_limit_per_class_keeps_at_most_n_of_each_class():
     kept = limit_items(items, 3, seed=1)
     assert sorted(label for _, label in kept) == [0, 0, 0, 1, 1, 1]
     assert kept == limit_items(items, 3, seed=1)
-
-
-def train_on_fixtures(tmp_path, monkeypatch, options: list[str], labels=KAGGLE_CLASSES) -> int:
-    """`python -m ml train` at 32 px on a copy of the fixture images of `labels`, plus options."""
-    tree = tmp_path / "tree"
-    for label in labels:
-        shutil.copytree(FIXTURE_IMAGES / label, tree / label)
-    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
-    return main(
-        ["train", "--dataset", "folder", "--data", str(tree), "--labels", ",".join(labels),
-         "--backbone", "mobilenet_025", "--image-size", "32", "--batch-size", "4", *options]
-    )  # fmt: skip
 
 
 def test_a_warm_start_retrains_a_bundle_with_another_framing(cli_bundle, tmp_path, monkeypatch):
