@@ -2,8 +2,8 @@
 
 Each training batch holds every augmented image twice, as it is and as an upload might have
 re-encoded it (`ml.reencode.random_reencoding`: JPEG quality 50-100 with either chroma, or a
-resize by 0.5-2x, then framed to the model's size as serving does). The loss adds, to the
-cross-entropy of both copies, the Jensen-Shannon divergence between their predicted
+resize, by default by 0.5-2x, then framed to the model's size as serving does). The loss adds,
+to the cross-entropy of both copies, the Jensen-Shannon divergence between their predicted
 distributions, as AugMix does (Hendrycks et al., 2020, weight 12). Augmentation alone teaches
 each copy its label; the divergence also pulls borderline cells' two predictions together,
 which is what keeps a top-1 label from flipping when a lab saves the image another way.
@@ -20,21 +20,30 @@ from ml.preprocess import resize_to_array
 from ml.reencode import random_reencoding
 
 AUGMIX_WEIGHT = 12.0
+DEFAULT_SCALES = (0.5, 2.0)  # the resize factors of `python -m ml robustness`
 
 
-def reencoded_copies(images: np.ndarray, seed: int | None = None) -> np.ndarray:
-    """A uint8 batch (n, s, s, 3), each image re-encoded once and framed back to s x s."""
+def reencoded_copies(
+    images: np.ndarray, scales: tuple[float, float] = DEFAULT_SCALES, seed: int | None = None
+) -> np.ndarray:
+    """A uint8 batch (n, s, s, 3), each image re-encoded once (resizes by a factor in `scales`)
+    and framed back to s x s."""
     rng = np.random.default_rng(seed)
     size = images.shape[1]
     return np.stack(
-        [resize_to_array(random_reencoding(Image.fromarray(image), rng), size) for image in images]
+        [
+            resize_to_array(random_reencoding(Image.fromarray(image), rng, scales), size)
+            for image in images
+        ]
     ).astype(np.uint8)
 
 
-def paired_batch(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+def paired_batch(
+    images: tf.Tensor, labels: tf.Tensor, scales: tuple[float, float] = DEFAULT_SCALES
+) -> tuple[tf.Tensor, tf.Tensor]:
     """(images + their re-encoded copies, labels twice) for float 0..255 images."""
     as_uint8 = tf.cast(tf.round(tf.clip_by_value(images, 0.0, 255.0)), tf.uint8)
-    copies = tf.numpy_function(reencoded_copies, [as_uint8], tf.uint8)
+    copies = tf.numpy_function(lambda batch: reencoded_copies(batch, scales), [as_uint8], tf.uint8)
     copies = tf.ensure_shape(tf.cast(copies, tf.float32), images.shape)
     return tf.concat([images, copies], axis=0), tf.concat([labels, labels], axis=0)
 

@@ -46,12 +46,16 @@ def variants() -> dict:
     return table
 
 
-def random_reencoding(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+def random_reencoding(
+    image: Image.Image,
+    rng: np.random.Generator,
+    scales: tuple[float, float] = (min(RESIZE_FACTORS), max(RESIZE_FACTORS)),
+) -> Image.Image:
     """One lossy variant from the range `variants()` spans: half the time a JPEG re-save at
-    quality 50-100 with either chroma, otherwise a resize by 0.5-2x (log-uniform)."""
+    quality 50-100 with either chroma, otherwise a resize by a factor in `scales`
+    (log-uniform; by default 0.5-2x)."""
     low, high = min(JPEG_QUALITIES), max(JPEG_QUALITIES)
     if rng.random() < 0.5:
         quality = int(rng.integers(low, high + 1))
         return encode(image, "JPEG", quality=quality, subsampling=int(rng.choice([0, 2])))
-    factors = np.log([min(RESIZE_FACTORS), max(RESIZE_FACTORS)])
-    return resize(image, float(np.exp(rng.uniform(*factors))))
+    return resize(image, float(np.exp(rng.uniform(*np.log(scales)))))

@@ -51,10 +51,11 @@ def make_dataset(
     targets: np.ndarray,
     batch_size: int,
     augment_config=None,
-    paired: bool = False,
+    paired_scales: tuple[float, float] | None = None,
 ):
-    """tf.data over in-memory uint8 images: shuffled and augmented when augment_config is given;
-    `paired` adds each image's re-encoded copy (or itself, without augmentation) to its batch."""
+    """tf.data over in-memory uint8 images: shuffled and augmented when augment_config is given.
+    With `paired_scales`, each batch also holds every image's re-encoded copy (resizes by a
+    factor in that range), or, without augmentation, the image itself again."""
     import tensorflow as tf
 
     from ml.augment import augment_batch
@@ -80,8 +81,10 @@ def make_dataset(
         dataset = dataset.map(lambda x, y: (augment_batch(x, augment_config), y))
     else:
         dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32), y))
-    if paired:
-        dataset = dataset.map(paired_batch if augment_config is not None else self_paired_batch)
+    if paired_scales is not None and augment_config is not None:
+        dataset = dataset.map(lambda x, y: paired_batch(x, y, paired_scales))
+    elif paired_scales is not None:
+        dataset = dataset.map(self_paired_batch)
     return dataset.prefetch(2)
 
 
@@ -101,12 +104,13 @@ def fit_stages(
     augment_config = AugmentConfig(**config.augment)
     paired = config.consistency > 0
     loss = paired_loss(config.consistency) if paired else None
+    scales = tuple(config.consistency_scales) if paired else None
     train_images, train_targets = arrays["train"]
-    train = make_dataset(train_images, train_targets, config.batch_size, augment_config, paired)
+    train = make_dataset(train_images, train_targets, config.batch_size, augment_config, scales)
     validation = (
         None
         if config.refit_from
-        else make_dataset(*arrays["val"], config.batch_size, paired=paired)
+        else make_dataset(*arrays["val"], config.batch_size, paired_scales=scales)
     )
     weights = class_weights(train_targets, num_classes)
     verbose = 1 if sys.stdout.isatty() else 2
@@ -281,6 +285,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="weight of a loss that pulls each image's prediction towards that of a re-saved or "
         "resized copy (ml/consistency.py; AugMix uses 12); each batch then holds both copies",
     )
+    parser.add_argument(
+        "--consistency-scales",
+        default="0.5,2.0",
+        help="LOW,HIGH: the range of resize factors of the re-encoded copies (log-uniform)",
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--fine-tune-learning-rate", type=float, default=3e-4)
@@ -309,6 +318,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def parse_scales(text: str) -> list[float]:
+    """ "LOW,HIGH" -> [LOW, HIGH], with 0 < LOW <= HIGH; ValueError otherwise."""
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        message = f"--consistency-scales {text!r}: expected LOW,HIGH, e.g. 0.5,1.0"
+        raise ValueError(message) from None
+    if not 0 < low <= high:
+        raise ValueError(f"--consistency-scales {text!r}: need 0 < LOW <= HIGH")
+    return [low, high]
+
+
 def run(args: argparse.Namespace) -> int:
     data_dir = args.data or paths.default_data_dir()
     config = TrainConfig(
@@ -334,6 +355,7 @@ def run(args: argparse.Namespace) -> int:
         split_csv=str(args.split_csv) if args.split_csv else None,
         augment=args.augment,
         consistency=args.consistency,
+        consistency_scales=parse_scales(args.consistency_scales),
         init_from=args.init_from,
         refit_from=args.refit_from,
     )

@@ -85,3 +85,14 @@ def test_a_negative_consistency_weight_is_refused(tmp_path, monkeypatch):
     )
     assert status == 2
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("scales", ["1.0,0.5", "0,1", "half"])
+def test_bad_consistency_scales_are_refused(scales, tmp_path, monkeypatch, capsys):
+    status = train_on_fixtures(
+        tmp_path, monkeypatch,
+        ["--consistency", "12", "--consistency-scales", scales, "--out", str(tmp_path / "x")],
+    )  # fmt: skip
+    assert status == 2
+    assert "--consistency-scales" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -47,3 +47,11 @@ def test_a_random_reencoding_stays_within_the_variants_range():
         sizes.add(changed.size)
     assert image.size in sizes  # JPEG re-saves keep the size
     assert len(sizes) > 5  # resizes vary the scale
+
+
+def test_a_random_reencoding_keeps_to_the_scales_it_is_given():
+    image = Image.open(FIXTURE).convert("RGB")
+    rng = np.random.default_rng(1)
+    for _ in range(40):
+        changed = reencode.random_reencoding(image, rng, scales=(0.5, 1.0))
+        assert image.width / 2 - 1 <= changed.width <= image.width
