@@ -148,20 +148,14 @@ def random_low_resolution(images: tf.Tensor, probability: float, min_scale: floa
 
 def _jpeg_resave(images: np.ndarray, probability: float, min_quality: int) -> np.ndarray:
     """Re-save a share of a uint8 batch as JPEG at a random quality, 4:2:0 or 4:4:4 chroma."""
-    import io
-
     from PIL import Image
+
+    from ml.reencode import random_jpeg
 
     out = images.copy()
     rng = np.random.default_rng()
     for index in np.flatnonzero(rng.random(len(images)) < probability):
-        buffer = io.BytesIO()
-        quality = int(rng.integers(min_quality, 96))
-        subsampling = int(rng.choice([0, 2]))  # Pillow: 0 = 4:4:4, 2 = 4:2:0
-        Image.fromarray(images[index]).save(
-            buffer, "JPEG", quality=quality, subsampling=subsampling
-        )
-        out[index] = np.asarray(Image.open(buffer).convert("RGB"))
+        out[index] = np.asarray(random_jpeg(Image.fromarray(images[index]), rng, min_quality, 95))
     return out
 
 

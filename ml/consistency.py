@@ -17,14 +17,13 @@ import tensorflow as tf
 from PIL import Image
 
 from ml.preprocess import resize_to_array
-from ml.reencode import random_reencoding
+from ml.reencode import RESIZE_RANGE, random_reencoding
 
 AUGMIX_WEIGHT = 12.0
-DEFAULT_SCALES = (0.5, 2.0)  # the resize factors of `python -m ml robustness`
 
 
 def reencoded_copies(
-    images: np.ndarray, scales: tuple[float, float] = DEFAULT_SCALES, seed: int | None = None
+    images: np.ndarray, scales: tuple[float, float] = RESIZE_RANGE, seed: int | None = None
 ) -> np.ndarray:
     """A uint8 batch (n, s, s, 3), each image re-encoded once (resizes by a factor in `scales`)
     and framed back to s x s."""
@@ -35,11 +34,11 @@ def reencoded_copies(
             resize_to_array(random_reencoding(Image.fromarray(image), rng, scales), size)
             for image in images
         ]
-    ).astype(np.uint8)
+    )
 
 
 def paired_batch(
-    images: tf.Tensor, labels: tf.Tensor, scales: tuple[float, float] = DEFAULT_SCALES
+    images: tf.Tensor, labels: tf.Tensor, scales: tuple[float, float] = RESIZE_RANGE
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """(images + their re-encoded copies, labels twice) for float 0..255 images."""
     as_uint8 = tf.cast(tf.round(tf.clip_by_value(images, 0.0, 255.0)), tf.uint8)

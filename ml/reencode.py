@@ -12,6 +12,7 @@ from PIL import Image
 JPEG_QUALITIES = (50, 60, 70, 80, 90, 95, 100)
 CHROMA = {"420": 2, "444": 0}  # Pillow's `subsampling` values
 RESIZE_FACTORS = (0.5, 0.75, 1.25, 1.5, 2.0)
+RESIZE_RANGE = (min(RESIZE_FACTORS), max(RESIZE_FACTORS))
 
 
 def encode(image: Image.Image, image_format: str, **options) -> Image.Image:
@@ -46,16 +47,21 @@ def variants() -> dict:
     return table
 
 
+def random_jpeg(image: Image.Image, rng: np.random.Generator, low: int, high: int) -> Image.Image:
+    """The image re-saved as JPEG at a quality drawn from low..high, 4:2:0 or 4:4:4 chroma."""
+    quality = int(rng.integers(low, high + 1))
+    subsampling = int(rng.choice(list(CHROMA.values())))
+    return encode(image, "JPEG", quality=quality, subsampling=subsampling)
+
+
 def random_reencoding(
     image: Image.Image,
     rng: np.random.Generator,
-    scales: tuple[float, float] = (min(RESIZE_FACTORS), max(RESIZE_FACTORS)),
+    scales: tuple[float, float] = RESIZE_RANGE,
 ) -> Image.Image:
     """One lossy variant from the range `variants()` spans: half the time a JPEG re-save at
     quality 50-100 with either chroma, otherwise a resize by a factor in `scales`
     (log-uniform; by default 0.5-2x)."""
-    low, high = min(JPEG_QUALITIES), max(JPEG_QUALITIES)
     if rng.random() < 0.5:
-        quality = int(rng.integers(low, high + 1))
-        return encode(image, "JPEG", quality=quality, subsampling=int(rng.choice([0, 2])))
+        return random_jpeg(image, rng, min(JPEG_QUALITIES), max(JPEG_QUALITIES))
     return resize(image, float(np.exp(rng.uniform(*np.log(scales)))))

@@ -102,9 +102,9 @@ def fit_stages(
     from ml.model import compile_model, unfreeze_backbone
 
     augment_config = AugmentConfig(**config.augment)
-    paired = config.consistency > 0
-    loss = paired_loss(config.consistency) if paired else None
-    scales = tuple(config.consistency_scales) if paired else None
+    # Consistency training pairs each image with a re-encoding resized within these scales.
+    scales = tuple(config.consistency_scales) if config.consistency > 0 else None
+    loss = paired_loss(config.consistency) if scales else None
     train_images, train_targets = arrays["train"]
     train = make_dataset(train_images, train_targets, config.batch_size, augment_config, scales)
     validation = (
@@ -159,7 +159,7 @@ def fit_stages(
         ).history
         for key, values in history.items():
             merged.setdefault(key, []).extend(values)
-    if paired:  # saved with the plain loss, so that loading it needs nothing from this run
+    if scales:  # saved with the plain loss, so that loading it needs nothing from this run
         compile_model(model, config.fine_tune_learning_rate, config.weight_decay)
     val_loss = merged.get("val_loss", [])
     epochs_run = len(merged.get("loss", []))
@@ -287,8 +287,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--consistency-scales",
-        default="0.5,2.0",
-        help="LOW,HIGH: the range of resize factors of the re-encoded copies (log-uniform)",
+        help="LOW,HIGH: the range of resize factors of the re-encoded copies (log-uniform; "
+        "default 0.5,2.0, the range `robustness` scores)",
     )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
@@ -318,8 +318,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parse_scales(text: str) -> list[float]:
-    """ "LOW,HIGH" -> [LOW, HIGH], with 0 < LOW <= HIGH; ValueError otherwise."""
+def parse_scales(text: str | None) -> list[float]:
+    """ "LOW,HIGH" -> [LOW, HIGH], with 0 < LOW <= HIGH (ValueError otherwise); None -> the
+    resize range that `robustness` scores."""
+    from ml.reencode import RESIZE_RANGE
+
+    if text is None:
+        return list(RESIZE_RANGE)
     try:
         low, high = (float(part) for part in text.split(","))
     except ValueError:

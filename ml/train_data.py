@@ -13,6 +13,7 @@ import numpy as np
 
 from ml import data
 from ml.preprocess import STRETCH
+from ml.reencode import RESIZE_RANGE
 
 
 @dataclass
@@ -41,7 +42,7 @@ class TrainConfig:
     split_csv: str | None = None
     augment: dict = field(default_factory=dict)
     consistency: float = 0.0  # weight of the re-encoding consistency loss (ml/consistency.py)
-    consistency_scales: list[float] = field(default_factory=lambda: [0.5, 2.0])  # resize range
+    consistency_scales: list[float] = field(default_factory=lambda: list(RESIZE_RANGE))
     init_from: str | None = None  # a bundle whose weights start the run (same labels)
     refit_from: str | None = None  # train on train + val; calibration and views from this bundle
 

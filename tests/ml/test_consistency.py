@@ -52,7 +52,7 @@ def test_the_loss_is_plain_cross_entropy_when_the_pair_agrees():
 def test_the_loss_adds_the_weighted_jensen_shannon_divergence_of_a_pair():
     from ml.consistency import paired_loss
 
-    # Pair 1: softmax (1/2, 1/2) against (1, 0) nearly; by hand JS = ln 2 - 3/4 ln 3 + ... :
+    # One pair: softmax (1/2, 1/2) against (1, e^-30) ~ (1, 0); JS computed by hand on those.
     logits = np.array([[0.0, 0.0], [30.0, 0.0]], np.float32)
     p, q = np.array([0.5, 0.5]), np.array([1.0, 0.0])
     m = (p + q) / 2
