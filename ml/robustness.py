@@ -58,9 +58,16 @@ def sample(items: list, limit: int, seed: int) -> list:
 
 
 def measure(classifier, items: list, table: dict) -> dict:
-    """Agreement, accuracy and confidence change of every variant against the stored files."""
+    """Agreement, accuracy and confidence change of every variant against the stored files.
+
+    `changed_unflagged` counts the label changes that a user would not be warned about: both
+    predictions at or above the bundle's threshold, so neither is shown as "unidentified".
+    """
+    threshold = classifier.confidence_threshold
     reference_labels, reference_confidence, truth = [], [], []
-    counts = {name: {"same": 0, "correct": 0, "confidence_change": 0.0} for name in table}
+    counts = {
+        name: {"same": 0, "correct": 0, "confidence_change": 0.0, "unflagged": 0} for name in table
+    }
     for start in range(0, len(items), BATCH_SIZE):
         batch = items[start : start + BATCH_SIZE]
         images = [load_image(path) for path, _ in batch]
@@ -72,6 +79,9 @@ def measure(classifier, items: list, table: dict) -> dict:
             changed = classifier.predict([transform(image) for image in images])
             for before, after, (_, label) in zip(reference, changed, batch, strict=True):
                 counts[name]["same"] += before.label == after.label
+                counts[name]["unflagged"] += before.label != after.label and (
+                    min(before.confidence, after.confidence) >= threshold
+                )
                 counts[name]["correct"] += after.label == label
                 counts[name]["confidence_change"] += abs(before.confidence - after.confidence)
     n = len(items)
@@ -83,6 +93,7 @@ def measure(classifier, items: list, table: dict) -> dict:
             name: {
                 "agreement": c["same"] / n if n else 0.0,
                 "changed": n - c["same"],
+                "changed_unflagged": c["unflagged"],
                 "accuracy": c["correct"] / n if n else 0.0,
                 "mean_abs_confidence_change": c["confidence_change"] / n if n else 0.0,
             }
@@ -100,12 +111,13 @@ def format_report(report: dict) -> str:
     lines = [
         f"model {report['model']} on {report['data']}: {report['n']} images, "
         f"accuracy of the stored files {report['reference_accuracy']:.4f}",
-        f"{'variant':<16}{'agreement':>10}{'changed':>9}{'accuracy':>10}{'|d conf|':>10}",
+        f"{'variant':<16}{'agreement':>10}{'changed':>9}{'unflagged':>10}{'accuracy':>10}"
+        f"{'|d conf|':>10}",
     ]
     for name, scores in report["variants"].items():
         lines.append(
             f"{name:<16}{scores['agreement']:>10.4f}{scores['changed']:>9d}"
-            f"{scores['accuracy']:>10.4f}{scores['mean_abs_confidence_change']:>10.4f}"
+            f"{scores['changed_unflagged']:>10d}{scores['accuracy']:>10.4f}{scores['mean_abs_confidence_change']:>10.4f}"
         )
     verdict = "met" if report["passed"] else "NOT met"
     lines.append(
