@@ -15,7 +15,10 @@ by default, restricted to the model's labels) or any image-folder tree with one 
 import argparse
 import json
 import random
+import sys
 from pathlib import Path
+
+from tqdm import tqdm
 
 from ml import data, paths
 from ml.preprocess import load_image
@@ -64,26 +67,27 @@ def measure(classifier, items: list, table: dict) -> dict:
     predictions at or above the bundle's threshold, so neither is shown as "unidentified".
     """
     threshold = classifier.confidence_threshold
-    reference_labels, reference_confidence, truth = [], [], []
+    reference_labels, truth = [], []
     counts = {
         name: {"same": 0, "correct": 0, "confidence_change": 0.0, "unflagged": 0} for name in table
     }
-    for start in range(0, len(items), BATCH_SIZE):
-        batch = items[start : start + BATCH_SIZE]
-        images = [load_image(path) for path, _ in batch]
-        reference = classifier.predict(images)
-        reference_labels += [p.label for p in reference]
-        reference_confidence += [p.confidence for p in reference]
-        truth += [label for _, label in batch]
-        for name, transform in table.items():
-            changed = classifier.predict([transform(image) for image in images])
-            for before, after, (_, label) in zip(reference, changed, batch, strict=True):
-                counts[name]["same"] += before.label == after.label
-                counts[name]["unflagged"] += before.label != after.label and (
-                    min(before.confidence, after.confidence) >= threshold
-                )
-                counts[name]["correct"] += after.label == label
-                counts[name]["confidence_change"] += abs(before.confidence - after.confidence)
+    with tqdm(total=len(items), desc="robustness", unit="img", file=sys.stderr) as progress:
+        for start in range(0, len(items), BATCH_SIZE):
+            batch = items[start : start + BATCH_SIZE]
+            images = [load_image(path) for path, _ in batch]
+            reference = classifier.predict(images)
+            reference_labels += [p.label for p in reference]
+            truth += [label for _, label in batch]
+            for name, transform in table.items():
+                changed = classifier.predict([transform(image) for image in images])
+                for before, after, (_, label) in zip(reference, changed, batch, strict=True):
+                    counts[name]["same"] += before.label == after.label
+                    counts[name]["unflagged"] += before.label != after.label and (
+                        min(before.confidence, after.confidence) >= threshold
+                    )
+                    counts[name]["correct"] += after.label == label
+                    counts[name]["confidence_change"] += abs(before.confidence - after.confidence)
+            progress.update(len(batch))
     n = len(items)
     reference_correct = sum(p == t for p, t in zip(reference_labels, truth, strict=True))
     report = {
