@@ -60,36 +60,38 @@ def sample(items: list, limit: int, seed: int) -> list:
     return sorted(random.Random(seed).sample(items, limit))
 
 
+def _tally(counts: dict, before, after, label: str, threshold: float) -> None:
+    """Add one image's stored-file and re-encoded predictions to a variant's counts."""
+    same = before.label == after.label
+    counts["same"] += same
+    counts["unflagged"] += not same and min(before.confidence, after.confidence) >= threshold
+    counts["correct"] += after.label == label
+    counts["confidence_change"] += abs(before.confidence - after.confidence)
+
+
 def measure(classifier, items: list, table: dict) -> dict:
     """Agreement, accuracy and confidence change of every variant against the stored files.
 
     `changed_unflagged` counts the label changes that a user would not be warned about: both
     predictions at or above the bundle's threshold, so neither is shown as "unidentified".
     """
-    threshold = classifier.confidence_threshold
-    reference_labels, truth = [], []
+    reference_correct = 0
     counts = {
         name: {"same": 0, "correct": 0, "confidence_change": 0.0, "unflagged": 0} for name in table
     }
     with tqdm(total=len(items), desc="robustness", unit="img", file=sys.stderr) as progress:
         for start in range(0, len(items), BATCH_SIZE):
             batch = items[start : start + BATCH_SIZE]
+            labels = [label for _, label in batch]
             images = [load_image(path) for path, _ in batch]
             reference = classifier.predict(images)
-            reference_labels += [p.label for p in reference]
-            truth += [label for _, label in batch]
+            reference_correct += sum(p.label == t for p, t in zip(reference, labels, strict=True))
             for name, transform in table.items():
                 changed = classifier.predict([transform(image) for image in images])
-                for before, after, (_, label) in zip(reference, changed, batch, strict=True):
-                    counts[name]["same"] += before.label == after.label
-                    counts[name]["unflagged"] += before.label != after.label and (
-                        min(before.confidence, after.confidence) >= threshold
-                    )
-                    counts[name]["correct"] += after.label == label
-                    counts[name]["confidence_change"] += abs(before.confidence - after.confidence)
+                for before, after, label in zip(reference, changed, labels, strict=True):
+                    _tally(counts[name], before, after, label, classifier.confidence_threshold)
             progress.update(len(batch))
     n = len(items)
-    reference_correct = sum(p == t for p, t in zip(reference_labels, truth, strict=True))
     report = {
         "n": n,
         "reference_accuracy": reference_correct / n if n else 0.0,
@@ -121,7 +123,8 @@ def format_report(report: dict) -> str:
     for name, scores in report["variants"].items():
         lines.append(
             f"{name:<16}{scores['agreement']:>10.4f}{scores['changed']:>9d}"
-            f"{scores['changed_unflagged']:>10d}{scores['accuracy']:>10.4f}{scores['mean_abs_confidence_change']:>10.4f}"
+            f"{scores['changed_unflagged']:>10d}{scores['accuracy']:>10.4f}"
+            f"{scores['mean_abs_confidence_change']:>10.4f}"
         )
     verdict = "met" if report["passed"] else "NOT met"
     lines.append(
