@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from ml import data
-from ml.preprocess import CELL_CROP, STRETCH
+from ml.preprocess import CELL_CROP, CELL_FIELD, STRETCH
 
 SHARED_LABELS = list(data.KAGGLE_LABELS)  # eosinophil, lymphocyte, monocyte, neutrophil
 LABS = ("pbc", "kaggle")
@@ -80,6 +80,15 @@ VARIANTS = {
     ),
     "cell_crop_stain_norm": Variant(
         "cell crop + Reinhard stain normalisation", normalise="reinhard", resize=CELL_CROP
+    ),
+    "cell_field": Variant(
+        "a field of 0.7 x the shorter side centred on the stained cell: cells keep their true size",
+        resize=CELL_FIELD,
+    ),
+    "cell_field_robust": Variant(
+        "cell field + strong colour/HED jitter + blur up to sigma 1.5 px + JPEG re-save",
+        augment={**STRONG_COLOUR, **SOFTER_AND_RESAVED},
+        resize=CELL_FIELD,
     ),
     "cell_crop_grey": Variant(
         "cell crop + greyscale input + brightness/contrast jitter, blur, JPEG re-save",

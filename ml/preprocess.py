@@ -15,11 +15,12 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ml.cellcrop import RESIZE_RULE as CELL_CROP
-from ml.cellcrop import cell_region, crop_to_cell
+from ml.cellcrop import FIELD_RULE as CELL_FIELD
+from ml.cellcrop import cell_region, crop_field, crop_to_cell
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 STRETCH = "bilinear_stretch"
-RESIZE_RULES = (STRETCH, CELL_CROP)
+RESIZE_RULES = (STRETCH, CELL_CROP, CELL_FIELD)
 
 
 class ImageDecodeError(ValueError):
@@ -61,6 +62,8 @@ def resize_to_array(image: Image.Image, size: int, rule: str = STRETCH) -> np.nd
     """The image framed by `rule` at size x size; returns uint8 array (size, size, 3)."""
     if rule == CELL_CROP:
         return crop_to_cell(to_rgb(image), size)
+    if rule == CELL_FIELD:
+        return crop_field(to_rgb(image), size)
     if rule != STRETCH:
         raise ValueError(f"unknown resize rule {rule!r}; known: {', '.join(RESIZE_RULES)}")
     resized = to_rgb(image).resize((size, size), Image.Resampling.BILINEAR)
