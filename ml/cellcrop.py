@@ -134,19 +134,28 @@ def crop_to_cell(image: Image.Image, size: int) -> np.ndarray:
     return np.asarray(resized, dtype=np.uint8)
 
 
-def crop_field(image: Image.Image, size: int) -> np.ndarray:
-    """uint8 (size, size, 3): a square of FIELD_SHARE of the shorter side, centred on the
-    stained cell (on the image when none is found)."""
-    rgb = image.convert("RGB")
-    side = FIELD_SHARE * min(rgb.size)
-    box = locate_cell(rgb)
+def locate_field(image: Image.Image) -> CellBox:
+    """The square of FIELD_SHARE of the shorter side centred on the stained cell (on the image
+    when none is found); it always fits inside the image."""
+    side = FIELD_SHARE * min(image.size)
+    box = locate_cell(image)
     if box is None:
-        centre_x, centre_y = rgb.width / 2, rgb.height / 2
+        centre_x, centre_y = image.width / 2, image.height / 2
     else:
         centre_x, centre_y = box.left + box.side / 2, box.top + box.side / 2
-    window = (
-        _inside(centre_x - side / 2, side, rgb.width),
-        _inside(centre_y - side / 2, side, rgb.height),
+    return CellBox(
+        left=_inside(centre_x - side / 2, side, image.width),
+        top=_inside(centre_y - side / 2, side, image.height),
+        side=side,
     )
-    square = rgb.crop(tuple(round(v) for v in (*window, window[0] + side, window[1] + side)))
-    return np.asarray(square.resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)
+
+
+def field_region(image: Image.Image) -> Image.Image:
+    """The part of the image that crop_field shows the model, at the image's own resolution."""
+    return image.crop(tuple(round(value) for value in locate_field(image).as_box()))
+
+
+def crop_field(image: Image.Image, size: int) -> np.ndarray:
+    """uint8 (size, size, 3): the field around the stained cell resized to size."""
+    field = field_region(image.convert("RGB"))
+    return np.asarray(field.resize((size, size), Image.Resampling.BILINEAR), dtype=np.uint8)

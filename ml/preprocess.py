@@ -6,7 +6,9 @@ it through `resize_to_array`:
 
 - "bilinear_stretch": the whole image stretched to a square (no crop, no padding);
 - "cell_crop": a square around the stained cell, scaled to the cell (ml/cellcrop.py), so that
-  fields framed differently by different labs look alike to the model.
+  fields framed differently by different labs look alike to the model;
+- "cell_field": a square of a fixed share of the shorter side centred on the stained cell, so
+  that a cell keeps its true size relative to the field (ml/cellcrop.py).
 """
 
 from pathlib import Path
@@ -14,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ml.cellcrop import RESIZE_RULE as CELL_CROP
 from ml.cellcrop import FIELD_RULE as CELL_FIELD
-from ml.cellcrop import cell_region, crop_field, crop_to_cell
+from ml.cellcrop import RESIZE_RULE as CELL_CROP
+from ml.cellcrop import cell_region, crop_field, crop_to_cell, field_region
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 STRETCH = "bilinear_stretch"
@@ -72,7 +74,11 @@ def resize_to_array(image: Image.Image, size: int, rule: str = STRETCH) -> np.nd
 
 def framed_region(image: Image.Image, rule: str = STRETCH) -> Image.Image:
     """What the model sees of `image`, before resizing: explanations are drawn on this."""
-    return cell_region(to_rgb(image)) if rule == CELL_CROP else image
+    if rule == CELL_CROP:
+        return cell_region(to_rgb(image))
+    if rule == CELL_FIELD:
+        return field_region(to_rgb(image))
+    return image
 
 
 def model_input(images: list[Image.Image], size: int, rule: str = STRETCH) -> np.ndarray:

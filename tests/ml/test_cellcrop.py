@@ -4,8 +4,23 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ml.cellcrop import CROP_FACTOR, MIN_SIDE, crop_to_cell, locate_cell
-from ml.preprocess import CELL_CROP, STRETCH, framed_region, model_input, resize_to_array
+from ml.cellcrop import (
+    CROP_FACTOR,
+    FIELD_SHARE,
+    MIN_SIDE,
+    crop_field,
+    crop_to_cell,
+    locate_cell,
+    locate_field,
+)
+from ml.preprocess import (
+    CELL_CROP,
+    CELL_FIELD,
+    STRETCH,
+    framed_region,
+    model_input,
+    resize_to_array,
+)
 from tests.ml.conftest import FIXTURE_IMAGES
 
 BACKGROUND = (225, 215, 205)  # pale, like a smear's background
@@ -112,3 +127,52 @@ def test_the_framed_region_is_what_the_model_sees():
     assert framed_region(image, STRETCH) is image
     seen = np.asarray(region.resize((32, 32), Image.Resampling.BILINEAR)).astype(int)
     assert np.abs(seen - model_input([image], 32, CELL_CROP)[0]).mean() < 2
+
+
+def test_the_field_keeps_a_cells_true_size_where_the_crop_scales_it_away():
+    small = smear(discs=[(160, 120, 20)])
+    large = smear(discs=[(160, 120, 40)])
+
+    def stained_share(array):
+        return float((array[..., 2].astype(int) - array[..., 1].astype(int) > 60).mean())
+
+    assert stained_share(crop_to_cell(large, 64)) == pytest.approx(
+        stained_share(crop_to_cell(small, 64)), rel=0.25
+    )
+    assert stained_share(crop_field(large, 64)) > 3 * stained_share(crop_field(small, 64))
+
+
+def test_the_field_is_a_fixed_share_of_the_shorter_side_centred_on_the_cell():
+    image = smear(discs=[(200, 110, 20)])
+
+    box = locate_field(image)
+
+    assert box.side == pytest.approx(FIELD_SHARE * 240)
+    assert box.left + box.side / 2 == pytest.approx(200, abs=4)
+    assert 0 <= box.top and box.top + box.side <= 240
+
+
+def test_the_field_frames_a_resized_file_the_same_way():
+    image = smear(discs=[(200, 110, 20)], red_cells=[(80, 60, 25)])
+    doubled = image.resize((640, 480), Image.Resampling.BILINEAR)
+
+    difference = np.abs(crop_field(image, 64).astype(int) - crop_field(doubled, 64).astype(int))
+
+    assert difference.mean() < 3
+
+
+def test_a_field_with_no_stain_is_centred_on_the_image():
+    image = smear(red_cells=[(100, 100, 30)])
+
+    box = locate_field(image)
+
+    assert (box.left + box.side / 2, box.top + box.side / 2) == pytest.approx((160, 120))
+
+
+def test_the_framed_field_is_what_the_model_sees():
+    image = smear(discs=[(250, 60, 25)])
+
+    region = framed_region(image, CELL_FIELD)
+
+    seen = np.asarray(region.resize((32, 32), Image.Resampling.BILINEAR)).astype(int)
+    assert np.array_equal(seen, model_input([image], 32, CELL_FIELD)[0])
