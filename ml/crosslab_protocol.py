@@ -90,6 +90,18 @@ VARIANTS = {
         augment={**STRONG_COLOUR, **SOFTER_AND_RESAVED},
         resize=CELL_FIELD,
     ),
+    "cell_field_stain_aug": Variant(
+        "cell field + strong colour and HED stain jitter", augment=STRONG_COLOUR, resize=CELL_FIELD
+    ),
+    "cell_field_stain_norm": Variant(
+        "cell field + Reinhard stain normalisation", normalise="reinhard", resize=CELL_FIELD
+    ),
+    "cell_field_norm_soft": Variant(
+        "cell field + Reinhard stain normalisation + blur up to sigma 1.5 px + JPEG re-save",
+        augment=SOFTER_AND_RESAVED,
+        normalise="reinhard",
+        resize=CELL_FIELD,
+    ),
     "cell_crop_grey": Variant(
         "cell crop + greyscale input + brightness/contrast jitter, blur, JPEG re-save",
         augment=GREY_ROBUST,
