@@ -24,7 +24,15 @@ import numpy as np
 
 from ml import calibration, data, paths
 from ml.crosslab_models import adapt_batchnorm, export_bundle, logits_of, train_model
-from ml.crosslab_protocol import DIRECTIONS, LABS, SHARED_LABELS, VARIANTS, Protocol, Variant
+from ml.crosslab_protocol import (
+    DIRECTIONS,
+    LABS,
+    SHARED_LABELS,
+    VARIANTS,
+    Protocol,
+    Variant,
+    predictions_file,
+)
 from ml.metrics import classification_metrics, expected_calibration_error
 from ml.selective import at_threshold
 
@@ -117,16 +125,11 @@ def score(logits: np.ndarray, targets: np.ndarray, temperature: float, threshold
     }
 
 
-def save_predictions(out: Path, row_name: str, test_name: str, logits, targets, temperature):
+def save_predictions(file: Path, logits, targets, temperature) -> None:
     """Per-image confidence and correctness, for the coverage plots."""
     probs = calibration.softmax(logits, temperature)
-    folder = out / "predictions"
-    folder.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        folder / f"{row_name}__{test_name}.npz",
-        confidence=probs.max(axis=1),
-        correct=probs.argmax(axis=1) == targets,
-    )
+    file.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(file, confidence=probs.max(axis=1), correct=probs.argmax(axis=1) == targets)
 
 
 # ---------------------------------------------------------------- rows
@@ -164,7 +167,6 @@ def run_row(
     threshold = calibration.choose_threshold(
         calibration.softmax(val_logits, temperature), arrays["val"][1]
     )
-    row_name = f"{variant_name}__{direction}"
     evaluations, validation = {}, {}
     for name, lab in all_labs.items():
         scored_model = model
@@ -174,7 +176,8 @@ def run_row(
         test_images, test_targets = lab.arrays["test"]
         logits = logits_of(scored_model, test_images)
         evaluations[name] = score(logits, test_targets, temperature, threshold)
-        save_predictions(out, row_name, name, logits, test_targets, temperature)
+        file = predictions_file(out, variant_name, direction, protocol.key(), name)
+        save_predictions(file, logits, test_targets, temperature)
         validation[name] = score(
             logits_of(scored_model, lab.arrays["val"][0]),
             lab.arrays["val"][1],

@@ -7,6 +7,7 @@ skips only rows trained under the same protocol.
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from ml import data
 from ml.preprocess import CELL_CROP, CELL_FIELD, STRETCH
@@ -128,3 +129,9 @@ class Protocol:
     def key(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def predictions_file(out: Path, variant: str, direction: str, protocol_key: str, lab: str) -> Path:
+    """Where a row's per-image test predictions on one lab are kept; the protocol is part of the
+    name, so that a rerun under another seed or size does not overwrite them."""
+    return out / "predictions" / f"{variant}__{direction}__{protocol_key}__{lab}.npz"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.crosslab_protocol import predictions_file
 from ml.selective import plot_coverage_curves
 
 LAB_NAMES = {"pbc": "PBC", "kaggle": "Kaggle"}
@@ -106,7 +107,7 @@ def plot_direction(out: Path, rows: list[dict], direction: str) -> Path | None:
             kind = "cross-lab" if lab in row["targets"] else "in-lab"
             if kind == "in-lab" and row["variant"] != "baseline":
                 continue
-            file = out / "predictions" / f"{row['variant']}__{direction}__{lab}.npz"
+            file = predictions_file(out, row["variant"], direction, row["protocol_key"], lab)
             if file.is_file():
                 saved = np.load(file)
                 name = f"{row['variant']} ({kind})"

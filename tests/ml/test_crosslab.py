@@ -108,6 +108,17 @@ def test_it_resumes_without_redoing_finished_rows(tiny_data, tmp_path):
     assert variants == ["baseline", "baseline", "stain_norm", "stain_norm"]
 
 
+def test_a_rerun_under_another_seed_keeps_both_runs_predictions(tiny_data, tmp_path):
+    out = tmp_path / "out"
+    for seed in ("1", "2"):
+        argv = [*_argv(tiny_data, out, "cell_field_norm_soft"), "--seed", seed]
+        assert run_command(crosslab, argv) == 0
+    rows = _rows(out)
+    assert len({row["protocol_key"] for row in rows}) == 2
+    # 2 protocols x 2 directions x 2 labs scored
+    assert len(list((out / "predictions").glob("cell_field_norm_soft__*.npz"))) == 8
+
+
 def test_it_trains_one_model_on_both_labs(tiny_data, tmp_path):
     out = tmp_path / "out"
     assert run_command(crosslab, _argv(tiny_data, out, "both_labs")) == 0
