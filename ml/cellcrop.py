@@ -15,6 +15,10 @@ both the same framing, at training and at serving, with numpy and scipy only (no
 
 Images with no stained blob (a blank field, a photograph of something else) fall back to the
 whole image, stretched as before.
+
+A second rule, "cell_field", keeps step 1-2's locator but cuts a square of a fixed share of the
+image's shorter side around the cell, so that a cell keeps its true size against the field
+(a crop scaled to the cell makes a lymphocyte and a monocyte the same size).
 """
 
 from dataclasses import dataclass
