@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-RESIZE_RULE = "cell_crop"
+CROP_RULE = "cell_crop"
 FIELD_RULE = "cell_field"
 # A red cell is ~0.19 of the shorter side in both labs' files (43 px in PBC's 224 px crops and in
 # Kaggle's 320x240 fields), so a window that is a fixed share of the shorter side is a fixed field

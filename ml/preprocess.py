@@ -16,13 +16,18 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ml.cellcrop import CROP_RULE as CELL_CROP
 from ml.cellcrop import FIELD_RULE as CELL_FIELD
-from ml.cellcrop import RESIZE_RULE as CELL_CROP
 from ml.cellcrop import cell_region, crop_field, crop_to_cell, field_region
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 STRETCH = "bilinear_stretch"
-RESIZE_RULES = (STRETCH, CELL_CROP, CELL_FIELD)
+# Rules that frame the stained cell: (frame at size x size, the region of the image it shows).
+CELL_FRAMINGS = {
+    CELL_CROP: (crop_to_cell, cell_region),
+    CELL_FIELD: (crop_field, field_region),
+}
+RESIZE_RULES = (STRETCH, *CELL_FRAMINGS)
 
 
 class ImageDecodeError(ValueError):
@@ -62,10 +67,9 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 def resize_to_array(image: Image.Image, size: int, rule: str = STRETCH) -> np.ndarray:
     """The image framed by `rule` at size x size; returns uint8 array (size, size, 3)."""
-    if rule == CELL_CROP:
-        return crop_to_cell(to_rgb(image), size)
-    if rule == CELL_FIELD:
-        return crop_field(to_rgb(image), size)
+    if rule in CELL_FRAMINGS:
+        frame, _ = CELL_FRAMINGS[rule]
+        return frame(to_rgb(image), size)
     if rule != STRETCH:
         raise ValueError(f"unknown resize rule {rule!r}; known: {', '.join(RESIZE_RULES)}")
     resized = to_rgb(image).resize((size, size), Image.Resampling.BILINEAR)
@@ -74,10 +78,9 @@ def resize_to_array(image: Image.Image, size: int, rule: str = STRETCH) -> np.nd
 
 def framed_region(image: Image.Image, rule: str = STRETCH) -> Image.Image:
     """What the model sees of `image`, before resizing: explanations are drawn on this."""
-    if rule == CELL_CROP:
-        return cell_region(to_rgb(image))
-    if rule == CELL_FIELD:
-        return field_region(to_rgb(image))
+    if rule in CELL_FRAMINGS:
+        _, region = CELL_FRAMINGS[rule]
+        return region(to_rgb(image))
     return image
 
 
