@@ -159,7 +159,10 @@ def run_row(
         all_labs = {n: normalise_lab(lab, variant.normalise, reference) for n, lab in labs.items()}
         source_labs = [all_labs[name] for name in sources]
     arrays = {split: joined(source_labs, split) for split in ("train", "val")}
-    model = load_or_train(variant_name, direction, variant, arrays, protocol, out)
+    target_train = all_labs[targets[0]].arrays["train"] if targets else None
+    model, pseudo_labels = load_or_train(
+        variant_name, direction, variant, arrays, protocol, out, target_train
+    )
     if export_bundles and variant_name == "baseline":
         export_bundle(model, source_labs[0], protocol, SHARED_LABELS, out / "bundles" / direction)
     val_logits = logits_of(model, arrays["val"][0])
@@ -193,6 +196,7 @@ def run_row(
         "protocol": asdict(protocol),
         "protocol_key": protocol.key(),
         "train_images": int(len(arrays["train"][1])),
+        "pseudo_labels": pseudo_labels,
         "seconds": round(time.monotonic() - started, 1),
         "temperature": temperature,
         "threshold": threshold,
@@ -201,19 +205,45 @@ def run_row(
     }
 
 
-def load_or_train(variant_name, direction, variant: Variant, arrays, protocol, out: Path):
-    """BatchNorm adaptation reuses the baseline's saved model; the others train their own."""
+def load_or_train(
+    variant_name, direction, variant: Variant, arrays, protocol, out: Path, target_train
+) -> tuple:
+    """The row's model and, for a self-trained row, what its pseudo-labels were.
+
+    A row with a `base` starts from that row's saved model (trained now if missing): BatchNorm
+    adaptation uses it as it is, self-training goes on training it. `target_train` is the other
+    lab's train split; self-training reads its images, and its labels only to report how many
+    pseudo-labels were right.
+    """
     import keras
 
-    models = out / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    base_name = "baseline" if variant.adapt_batchnorm else variant_name
-    path = models / f"{base_name}__{direction}__{protocol.key()}.keras"
-    if path.is_file():
-        return keras.models.load_model(path)
-    model = train_model(arrays, variant.augment, protocol, len(SHARED_LABELS))
-    model.save(path)
-    return model
+    from ml.crosslab_models import self_train_model
+
+    def model_file(name: str) -> Path:
+        return out / "models" / f"{name}__{direction}__{protocol.key()}.keras"
+
+    (out / "models").mkdir(parents=True, exist_ok=True)
+    first = model_file(variant.base or variant_name)
+    if first.is_file():
+        model = keras.models.load_model(first)
+    else:
+        augment = VARIANTS[variant.base].augment if variant.base else variant.augment
+        model = train_model(arrays, augment, protocol, len(SHARED_LABELS))
+        model.save(first)
+    if not variant.pseudo_share:
+        return model, None
+    own = model_file(variant_name)
+    if own.is_file():
+        return keras.models.load_model(own), None
+    images, truth = target_train
+    labels = self_train_model(model, arrays, images, variant, protocol, len(SHARED_LABELS))
+    model.save(own)
+    indices, predicted = labels
+    return model, {
+        "images": int(len(indices)),
+        "of": int(len(images)),
+        "accuracy": float(np.mean(predicted == truth[indices])) if len(indices) else 0.0,
+    }
 
 
 def finished_rows(results: Path, protocol: Protocol) -> set[tuple[str, str]]:

@@ -6,7 +6,7 @@ skips only rows trained under the same protocol.
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ml import data
@@ -45,9 +45,11 @@ class Variant:
     description: str
     augment: dict = field(default_factory=dict)
     normalise: str = ""  # of every input: "reinhard", "macenko" or "grey" (ml/stain.py)
-    adapt_batchnorm: bool = False  # the baseline model, BatchNorm statistics of the target lab
+    adapt_batchnorm: bool = False  # BatchNorm statistics of the target lab (scoring only)
     both_labs: bool = False  # one model trained on both labs' train splits
     resize: str = STRETCH  # how every image (train and test, both labs) is framed
+    base: str = ""  # the row whose trained model this one starts from, instead of training anew
+    pseudo_share: float = 0.0  # self-training on this share of the target lab's unlabelled images
 
 
 VARIANTS = {
@@ -64,6 +66,7 @@ VARIANTS = {
     "bn_adapt": Variant(
         "baseline + BatchNorm statistics re-estimated on the target lab's unlabelled train images",
         adapt_batchnorm=True,
+        base="baseline",
     ),
     "both_labs": Variant("trained on both labs' train splits at once", both_labs=True),
     "cell_crop": Variant(
@@ -110,6 +113,28 @@ VARIANTS = {
         resize=CELL_CROP,
     ),
 }
+
+SELF_TRAINED_SHARE = 0.5
+
+
+def self_trained(base: str) -> Variant:
+    """The base row's model, then class-balanced self-training on the other lab's train images
+    (their pictures only, never their labels; ml/self_training.py)."""
+    return replace(
+        VARIANTS[base],
+        description=f"{base} + self-training on the most confident half of each class the model "
+        "gives the other lab's unlabelled train images",
+        base=base,
+        pseudo_share=SELF_TRAINED_SHARE,
+    )
+
+
+VARIANTS.update(
+    {
+        f"{base}_self": self_trained(base)
+        for base in ("cell_crop_robust", "cell_field_stain_norm", "cell_field_norm_soft")
+    }
+)
 
 
 @dataclass(frozen=True)
