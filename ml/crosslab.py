@@ -208,41 +208,36 @@ def run_row(
 def load_or_train(
     variant_name, direction, variant: Variant, arrays, protocol, out: Path, target_train
 ) -> tuple:
-    """The row's model and, for a self-trained row, what its pseudo-labels were.
+    """The row's model and, for a self-trained row trained now, what its pseudo-labels were.
 
-    A row with a `base` starts from that row's saved model (trained now if missing): BatchNorm
-    adaptation uses it as it is, self-training goes on training it. `target_train` is the other
-    lab's train split; self-training reads its images, and its labels only to report how many
-    pseudo-labels were right.
+    A row with a `base` starts from that row's model (loaded, or made now the same way):
+    BatchNorm adaptation uses it as it is, self-training goes on training it. `target_train` is
+    the other lab's train split; self-training reads its images, and its labels only to report
+    how many pseudo-labels were right.
     """
     import keras
 
     from ml.crosslab_models import self_train_model
 
-    def model_file(name: str) -> Path:
-        return out / "models" / f"{name}__{direction}__{protocol.key()}.keras"
-
-    (out / "models").mkdir(parents=True, exist_ok=True)
-    first = model_file(variant.base or variant_name)
-    if first.is_file():
-        model = keras.models.load_model(first)
-    else:
-        augment = VARIANTS[variant.base].augment if variant.base else variant.augment
-        model = train_model(arrays, augment, protocol, len(SHARED_LABELS))
-        model.save(first)
-    if not variant.pseudo_share:
-        return model, None
-    own = model_file(variant_name)
+    own = out / "models" / f"{variant_name}__{direction}__{protocol.key()}.keras"
     if own.is_file():
         return keras.models.load_model(own), None
+    if not variant.base:
+        model = train_model(arrays, variant.augment, protocol, len(SHARED_LABELS))
+        own.parent.mkdir(parents=True, exist_ok=True)
+        model.save(own)
+        return model, None
+    base = VARIANTS[variant.base]
+    model, _ = load_or_train(variant.base, direction, base, arrays, protocol, out, target_train)
+    if not variant.pseudo_share:
+        return model, None
     images, truth = target_train
-    labels = self_train_model(model, arrays, images, variant, protocol, len(SHARED_LABELS))
+    indices, labels = self_train_model(model, arrays, images, variant, protocol, len(SHARED_LABELS))
     model.save(own)
-    indices, predicted = labels
     return model, {
         "images": int(len(indices)),
         "of": int(len(images)),
-        "accuracy": float(np.mean(predicted == truth[indices])) if len(indices) else 0.0,
+        "accuracy": float(np.mean(labels == truth[indices])) if len(indices) else 0.0,
     }
 
 

@@ -114,27 +114,23 @@ VARIANTS = {
     ),
 }
 
-SELF_TRAINED_SHARE = 0.5
 
-
-def self_trained(base: str) -> Variant:
+def self_trained(base: str, share: float) -> Variant:
     """The base row's model, then class-balanced self-training on the other lab's train images
     (their pictures only, never their labels; ml/self_training.py)."""
     return replace(
         VARIANTS[base],
-        description=f"{base} + self-training on the most confident half of each class the model "
-        "gives the other lab's unlabelled train images",
+        description=f"{base} + self-training on the most confident {share:.0%} of each class "
+        "the model gives the other lab's unlabelled train images",
         base=base,
-        pseudo_share=SELF_TRAINED_SHARE,
+        pseudo_share=share,
     )
 
 
-VARIANTS.update(
-    {
-        f"{base}_self": self_trained(base)
-        for base in ("cell_crop_robust", "cell_field_stain_norm", "cell_field_norm_soft")
-    }
-)
+for _base in ("cell_crop_robust", "cell_field_stain_norm", "cell_field_norm_soft"):
+    VARIANTS[f"{_base}_self"] = self_trained(_base, 0.5)
+# A second round from the first round's model, on a larger share.
+VARIANTS["cell_field_norm_soft_self2"] = self_trained("cell_field_norm_soft_self", 0.75)
 
 
 @dataclass(frozen=True)
