@@ -129,8 +129,9 @@ def self_trained(base: str, share: float) -> Variant:
 
 for _base in ("cell_crop_robust", "cell_field_stain_norm", "cell_field_norm_soft"):
     VARIANTS[f"{_base}_self"] = self_trained(_base, 0.5)
-# A second round from the first round's model, on a larger share.
+# Further rounds, each from the last round's model, on a larger share.
 VARIANTS["cell_field_norm_soft_self2"] = self_trained("cell_field_norm_soft_self", 0.75)
+VARIANTS["cell_field_norm_soft_self3"] = self_trained("cell_field_norm_soft_self2", 0.9)
 
 
 @dataclass(frozen=True)
