@@ -127,8 +127,12 @@ def self_trained(base: str, share: float) -> Variant:
     )
 
 
-for _base in ("cell_crop_robust", "cell_field_stain_norm", "cell_field_norm_soft"):
-    VARIANTS[f"{_base}_self"] = self_trained(_base, 0.5)
+VARIANTS.update(
+    {
+        f"{base}_self": self_trained(base, 0.5)
+        for base in ("cell_crop_robust", "cell_field_stain_norm", "cell_field_norm_soft")
+    }
+)
 # Further rounds, each from the last round's model, on a larger share.
 VARIANTS["cell_field_norm_soft_self2"] = self_trained("cell_field_norm_soft_self", 0.75)
 VARIANTS["cell_field_norm_soft_self3"] = self_trained("cell_field_norm_soft_self2", 0.9)

@@ -7,6 +7,7 @@ these are the images a lab uploads to the portal before anyone reviews them.
 """
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -36,8 +37,6 @@ def self_train(
     training; only its fine-tuning stage runs again. Returns the indices of the target images
     that were added and the labels they were given.
     """
-    from dataclasses import replace
-
     from ml.calibration import softmax
     from ml.model import predict_logits
     from ml.train import fit_stages
