@@ -31,6 +31,7 @@ from ml.crosslab_protocol import (
     VARIANTS,
     Protocol,
     Variant,
+    model_file,
     predictions_file,
 )
 from ml.metrics import classification_metrics, expected_calibration_error
@@ -219,7 +220,7 @@ def load_or_train(
 
     from ml.crosslab_models import self_train_model
 
-    own = out / "models" / f"{variant_name}__{direction}__{protocol.key()}.keras"
+    own = model_file(out, variant_name, direction, protocol.key())
     if own.is_file():
         return keras.models.load_model(own), None
     if not variant.base:

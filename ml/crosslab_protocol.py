@@ -157,6 +157,11 @@ class Protocol:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def model_file(out: Path, variant: str, direction: str, protocol_key: str) -> Path:
+    """Where a row's trained model is kept; a row with a `base` loads its base row's file."""
+    return out / "models" / f"{variant}__{direction}__{protocol_key}.keras"
+
+
 def predictions_file(out: Path, variant: str, direction: str, protocol_key: str, lab: str) -> Path:
     """Where a row's per-image test predictions on one lab are kept; the protocol is part of the
     name, so that a rerun under another seed or size does not overwrite them."""
