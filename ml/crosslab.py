@@ -17,7 +17,7 @@ from results.jsonl at the end (ml/crosslab_report.py).
 import argparse
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +30,9 @@ from ml.crosslab_protocol import (
     SHARED_LABELS,
     VARIANTS,
     Protocol,
-    Variant,
     model_file,
     predictions_file,
+    rows_needed,
 )
 from ml.metrics import classification_metrics, expected_calibration_error
 from ml.selective import at_threshold
@@ -102,6 +102,52 @@ def joined(labs: list[LabArrays], split: str) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+@dataclass
+class RowInputs:
+    """What one row trains on and is scored on, framed and normalised the row's way."""
+
+    sources: list[str]
+    targets: list[str]
+    labs: dict[str, LabArrays]  # both labs
+    arrays: dict[str, tuple[np.ndarray, np.ndarray]]  # the source lab(s)' train and val
+
+    @property
+    def target_train(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The other lab's train split: unlabelled images for adaptation and self-training."""
+        return self.labs[self.targets[0]].arrays["train"] if self.targets else None
+
+
+@dataclass
+class Workspace:
+    """The decoded labs (one set per framing), the protocol and the results folder of a run."""
+
+    labs_by_resize: dict[str, dict[str, LabArrays]]
+    protocol: Protocol
+    out: Path
+    normalised: dict = field(default_factory=dict)  # (resize, method, source) -> labs
+
+    def inputs(self, variant_name: str, direction: str) -> RowInputs:
+        variant = VARIANTS[variant_name]
+        if variant.both_labs:
+            sources, targets = list(LABS), []
+        else:
+            source, target = DIRECTIONS[direction]
+            sources, targets = [source], [target]
+        labs = self.labs_by_resize[variant.resize]
+        if variant.normalise:
+            key = (variant.resize, variant.normalise, sources[0])
+            if key not in self.normalised:
+                # The reference is the training lab's: a new lab is mapped onto what was learnt.
+                reference = sample(labs[sources[0]].arrays["train"][0], 200, self.protocol.seed)
+                self.normalised[key] = {
+                    name: normalise_lab(lab, variant.normalise, reference)
+                    for name, lab in labs.items()
+                }
+            labs = self.normalised[key]
+        arrays = {split: joined([labs[n] for n in sources], split) for split in ("train", "val")}
+        return RowInputs(sources, targets, {name: labs[name] for name in LABS}, arrays)
+
+
 # ---------------------------------------------------------------- scoring
 
 
@@ -136,45 +182,26 @@ def save_predictions(file: Path, logits, targets, temperature) -> None:
 # ---------------------------------------------------------------- rows
 
 
-def run_row(
-    variant_name: str,
-    direction: str,
-    labs_by_resize: dict[str, dict[str, LabArrays]],
-    protocol: Protocol,
-    out: Path,
-    export_bundles: bool = False,
-) -> dict:
+def run_row(variant_name: str, direction: str, workspace: Workspace, export: bool = False) -> dict:
     """Train (or reuse) the row's model and score it in-lab and cross-lab."""
     variant = VARIANTS[variant_name]
-    labs = labs_by_resize[variant.resize]
+    protocol, out = workspace.protocol, workspace.out
     started = time.monotonic()
-    if variant.both_labs:
-        sources, targets = list(LABS), []
-    else:
-        source, target = DIRECTIONS[direction]
-        sources, targets = [source], [target]
-    source_labs = [labs[name] for name in sources]
-    all_labs = {name: labs[name] for name in LABS}
-    if variant.normalise:
-        reference = sample(source_labs[0].arrays["train"][0], 200, protocol.seed)
-        all_labs = {n: normalise_lab(lab, variant.normalise, reference) for n, lab in labs.items()}
-        source_labs = [all_labs[name] for name in sources]
-    arrays = {split: joined(source_labs, split) for split in ("train", "val")}
-    target_train = all_labs[targets[0]].arrays["train"] if targets else None
-    model, pseudo_labels = load_or_train(
-        variant_name, direction, variant, arrays, protocol, out, target_train
-    )
-    if export_bundles and variant_name == "baseline":
-        export_bundle(model, source_labs[0], protocol, SHARED_LABELS, out / "bundles" / direction)
+    inputs = workspace.inputs(variant_name, direction)
+    model, pseudo_labels = load_or_train(variant_name, direction, workspace)
+    if export and variant_name == "baseline":
+        source_lab = inputs.labs[inputs.sources[0]]
+        export_bundle(model, source_lab, protocol, SHARED_LABELS, out / "bundles" / direction)
+    arrays = inputs.arrays
     val_logits = logits_of(model, arrays["val"][0])
     temperature = calibration.fit_temperature(val_logits, arrays["val"][1])
     threshold = calibration.choose_threshold(
         calibration.softmax(val_logits, temperature), arrays["val"][1]
     )
     evaluations, validation = {}, {}
-    for name, lab in all_labs.items():
+    for name, lab in inputs.labs.items():
         scored_model = model
-        if name in targets and variant.adapt_batchnorm:
+        if name in inputs.targets and variant.adapt_batchnorm:
             adapt_images = sample(lab.arrays["train"][0], protocol.adapt_images, protocol.seed)
             scored_model = adapt_batchnorm(model, adapt_images, protocol.batch_size)
         test_images, test_targets = lab.arrays["test"]
@@ -192,8 +219,8 @@ def run_row(
         "variant": variant_name,
         "description": variant.description,
         "direction": direction,
-        "sources": sources,
-        "targets": targets,
+        "sources": inputs.sources,
+        "targets": inputs.targets,
         "protocol": asdict(protocol),
         "protocol_key": protocol.key(),
         "train_images": int(len(arrays["train"][1])),
@@ -206,40 +233,52 @@ def run_row(
     }
 
 
-def load_or_train(
-    variant_name, direction, variant: Variant, arrays, protocol, out: Path, target_train
-) -> tuple:
+def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tuple:
     """The row's model and, for a self-trained row trained now, what its pseudo-labels were.
 
     A row with a `base` starts from that row's model (loaded, or made now the same way):
-    BatchNorm adaptation uses it as it is, self-training goes on training it. `target_train` is
-    the other lab's train split; self-training reads its images, and its labels only to report
-    how many pseudo-labels were right.
+    BatchNorm adaptation uses it as it is, self-training goes on training it, on pseudo-labels
+    from the mean probability of that model and the row's `teachers`. Self-training reads the
+    other lab's train images, and their labels only to report how many pseudo-labels were right.
     """
     import keras
 
     from ml.crosslab_models import self_train_model
 
-    own = model_file(out, variant_name, direction, protocol.key())
+    variant = VARIANTS[variant_name]
+    protocol = workspace.protocol
+    own = model_file(workspace.out, variant_name, direction, protocol.key())
     if own.is_file():
         return keras.models.load_model(own), None
+    inputs = workspace.inputs(variant_name, direction)
     if not variant.base:
-        model = train_model(arrays, variant.augment, protocol, len(SHARED_LABELS))
+        model = train_model(inputs.arrays, variant.augment, protocol, len(SHARED_LABELS))
         own.parent.mkdir(parents=True, exist_ok=True)
         model.save(own)
         return model, None
-    base = VARIANTS[variant.base]
-    model, _ = load_or_train(variant.base, direction, base, arrays, protocol, out, target_train)
+    model, _ = load_or_train(variant.base, direction, workspace)
     if not variant.pseudo_share:
         return model, None
-    images, truth = target_train
-    indices, labels = self_train_model(model, arrays, images, variant, protocol, len(SHARED_LABELS))
+    images, truth = inputs.target_train
+    votes = [probabilities(model, images)]
+    for teacher in variant.teachers:
+        teacher_images, teacher_truth = workspace.inputs(teacher, direction).target_train
+        assert np.array_equal(teacher_truth, truth), "a teacher must see the same images"
+        votes.append(probabilities(load_or_train(teacher, direction, workspace)[0], teacher_images))
+    indices, labels = self_train_model(
+        model, inputs.arrays, images, np.mean(votes, axis=0), variant, protocol, len(SHARED_LABELS)
+    )
     model.save(own)
     return model, {
         "images": int(len(indices)),
         "of": int(len(images)),
         "accuracy": float(np.mean(labels == truth[indices])) if len(indices) else 0.0,
+        "teachers": [variant_name, *variant.teachers],
     }
+
+
+def probabilities(model, images: np.ndarray) -> np.ndarray:
+    return calibration.softmax(logits_of(model, images))
 
 
 def finished_rows(results: Path, protocol: Protocol) -> set[tuple[str, str]]:
@@ -249,11 +288,11 @@ def finished_rows(results: Path, protocol: Protocol) -> set[tuple[str, str]]:
     return {(r["variant"], r["direction"]) for r in rows if r["protocol_key"] == protocol.key()}
 
 
-def planned_rows(variants: list[str]) -> list[tuple[str, str]]:
+def planned_rows(variants: list[str], directions=tuple(DIRECTIONS)) -> list[tuple[str, str]]:
     rows = []
     for name in variants:
-        directions = ["both"] if VARIANTS[name].both_labs else list(DIRECTIONS)
-        rows += [(name, direction) for direction in directions]
+        row_directions = ["both"] if VARIANTS[name].both_labs else list(directions)
+        rows += [(name, direction) for direction in row_directions]
     return rows
 
 
@@ -264,23 +303,30 @@ def run_all(
     data_dir: Path,
     split_csvs: dict,
     export_bundles: bool = False,
+    directions=tuple(DIRECTIONS),
 ) -> list[dict]:
     """Every planned row not yet in OUT/results.jsonl; returns the rows run now."""
     out.mkdir(parents=True, exist_ok=True)
     results = out / "results.jsonl"
-    todo = [row for row in planned_rows(variants) if row not in finished_rows(results, protocol)]
+    todo = [
+        row
+        for row in planned_rows(variants, directions)
+        if row not in finished_rows(results, protocol)
+    ]
     if not todo:
         return []
+    resizes = {VARIANTS[row].resize for variant, _ in todo for row in rows_needed(variant)}
     labs_by_resize = {
         resize: {
             name: load_lab(name, data_dir, split_csvs.get(name), protocol, resize) for name in LABS
         }
-        for resize in sorted({VARIANTS[variant].resize for variant, _ in todo})
+        for resize in sorted(resizes)
     }
+    workspace = Workspace(labs_by_resize, protocol, out)
     done = []
     for variant_name, direction in todo:
         print(f"crosslab: {variant_name} {direction}", flush=True)
-        row = run_row(variant_name, direction, labs_by_resize, protocol, out, export_bundles)
+        row = run_row(variant_name, direction, workspace, export_bundles)
         with open(results, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
         done.append(row)
@@ -304,6 +350,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="results folder (resumable)")
     parser.add_argument("--data", type=Path, default=None, help="data dir (default ../shared/data)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated rows")
+    parser.add_argument(
+        "--directions", default=",".join(DIRECTIONS), help="comma-separated: which way(s) to run"
+    )
     parser.add_argument("--image-size", type=int, default=defaults.image_size)
     parser.add_argument("--head-epochs", type=int, default=defaults.head_epochs)
     parser.add_argument("--epochs", type=int, default=defaults.epochs, help="fine-tuning epochs")
@@ -329,6 +378,10 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: unknown variants {unknown}; choose from {list(VARIANTS)}")
         return 2
+    directions = [name.strip() for name in args.directions.split(",") if name.strip()]
+    if not directions or set(directions) - set(DIRECTIONS):
+        print(f"error: unknown directions {directions}; choose from {list(DIRECTIONS)}")
+        return 2
     protocol = Protocol(
         image_size=args.image_size,
         head_epochs=args.head_epochs,
@@ -341,7 +394,7 @@ def run(args: argparse.Namespace) -> int:
     )
     split_csvs = {"pbc": args.pbc_split_csv, "kaggle": args.kaggle_split_csv}
     data_dir = Path(args.data or paths.default_data_dir())
-    run_all(args.out, variants, protocol, data_dir, split_csvs, args.export_bundles)
+    run_all(args.out, variants, protocol, data_dir, split_csvs, args.export_bundles, directions)
     table = write_report(args.out, protocol)
     print(table)
     return 0

@@ -42,14 +42,18 @@ def train_model(arrays: dict, augment: dict, protocol, num_classes: int):
     return model
 
 
-def self_train_model(model, arrays: dict, target_images, variant, protocol, num_classes: int):
-    """Self-train the model in place (ml/self_training.py); returns (indices, pseudo-labels)."""
+def self_train_model(
+    model, arrays: dict, target_images, target_probs, variant, protocol, num_classes: int
+):
+    """Self-train the model in place on pseudo-labels from `target_probs` (ml/self_training.py);
+    returns (indices, pseudo-labels)."""
     from ml.self_training import self_train
     from ml.train import set_seeds
 
     set_seeds(protocol.seed)
     config = train_config(protocol, variant.augment)
-    return self_train(model, arrays, target_images, variant.pseudo_share, config, num_classes)
+    share = variant.pseudo_share
+    return self_train(model, arrays, target_images, target_probs, share, config, num_classes)
 
 
 def export_bundle(model, source, protocol, labels: list[str], out: Path) -> Path:

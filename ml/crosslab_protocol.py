@@ -50,6 +50,9 @@ class Variant:
     resize: str = STRETCH  # how every image (train and test, both labs) is framed
     base: str = ""  # the row whose trained model this one starts from, instead of training anew
     pseudo_share: float = 0.0  # self-training on this share of the target lab's unlabelled images
+    # Rows whose models also vote on the pseudo-labels (mean probability with this row's own
+    # model), each seeing the target images in its own framing and normalisation.
+    teachers: tuple[str, ...] = ()
 
 
 VARIANTS = {
@@ -138,6 +141,25 @@ VARIANTS["cell_field_norm_soft_self2"] = self_trained("cell_field_norm_soft_self
 VARIANTS["cell_field_norm_soft_self3"] = self_trained("cell_field_norm_soft_self2", 0.9)
 
 
+def taught_by(base: str, teacher: str, share: float) -> Variant:
+    """Self-training whose pseudo-labels come from the mean of two models that frame a cell
+    differently: where one framing misleads a model in the new lab, the other may not."""
+    variant = self_trained(base, share)
+    return replace(
+        variant,
+        description=f"{variant.description}; pseudo-labels from the mean of its and {teacher}'s "
+        "probabilities",
+        teachers=(teacher,),
+    )
+
+
+# The field model (Reinhard-normalised) and the crop model (no normalisation) as joint teachers.
+VARIANTS["cell_field_norm_soft_pair"] = taught_by("cell_field_norm_soft", "cell_crop_robust", 0.5)
+VARIANTS["cell_field_norm_soft_pair2"] = taught_by(
+    "cell_field_norm_soft_pair", "cell_crop_robust", 0.75
+)
+
+
 @dataclass(frozen=True)
 class Protocol:
     """What every row shares; its hash keys the rows in results.jsonl."""
@@ -155,6 +177,15 @@ class Protocol:
     def key(self) -> str:
         text = json.dumps(asdict(self), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def rows_needed(variant: str) -> list[str]:
+    """The row and every row it starts from or learns from, bases and teachers first."""
+    needed = []
+    for name in (VARIANTS[variant].base, *VARIANTS[variant].teachers):
+        if name:
+            needed += [row for row in rows_needed(name) if row not in needed]
+    return [*needed, variant]
 
 
 def model_file(out: Path, variant: str, direction: str, protocol_key: str) -> Path:

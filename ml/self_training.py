@@ -28,20 +28,27 @@ def select_pseudo_labels(probs: np.ndarray, share: float) -> tuple[np.ndarray, n
 
 
 def self_train(
-    model, arrays: dict, target_images: np.ndarray, share: float, config, classes: int
+    model,
+    arrays: dict,
+    target_images: np.ndarray,
+    target_probs: np.ndarray,
+    share: float,
+    config,
+    classes: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Fine-tune `model` on its training images plus its own labels for `target_images`.
+    """Fine-tune `model` on its training images plus pseudo-labels for `target_images`.
+
+    `target_probs` are the class probabilities the pseudo-labels are read from: the model's own,
+    or their mean with other models' (teachers that see the images framed another way).
 
     `arrays` holds the training lab's {"train", "val"} (images, targets); early stopping still
     watches the training lab's validation split. `config` is the TrainConfig of the first
     training; only its fine-tuning stage runs again. Returns the indices of the target images
     that were added and the labels they were given.
     """
-    from ml.calibration import softmax
-    from ml.model import predict_logits
     from ml.train import fit_stages
 
-    indices, labels = select_pseudo_labels(softmax(predict_logits(model, target_images)), share)
+    indices, labels = select_pseudo_labels(target_probs, share)
     train_images, train_targets = arrays["train"]
     combined = {
         "train": (

@@ -170,3 +170,26 @@ def test_a_self_trained_row_starts_from_its_base_model_and_reports_its_pseudo_la
     assert models == sorted(
         ["cell_field_norm_soft", "cell_field_norm_soft_self", "cell_field_norm_soft_self2"] * 2
     )
+
+
+def test_a_taught_row_makes_its_teacher_and_reads_pseudo_labels_from_both(tiny_data, tmp_path):
+    out = tmp_path / "out"
+    argv = _argv(tiny_data, out, "cell_field_norm_soft_pair")
+    argv[argv.index("--epochs") + 1] = "1"
+    argv += ["--directions", "pbc_to_kaggle"]
+    assert run_command(crosslab, argv) == 0
+    rows = _rows(out)
+    assert [(r["variant"], r["direction"]) for r in rows] == [
+        ("cell_field_norm_soft_pair", "pbc_to_kaggle")
+    ]
+    pseudo = rows[0]["pseudo_labels"]
+    assert pseudo["teachers"] == ["cell_field_norm_soft_pair", "cell_crop_robust"]
+    assert pseudo["of"] == 16 and 8 <= pseudo["images"] <= 16  # half of each predicted class
+    # The base (field framing) and the teacher (crop framing) were trained on the way.
+    models = sorted(path.name.split("__")[0] for path in (out / "models").glob("*.keras"))
+    assert models == ["cell_crop_robust", "cell_field_norm_soft", "cell_field_norm_soft_pair"]
+
+
+def test_it_refuses_an_unknown_direction(tmp_path):
+    argv = ["--out", str(tmp_path), "--variants", "baseline", "--directions", "up_to_down"]
+    assert run_command(crosslab, argv) == 2

@@ -35,3 +35,15 @@ def test_a_share_of_one_keeps_every_image_with_its_predicted_label():
 def test_it_refuses_a_share_outside_0_to_1(share):
     with pytest.raises(ValueError, match="share"):
         select_pseudo_labels(PROBS, share)
+
+
+def test_a_row_needs_its_bases_and_teachers_first():
+    from ml.crosslab_protocol import rows_needed
+
+    assert rows_needed("cell_field_norm_soft_pair2") == [
+        "cell_field_norm_soft",
+        "cell_crop_robust",
+        "cell_field_norm_soft_pair",
+        "cell_field_norm_soft_pair2",
+    ]
+    assert rows_needed("baseline") == ["baseline"]
