@@ -158,6 +158,18 @@ VARIANTS["cell_field_norm_soft_pair"] = taught_by("cell_field_norm_soft", "cell_
 VARIANTS["cell_field_norm_soft_pair2"] = taught_by(
     "cell_field_norm_soft_pair", "cell_crop_robust", 0.75
 )
+# Co-training: the crop model learns from the same votes, and each next round's teacher is the
+# other framing's model of the round before.
+VARIANTS["cell_crop_robust_pair"] = taught_by("cell_crop_robust", "cell_field_norm_soft", 0.5)
+VARIANTS["cell_field_norm_soft_co2"] = taught_by(
+    "cell_field_norm_soft_pair", "cell_crop_robust_pair", 0.75
+)
+VARIANTS["cell_crop_robust_co2"] = taught_by(
+    "cell_crop_robust_pair", "cell_field_norm_soft_pair", 0.75
+)
+VARIANTS["cell_field_norm_soft_co3"] = taught_by(
+    "cell_field_norm_soft_co2", "cell_crop_robust_co2", 0.9
+)
 
 
 @dataclass(frozen=True)

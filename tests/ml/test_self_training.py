@@ -47,3 +47,9 @@ def test_a_row_needs_its_bases_and_teachers_first():
         "cell_field_norm_soft_pair2",
     ]
     assert rows_needed("baseline") == ["baseline"]
+    # co-training: each framing's model of one round teaches the other's next round
+    assert rows_needed("cell_field_norm_soft_co2")[-3:] == [
+        "cell_field_norm_soft_pair",
+        "cell_crop_robust_pair",
+        "cell_field_norm_soft_co2",
+    ]
