@@ -1,5 +1,5 @@
 """`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split, robustness,
-crosslab, selective, tta, appearance.
+crosslab, selective, tta, appearance, adapt.
 
 Each command lives in its own module with `add_arguments(parser)` and `run(args) -> int`; the
 module is imported only when its command runs, so `predict` never pays for TensorFlow's import.
@@ -32,6 +32,7 @@ COMMANDS = {
     "selective": ("ml.selective", "coverage against accuracy; confidence summary of a bundle"),
     "tta": ("ml.tta", "choose test-time augmentation on validation and write it into a bundle"),
     "appearance": ("ml.appearance", "how images look next to a bundle's training images"),
+    "adapt": ("ml.adapt", "self-train a bundle on a new lab's unlabelled images"),
 }
 
 

@@ -265,7 +265,7 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
         teacher_images, teacher_truth = workspace.inputs(teacher, direction).target_train
         assert np.array_equal(teacher_truth, truth), "a teacher must see the same images"
         votes.append(probabilities(load_or_train(teacher, direction, workspace)[0], teacher_images))
-    indices, labels = self_train_model(
+    indices, labels, _ = self_train_model(
         model, inputs.arrays, images, np.mean(votes, axis=0), variant, protocol, len(SHARED_LABELS)
     )
     model.save(own)

@@ -46,7 +46,7 @@ def self_train_model(
     model, arrays: dict, target_images, target_probs, variant, protocol, num_classes: int
 ):
     """Self-train the model in place on pseudo-labels from `target_probs` (ml/self_training.py);
-    returns (indices, pseudo-labels)."""
+    returns (indices, pseudo-labels, history)."""
     from ml.self_training import self_train
     from ml.train import set_seeds
 

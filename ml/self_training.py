@@ -35,7 +35,7 @@ def self_train(
     share: float,
     config,
     classes: int,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, dict]:
     """Fine-tune `model` on its training images plus pseudo-labels for `target_images`.
 
     `target_probs` are the class probabilities the pseudo-labels are read from: the model's own,
@@ -44,7 +44,7 @@ def self_train(
     `arrays` holds the training lab's {"train", "val"} (images, targets); early stopping still
     watches the training lab's validation split. `config` is the TrainConfig of the first
     training; only its fine-tuning stage runs again. Returns the indices of the target images
-    that were added and the labels they were given.
+    that were added, the labels they were given and the training history.
     """
     from ml.train import fit_stages
 
@@ -57,5 +57,5 @@ def self_train(
         ),
         "val": arrays["val"],
     }
-    fit_stages(model, replace(config, epochs=0), combined, classes)
-    return indices, labels
+    history = fit_stages(model, replace(config, epochs=0), combined, classes)
+    return indices, labels, history
