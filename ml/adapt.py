@@ -165,7 +165,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one self-training round per share of each predicted class (default 0.5,0.75)",
     )
     parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs per round")
-    parser.add_argument("--limit-per-class", type=int, help="training images per class to reuse")
+    parser.add_argument(
+        "--limit-per-class",
+        type=int,
+        help="at most this many images per class in each of the bundle's splits (faster; "
+        "its figures then cover a sample); default: the bundle's own setting",
+    )
     parser.add_argument(
         "--data", type=Path, help="the bundle's training data (default: where it was trained)"
     )
