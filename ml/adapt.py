@@ -67,20 +67,13 @@ def decoded_for(metadata: dict, images: list[Path]) -> np.ndarray:
     return data.decode_images(images, size, description=f"decode for {metadata['name']}", rule=rule)
 
 
-def mean_probabilities(models_and_images: list[tuple]) -> np.ndarray:
-    from ml.calibration import softmax
-    from ml.model import predict_logits
-
-    return np.mean([softmax(predict_logits(m, x)) for m, x in models_and_images], axis=0)
-
-
 def adapt(args: argparse.Namespace) -> Path:
     """Self-train the bundle's model on the lab's images; write and return the new bundle."""
     import keras
 
     from ml.bundle_writer import write_training_bundle
     from ml.model import predict_logits
-    from ml.self_training import self_train
+    from ml.self_training import mean_probabilities, self_train
     from ml.train import set_seeds
     from ml.train_data import config_from_bundle, load_arrays
 

@@ -36,6 +36,7 @@ from ml.crosslab_protocol import (
 )
 from ml.metrics import classification_metrics, expected_calibration_error
 from ml.selective import at_threshold
+from ml.self_training import mean_probabilities
 
 
 @dataclass
@@ -96,6 +97,8 @@ def normalise_lab(lab: LabArrays, method: str, reference: np.ndarray) -> LabArra
 
 
 def joined(labs: list[LabArrays], split: str) -> tuple[np.ndarray, np.ndarray]:
+    if len(labs) == 1:  # no copy: a row's inputs are asked for again by its bases and teachers
+        return labs[0].arrays[split]
     return (
         np.concatenate([lab.arrays[split][0] for lab in labs]),
         np.concatenate([lab.arrays[split][1] for lab in labs]),
@@ -260,13 +263,19 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
     if not variant.pseudo_share:
         return model, None
     images, truth = inputs.target_train
-    votes = [probabilities(model, images)]
+    voters = [(model, images)]
     for teacher in variant.teachers:
         teacher_images, teacher_truth = workspace.inputs(teacher, direction).target_train
         assert np.array_equal(teacher_truth, truth), "a teacher must see the same images"
-        votes.append(probabilities(load_or_train(teacher, direction, workspace)[0], teacher_images))
+        voters.append((load_or_train(teacher, direction, workspace)[0], teacher_images))
     indices, labels, _ = self_train_model(
-        model, inputs.arrays, images, np.mean(votes, axis=0), variant, protocol, len(SHARED_LABELS)
+        model,
+        inputs.arrays,
+        images,
+        mean_probabilities(voters),
+        variant,
+        protocol,
+        len(SHARED_LABELS),
     )
     model.save(own)
     return model, {
@@ -275,10 +284,6 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
         "accuracy": float(np.mean(labels == truth[indices])) if len(indices) else 0.0,
         "teachers": [variant_name, *variant.teachers],
     }
-
-
-def probabilities(model, images: np.ndarray) -> np.ndarray:
-    return calibration.softmax(logits_of(model, images))
 
 
 def finished_rows(results: Path, protocol: Protocol) -> set[tuple[str, str]]:

@@ -27,6 +27,15 @@ def select_pseudo_labels(probs: np.ndarray, share: float) -> tuple[np.ndarray, n
     return indices, predicted[indices]
 
 
+def mean_probabilities(voters: list[tuple]) -> np.ndarray:
+    """The mean softmax of several (model, images) pairs: the same images, each framed the way
+    its model expects; the probabilities that pseudo-labels are read from."""
+    from ml.calibration import softmax
+    from ml.model import predict_logits
+
+    return np.mean([softmax(predict_logits(model, images)) for model, images in voters], axis=0)
+
+
 def self_train(
     model,
     arrays: dict,
