@@ -17,7 +17,7 @@ from results.jsonl at the end (ml/crosslab_report.py).
 import argparse
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,7 @@ from ml.crosslab_protocol import (
     VARIANTS,
     Protocol,
     model_file,
+    parse_teacher,
     predictions_file,
     rows_needed,
 )
@@ -127,7 +128,13 @@ class Workspace:
     labs_by_resize: dict[str, dict[str, LabArrays]]
     protocol: Protocol
     out: Path
-    normalised: dict = field(default_factory=dict)  # (resize, method, source) -> labs
+    normalised: dict = field(default_factory=dict)  # (resize, method, source, seed) -> labs
+
+    def with_seed(self, seed: int) -> "Workspace":
+        """The same decoded labs and folder under another seed (a teacher "row@seed")."""
+        return Workspace(
+            self.labs_by_resize, replace(self.protocol, seed=seed), self.out, self.normalised
+        )
 
     def inputs(self, variant_name: str, direction: str) -> RowInputs:
         variant = VARIANTS[variant_name]
@@ -138,7 +145,7 @@ class Workspace:
             sources, targets = [source], [target]
         labs = self.labs_by_resize[variant.resize]
         if variant.normalise:
-            key = (variant.resize, variant.normalise, sources[0])
+            key = (variant.resize, variant.normalise, sources[0], self.protocol.seed)
             if key not in self.normalised:
                 # The reference is the training lab's: a new lab is mapped onto what was learnt.
                 reference = sample(labs[sources[0]].arrays["train"][0], 200, self.protocol.seed)
@@ -263,11 +270,16 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
     if not variant.pseudo_share:
         return model, None
     images, truth = inputs.target_train
-    voters = [(model, images)]
+    voters, voter_names = [(model, images)], [variant_name]
     for teacher in variant.teachers:
-        teacher_images, teacher_truth = workspace.inputs(teacher, direction).target_train
+        row, seed = parse_teacher(teacher)
+        if seed == protocol.seed:
+            continue
+        teacher_space = workspace if seed is None else workspace.with_seed(seed)
+        teacher_images, teacher_truth = teacher_space.inputs(row, direction).target_train
         assert np.array_equal(teacher_truth, truth), "a teacher must see the same images"
-        voters.append((load_or_train(teacher, direction, workspace)[0], teacher_images))
+        voters.append((load_or_train(row, direction, teacher_space)[0], teacher_images))
+        voter_names.append(teacher)
     indices, labels, _ = self_train_model(
         model,
         inputs.arrays,
@@ -282,7 +294,7 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
         "images": int(len(indices)),
         "of": int(len(images)),
         "accuracy": float(np.mean(labels == truth[indices])) if len(indices) else 0.0,
-        "teachers": [variant_name, *variant.teachers],
+        "teachers": voter_names,
     }
 
 

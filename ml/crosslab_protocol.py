@@ -51,7 +51,9 @@ class Variant:
     base: str = ""  # the row whose trained model this one starts from, instead of training anew
     pseudo_share: float = 0.0  # self-training on this share of the target lab's unlabelled images
     # Rows whose models also vote on the pseudo-labels (mean probability with this row's own
-    # model), each seeing the target images in its own framing and normalisation.
+    # model), each seeing the target images in its own framing and normalisation. "ROW@SEED"
+    # names that row trained under the same protocol with another seed; it is left out of the
+    # vote when SEED is the run's own seed (the row's own model already votes for that seed).
     teachers: tuple[str, ...] = ()
 
 
@@ -172,6 +174,38 @@ VARIANTS["cell_field_norm_soft_co3"] = taught_by(
 )
 
 
+def seed_taught(base: str, teacher: str, share: float, seeds: tuple[int, ...]) -> Variant:
+    """Self-training whose pseudo-labels come from the mean of this row's model and `teacher`'s
+    models trained with the other seeds: how far single-model rounds go depends on how good
+    the one model they start from happens to be (docs/cross-lab.md, section 2b)."""
+    variant = self_trained(base, share)
+    return replace(
+        variant,
+        description=f"{variant.description}; pseudo-labels from the mean of its and the "
+        f"{teacher} models of the other seeds among {', '.join(map(str, seeds))}",
+        teachers=tuple(seeded(teacher, seed) for seed in seeds),
+    )
+
+
+def seeded(row: str, seed: int) -> str:
+    return f"{row}@{seed}"
+
+
+def parse_teacher(teacher: str) -> tuple[str, int | None]:
+    """("row", seed) of "row@seed"; ("row", None) of a teacher under the run's own seed."""
+    row, _, seed = teacher.partition("@")
+    return row, int(seed) if seed else None
+
+
+ENSEMBLE_SEEDS = (1, 2, 3)
+VARIANTS["cell_field_norm_soft_seeds"] = seed_taught(
+    "cell_field_norm_soft", "cell_field_norm_soft", 0.5, ENSEMBLE_SEEDS
+)
+VARIANTS["cell_field_norm_soft_seeds2"] = seed_taught(
+    "cell_field_norm_soft_seeds", "cell_field_norm_soft", 0.75, ENSEMBLE_SEEDS
+)
+
+
 @dataclass(frozen=True)
 class Protocol:
     """What every row shares; its hash keys the rows in results.jsonl."""
@@ -194,7 +228,8 @@ class Protocol:
 def rows_needed(variant: str) -> list[str]:
     """The row and every row it starts from or learns from, bases and teachers first."""
     needed = []
-    for name in (VARIANTS[variant].base, *VARIANTS[variant].teachers):
+    teachers = [parse_teacher(teacher)[0] for teacher in VARIANTS[variant].teachers]
+    for name in (VARIANTS[variant].base, *teachers):
         if name:
             needed += [row for row in rows_needed(name) if row not in needed]
     return [*needed, variant]

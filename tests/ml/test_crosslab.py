@@ -190,6 +190,34 @@ def test_a_taught_row_makes_its_teacher_and_reads_pseudo_labels_from_both(tiny_d
     assert models == ["cell_crop_robust", "cell_field_norm_soft", "cell_field_norm_soft_pair"]
 
 
+def test_a_seed_taught_row_makes_the_other_seeds_models_and_a_later_run_reuses_them(
+    tiny_data, tmp_path
+):
+    out = tmp_path / "out"
+    argv = _argv(tiny_data, out, "cell_field_norm_soft_seeds")
+    argv[argv.index("--epochs") + 1] = "1"
+    argv += ["--directions", "kaggle_to_pbc", "--seed", "2"]
+    assert run_command(crosslab, argv) == 0
+    pseudo = _rows(out)[0]["pseudo_labels"]
+    # its own model votes for seed 2; the base row under seeds 1 and 3 votes beside it
+    assert pseudo["teachers"] == [
+        "cell_field_norm_soft_seeds",
+        "cell_field_norm_soft@1",
+        "cell_field_norm_soft@3",
+    ]
+
+    def base_models():
+        return sorted((out / "models").glob("cell_field_norm_soft__*.keras"))
+
+    assert len(base_models()) == 3  # one per seed, each under its own protocol key
+    before = base_models()
+    argv[argv.index("--seed") + 1] = "1"
+    argv[argv.index("--variants") + 1] = "cell_field_norm_soft"
+    assert run_command(crosslab, argv) == 0
+    assert base_models() == before  # seed 1's base, made as a teacher, is this run's model
+    assert _rows(out)[-1]["protocol"]["seed"] == 1
+
+
 def test_it_refuses_an_unknown_direction(tmp_path):
     argv = ["--out", str(tmp_path), "--variants", "baseline", "--directions", "up_to_down"]
     assert run_command(crosslab, argv) == 2
