@@ -204,6 +204,10 @@ VARIANTS["cell_field_norm_soft_seeds"] = seed_taught(
 VARIANTS["cell_field_norm_soft_seeds2"] = seed_taught(
     "cell_field_norm_soft_seeds", "cell_field_norm_soft", 0.75, ENSEMBLE_SEEDS
 )
+# The second round taught by the other seeds' first-round students instead of their bases.
+VARIANTS["cell_field_norm_soft_seeds_co2"] = seed_taught(
+    "cell_field_norm_soft_seeds", "cell_field_norm_soft_seeds", 0.75, ENSEMBLE_SEEDS
+)
 
 
 @dataclass(frozen=True)

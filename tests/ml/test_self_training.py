@@ -53,6 +53,11 @@ def test_a_row_needs_its_bases_and_teachers_first():
         "cell_field_norm_soft_seeds",
         "cell_field_norm_soft_seeds2",
     ]
+    assert rows_needed("cell_field_norm_soft_seeds_co2") == [
+        "cell_field_norm_soft",
+        "cell_field_norm_soft_seeds",
+        "cell_field_norm_soft_seeds_co2",
+    ]
     # co-training: each framing's model of one round teaches the other's next round
     assert rows_needed("cell_field_norm_soft_co2")[-3:] == [
         "cell_field_norm_soft_pair",
