@@ -32,9 +32,9 @@ from ml.crosslab_protocol import (
     VARIANTS,
     Protocol,
     model_file,
-    parse_teacher,
     predictions_file,
     rows_needed,
+    voting_teachers,
 )
 from ml.metrics import classification_metrics, expected_calibration_error
 from ml.selective import at_threshold
@@ -153,10 +153,7 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
         return model, None
     images, truth = inputs.target_train
     voters, voter_names = [(model, images)], [variant_name]
-    for teacher in variant.teachers:
-        row, seed = parse_teacher(teacher)
-        if seed == protocol.seed:
-            continue
+    for teacher, row, seed in voting_teachers(variant, protocol.seed):
         teacher_space = workspace if seed is None else workspace.with_seed(seed)
         teacher_images, teacher_truth = teacher_space.inputs(row, direction).target_train
         assert np.array_equal(teacher_truth, truth), "a teacher must see the same images"

@@ -197,6 +197,17 @@ def parse_teacher(teacher: str) -> tuple[str, int | None]:
     return row, int(seed) if seed else None
 
 
+def voting_teachers(variant: Variant, run_seed: int) -> list[tuple[str, str, int | None]]:
+    """(name, row, seed) of each teacher that votes beside the row's own model in a run under
+    `run_seed`; "ROW@SEED" of the run's own seed is left out (see `Variant.teachers`)."""
+    voting = []
+    for teacher in variant.teachers:
+        row, seed = parse_teacher(teacher)
+        if seed != run_seed:
+            voting.append((teacher, row, seed))
+    return voting
+
+
 ENSEMBLE_SEEDS = (1, 2, 3)
 VARIANTS["cell_field_norm_soft_seeds"] = seed_taught(
     "cell_field_norm_soft", "cell_field_norm_soft", 0.5, ENSEMBLE_SEEDS
@@ -207,6 +218,34 @@ VARIANTS["cell_field_norm_soft_seeds2"] = seed_taught(
 # The second round taught by the other seeds' first-round students instead of their bases.
 VARIANTS["cell_field_norm_soft_seeds_co2"] = seed_taught(
     "cell_field_norm_soft_seeds", "cell_field_norm_soft_seeds", 0.75, ENSEMBLE_SEEDS
+)
+
+
+def all_seeds_taught(base: str, rows: tuple[str, ...], share: float, seeds: tuple[int, ...]):
+    """Self-training whose pseudo-labels come from the mean of every model of `rows` under every
+    seed among `seeds`: both framings' students (PBC -> Kaggle) and several seeds' at once. This
+    row's own model stands for `base` under the run's seed; another row under the run's seed is
+    named without a seed, because a teacher "ROW@SEED" of the run's own seed is skipped."""
+    teachers = []
+    for row in rows:
+        own_seed = () if row == base else (row,)
+        teachers += [*own_seed, *(seeded(row, seed) for seed in seeds)]
+    variant = self_trained(base, share)
+    return replace(
+        variant,
+        description=f"{variant.description}; pseudo-labels from the mean of the "
+        f"{' and '.join(rows)} models of seeds {', '.join(map(str, seeds))}",
+        teachers=tuple(teachers),
+    )
+
+
+# PBC -> Kaggle: round 2 of the crop model (as in cell_crop_robust_co2) voted by both framings'
+# round-1 students of all three seeds.
+VARIANTS["cell_crop_robust_pairs_co2"] = all_seeds_taught(
+    "cell_crop_robust_pair",
+    ("cell_crop_robust_pair", "cell_field_norm_soft_pair"),
+    0.75,
+    ENSEMBLE_SEEDS,
 )
 
 
