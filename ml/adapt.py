@@ -1,12 +1,13 @@
 """Adapt a bundle to a new lab from the lab's own unlabelled images (self-training).
 
     python -m ml adapt --model pbc8 --images /srv/lab-uploads --out runs/pbc8-mylab \
-        [--teacher BUNDLE] [--shares 0.5,0.75] [--epochs 2]
+        [--teacher BUNDLE ...] [--shares 0.5,0.75] [--epochs 2]
 
 The cross-lab protocol (docs/cross-lab.md) found that a model trained in one lab gains most in
 another when it labels that lab's images itself and trains on the surest of them, round after
-round (ml/self_training.py); a second model that frames cells differently (`--teacher`, same
-labels) makes those pseudo-labels more often right. This command does that to a shipped bundle:
+round (ml/self_training.py); other models that vote beside it (`--teacher`, repeatable, same
+labels: one that frames cells differently, or the same recipe trained with other seeds) make
+those pseudo-labels more often right. This command does that to a shipped bundle:
 each round keeps the given share of each predicted class, adds those images to the bundle's own
 training split and fine-tunes again, with early stopping, temperature and threshold on the
 bundle's validation split. No label of the lab's images is read: there is none.
@@ -83,12 +84,13 @@ def adapt(args: argparse.Namespace) -> Path:
     if (out / "bundle.json").exists():
         raise ValueError(f"{out}: a bundle is already there; choose another --out")
     bundle_dir, metadata = load_model_bundle(args.model)
-    teacher = load_model_bundle(args.teacher) if args.teacher else None
-    if teacher and teacher[1]["labels"] != metadata["labels"]:
-        raise BundleError(
-            f"--teacher {args.teacher}: its labels {teacher[1]['labels']} must be the model's "
-            f"{metadata['labels']}"
-        )
+    teachers = [load_model_bundle(name) for name in args.teacher or ()]
+    for name, (_, teacher) in zip(args.teacher or (), teachers, strict=True):
+        if teacher["labels"] != metadata["labels"]:
+            raise BundleError(
+                f"--teacher {name}: its labels {teacher['labels']} must be the model's "
+                f"{metadata['labels']}"
+            )
     found = lab_images(Path(args.images))
     # The bundle's own recipe on its own splits; a refit's validation split is held out again
     # here, for early stopping and a fresh temperature.
@@ -111,9 +113,9 @@ def adapt(args: argparse.Namespace) -> Path:
     images = decoded_for(metadata, found)
     model = keras.models.load_model(bundle_dir / "model.keras")
     voters = [(model, images)]  # each model sees the images framed its own way
-    if teacher:
-        teacher_model = keras.models.load_model(teacher[0] / "model.keras")
-        voters.append((teacher_model, decoded_for(teacher[1], found)))
+    for teacher_dir, teacher in teachers:
+        teacher_model = keras.models.load_model(teacher_dir / "model.keras")
+        voters.append((teacher_model, decoded_for(teacher, found)))
     rounds, history = [], {}
     for share in shares:
         set_seeds(config.seed)
@@ -130,7 +132,7 @@ def adapt(args: argparse.Namespace) -> Path:
     logits = {split: predict_logits(model, arrays[split][0]) for split in data.SPLITS}
     adaptation = {
         "from": {key: metadata[key] for key in ("name", "created", "split_hash")},
-        "teacher": teacher[1]["name"] if teacher else None,
+        "teachers": [teacher["name"] for _, teacher in teachers],
         "lab_images": len(found),
         "rounds": rounds,
     }
@@ -151,7 +153,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="bundle folder or shipped name (pbc8)")
     parser.add_argument("--images", required=True, help="the lab's unlabelled images (any tree)")
     parser.add_argument("--out", required=True, help="folder for the adapted bundle")
-    parser.add_argument("--teacher", help="a second bundle with the same labels that also votes")
+    parser.add_argument(
+        "--teacher",
+        action="append",
+        help="another bundle with the same labels that also votes (repeat for several)",
+    )
     parser.add_argument(
         "--shares",
         default=",".join(str(s) for s in DEFAULT_SHARES),

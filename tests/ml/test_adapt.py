@@ -39,7 +39,8 @@ def test_it_writes_an_adapted_bundle_that_records_its_rounds(
     tiny_bundle, lab_folder, tmp_path, isolated_cache
 ):
     out = tmp_path / "adapted"
-    argv = _argv(tiny_bundle, lab_folder, out, "--shares", "0.5,1", "--teacher", str(tiny_bundle))
+    teachers = ["--teacher", str(tiny_bundle), "--teacher", str(tiny_bundle)]
+    argv = _argv(tiny_bundle, lab_folder, out, "--shares", "0.5,1", *teachers)
     assert run_command(adapt, argv) == 0
     metadata = read_bundle_metadata(out)  # every file hash checks out
     assert metadata["name"] == "tiny-adapted"
@@ -47,7 +48,7 @@ def test_it_writes_an_adapted_bundle_that_records_its_rounds(
     config = json.loads((out / "config.json").read_text())
     assert len(config["training"]["history"]["loss"]) == 2  # one epoch per round, both curves
     adaptation = config["adaptation"]
-    assert adaptation["lab_images"] == 8 and adaptation["teacher"] == "tiny"
+    assert adaptation["lab_images"] == 8 and adaptation["teachers"] == ["tiny", "tiny"]
     first, second = adaptation["rounds"]
     # Half of each predicted class, rounded up, then every image.
     assert sum(first["pseudo_labels"].values()) == first["images"]
