@@ -219,6 +219,10 @@ VARIANTS["cell_field_norm_soft_seeds2"] = seed_taught(
 VARIANTS["cell_field_norm_soft_seeds_co2"] = seed_taught(
     "cell_field_norm_soft_seeds", "cell_field_norm_soft_seeds", 0.75, ENSEMBLE_SEEDS
 )
+# A third round, voted by all seeds' second-round students.
+VARIANTS["cell_field_norm_soft_seeds_co3"] = seed_taught(
+    "cell_field_norm_soft_seeds_co2", "cell_field_norm_soft_seeds_co2", 0.9, ENSEMBLE_SEEDS
+)
 
 
 def all_seeds_taught(base: str, rows: tuple[str, ...], share: float, seeds: tuple[int, ...]):

@@ -53,6 +53,10 @@ def test_a_row_needs_its_bases_and_teachers_first():
         "cell_field_norm_soft_seeds",
         "cell_field_norm_soft_seeds2",
     ]
+    assert rows_needed("cell_field_norm_soft_seeds_co3")[-2:] == [
+        "cell_field_norm_soft_seeds_co2",
+        "cell_field_norm_soft_seeds_co3",
+    ]
     # both framings' round-1 students under all seeds teach the crop model's round 2
     assert rows_needed("cell_crop_robust_pairs_co2") == [
         "cell_crop_robust",
