@@ -225,7 +225,9 @@ VARIANTS["cell_field_norm_soft_seeds_co3"] = seed_taught(
 )
 
 
-def all_seeds_taught(base: str, rows: tuple[str, ...], share: float, seeds: tuple[int, ...]):
+def all_seeds_taught(
+    base: str, rows: tuple[str, ...], share: float, seeds: tuple[int, ...]
+) -> Variant:
     """Self-training whose pseudo-labels come from the mean of every model of `rows` under every
     seed among `seeds`: both framings' students (PBC -> Kaggle) and several seeds' at once. This
     row's own model stands for `base` under the run's seed; another row under the run's seed is
