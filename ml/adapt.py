@@ -84,13 +84,15 @@ def adapt(args: argparse.Namespace) -> Path:
     if (out / "bundle.json").exists():
         raise ValueError(f"{out}: a bundle is already there; choose another --out")
     bundle_dir, metadata = load_model_bundle(args.model)
-    teachers = [load_model_bundle(name) for name in args.teacher or ()]
-    for name, (_, teacher) in zip(args.teacher or (), teachers, strict=True):
+    teachers = []
+    for name in args.teacher or ():
+        teacher_dir, teacher = load_model_bundle(name)
         if teacher["labels"] != metadata["labels"]:
             raise BundleError(
                 f"--teacher {name}: its labels {teacher['labels']} must be the model's "
                 f"{metadata['labels']}"
             )
+        teachers.append((teacher_dir, teacher))
     found = lab_images(Path(args.images))
     # The bundle's own recipe on its own splits; a refit's validation split is held out again
     # here, for early stopping and a fresh temperature.

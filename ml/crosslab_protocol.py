@@ -143,16 +143,21 @@ VARIANTS["cell_field_norm_soft_self2"] = self_trained("cell_field_norm_soft_self
 VARIANTS["cell_field_norm_soft_self3"] = self_trained("cell_field_norm_soft_self2", 0.9)
 
 
-def taught_by(base: str, teacher: str, share: float) -> Variant:
-    """Self-training whose pseudo-labels come from the mean of two models that frame a cell
-    differently: where one framing misleads a model in the new lab, the other may not."""
+def voted(base: str, share: float, teachers: list[str], voters: str) -> Variant:
+    """Self-training on pseudo-labels from the mean probability of the base row's model and
+    `teachers`; `voters` says who votes, for the row's description."""
     variant = self_trained(base, share)
     return replace(
         variant,
-        description=f"{variant.description}; pseudo-labels from the mean of its and {teacher}'s "
-        "probabilities",
-        teachers=(teacher,),
+        description=f"{variant.description}; pseudo-labels from the mean of {voters}",
+        teachers=tuple(teachers),
     )
+
+
+def taught_by(base: str, teacher: str, share: float) -> Variant:
+    """Self-training whose pseudo-labels come from the mean of two models that frame a cell
+    differently: where one framing misleads a model in the new lab, the other may not."""
+    return voted(base, share, [teacher], f"its and {teacher}'s probabilities")
 
 
 # The field model (Reinhard-normalised) and the crop model (no normalisation) as joint teachers.
@@ -178,13 +183,8 @@ def seed_taught(base: str, teacher: str, share: float, seeds: tuple[int, ...]) -
     """Self-training whose pseudo-labels come from the mean of this row's model and `teacher`'s
     models trained with the other seeds: how far single-model rounds go depends on how good
     the one model they start from happens to be (docs/cross-lab.md, section 2b)."""
-    variant = self_trained(base, share)
-    return replace(
-        variant,
-        description=f"{variant.description}; pseudo-labels from the mean of its and the "
-        f"{teacher} models of the other seeds among {', '.join(map(str, seeds))}",
-        teachers=tuple(seeded(teacher, seed) for seed in seeds),
-    )
+    voters = f"its and the {teacher} models of the other seeds among {', '.join(map(str, seeds))}"
+    return voted(base, share, [seeded(teacher, seed) for seed in seeds], voters)
 
 
 def seeded(row: str, seed: int) -> str:
@@ -236,13 +236,8 @@ def all_seeds_taught(
     for row in rows:
         own_seed = () if row == base else (row,)
         teachers += [*own_seed, *(seeded(row, seed) for seed in seeds)]
-    variant = self_trained(base, share)
-    return replace(
-        variant,
-        description=f"{variant.description}; pseudo-labels from the mean of the "
-        f"{' and '.join(rows)} models of seeds {', '.join(map(str, seeds))}",
-        teachers=tuple(teachers),
-    )
+    voters = f"the {' and '.join(rows)} models of seeds {', '.join(map(str, seeds))}"
+    return voted(base, share, teachers, voters)
 
 
 # PBC -> Kaggle: round 2 of the crop model (as in cell_crop_robust_co2) voted by both framings'
