@@ -117,6 +117,7 @@ def run_row(variant_name: str, direction: str, workspace: Workspace, export: boo
         "protocol_key": protocol.key(),
         "train_images": int(len(arrays["train"][1])),
         "pseudo_labels": pseudo_labels,
+        "labelled_cells": int(len(inputs.shots)),
         "seconds": round(time.monotonic() - started, 1),
         "temperature": temperature,
         "threshold": threshold,
@@ -135,7 +136,7 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
     """
     import keras
 
-    from ml.crosslab_models import self_train_model
+    from ml.crosslab_models import fine_tune_model, self_train_model
 
     variant = VARIANTS[variant_name]
     protocol = workspace.protocol
@@ -149,6 +150,11 @@ def load_or_train(variant_name: str, direction: str, workspace: Workspace) -> tu
         model.save(own)
         return model, None
     model, _ = load_or_train(variant.base, direction, workspace)
+    if variant.labelled_per_class and not VARIANTS[variant.base].labelled_per_class:
+        # The row that brings the new lab's labelled cells in: fine-tune on them.
+        fine_tune_model(model, inputs.arrays, variant, protocol, len(SHARED_LABELS))
+        model.save(own)
+        return model, None
     if not variant.pseudo_share:
         return model, None
     images, truth = inputs.target_train

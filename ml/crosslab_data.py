@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ml import data
+from ml import data, paths
 from ml.crosslab_protocol import DIRECTIONS, LABS, SHARED_LABELS, VARIANTS, Protocol
+from ml.few_shot import select_shots, with_shots
 
 
 @dataclass
@@ -16,6 +17,8 @@ class LabArrays:
 
     name: str
     arrays: dict[str, tuple[np.ndarray, np.ndarray]]
+    # Which original each train image is a copy of (Kaggle's split groups; a PBC file is its own).
+    train_groups: np.ndarray | None = None
 
 
 def shared_items(splits: data.DatasetSplits, split: str) -> list[tuple[Path, int]]:
@@ -43,7 +46,20 @@ def load_lab(
             f"crosslab_{name}_{split}", image_paths, protocol.image_size, resize
         )
         arrays[split] = (images, np.array([t for _, t in items], dtype=np.int64))
-    return LabArrays(name, arrays)
+        if split == "train":
+            groups = group_ids(name, data_dir, split_csv, image_paths)
+    return LabArrays(name, arrays, groups)
+
+
+def group_ids(name: str, data_dir: Path, split_csv: Path | None, image_paths: list) -> np.ndarray:
+    """The split file's group of each Kaggle image (augmented copies of one original share it);
+    a PBC image's own file name."""
+    if name != "kaggle":
+        return np.array([Path(path).name for path in image_paths])
+    rows = data.read_split_csv(split_csv or paths.SPLITS_DIR / "kaggle.csv")
+    group_of = {row["file"]: row["group"] for row in rows}
+    images = paths.kaggle_images_dir(data_dir)
+    return np.array([group_of[Path(path).relative_to(images).as_posix()] for path in image_paths])
 
 
 def sample(images: np.ndarray, count: int, seed: int) -> np.ndarray:
@@ -61,6 +77,7 @@ def normalise_lab(lab: LabArrays, method: str, reference: np.ndarray) -> LabArra
             split: (normalise_batch(images, method, reference), targets)
             for split, (images, targets) in lab.arrays.items()
         },
+        lab.train_groups,
     )
 
 
@@ -81,6 +98,8 @@ class RowInputs:
     targets: list[str]
     labs: dict[str, LabArrays]  # both labs
     arrays: dict[str, tuple[np.ndarray, np.ndarray]]  # the source lab(s)' train and val
+    # Indices into target_train of the labelled cells of the new lab that joined arrays["train"].
+    shots: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
 
     @property
     def target_train(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -122,4 +141,12 @@ class Workspace:
                 }
             labs = self.normalised[key]
         arrays = {split: joined([labs[n] for n in sources], split) for split in ("train", "val")}
-        return RowInputs(sources, targets, {name: labs[name] for name in LABS}, arrays)
+        shots = np.array([], dtype=np.int64)
+        if variant.labelled_per_class:
+            target = labs[targets[0]]
+            images, truth = target.arrays["train"]
+            shots = select_shots(
+                truth, target.train_groups, variant.labelled_per_class, self.protocol.seed
+            )
+            arrays["train"] = with_shots(arrays["train"], images[shots], truth[shots])
+        return RowInputs(sources, targets, {name: labs[name] for name in LABS}, arrays, shots)

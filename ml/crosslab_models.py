@@ -5,7 +5,7 @@ BatchNorm adaptation (AdaBN) re-estimates the backbone's normalisation statistic
 images of the target lab and changes no learned weight.
 """
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +54,16 @@ def self_train_model(
     config = train_config(protocol, variant.augment)
     share = variant.pseudo_share
     return self_train(model, arrays, target_images, target_probs, share, config, num_classes)
+
+
+def fine_tune_model(model, arrays: dict, variant, protocol, num_classes: int) -> dict:
+    """Run ml.train's fine-tuning stage again on `arrays` (the new lab's labelled cells among
+    them); returns the training history."""
+    from ml.train import fit_stages, set_seeds
+
+    set_seeds(protocol.seed)
+    config = replace(train_config(protocol, variant.augment), epochs=0)
+    return fit_stages(model, config, arrays, num_classes)
 
 
 def export_bundle(model, source, protocol, labels: list[str], out: Path) -> Path:

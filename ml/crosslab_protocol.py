@@ -55,6 +55,9 @@ class Variant:
     # names that row trained under the same protocol with another seed; it is left out of the
     # vote when SEED is the run's own seed (the row's own model already votes for that seed).
     teachers: tuple[str, ...] = ()
+    # Labelled cells per class of the other lab's train split that join the training (distinct
+    # originals, ml/few_shot.py). Not leave-one-lab-out: how few labels does a new lab need?
+    labelled_per_class: int = 0
 
 
 VARIANTS = {
@@ -248,6 +251,27 @@ VARIANTS["cell_crop_robust_pairs_co2"] = all_seeds_taught(
     0.75,
     ENSEMBLE_SEEDS,
 )
+
+
+def few_shot(base: str, per_class: int) -> Variant:
+    """The base row's model fine-tuned again with `per_class` labelled cells of each class of
+    the other lab beside its own training images; rows built on it keep those cells."""
+    return replace(
+        VARIANTS[base],
+        description=f"{base} + fine-tuned again with {per_class} labelled cells per class of the "
+        "other lab (distinct originals, repeated to ~20% of the training images)",
+        base=base,
+        pseudo_share=0.0,
+        teachers=(),
+        labelled_per_class=per_class,
+    )
+
+
+# PBC -> Kaggle from the crop model, Kaggle -> PBC from the field model: each direction's base.
+for _base in ("cell_crop_robust", "cell_field_norm_soft"):
+    for _per_class in (3, 10):
+        VARIANTS[f"{_base}_shots{_per_class}"] = few_shot(_base, _per_class)
+    VARIANTS[f"{_base}_shots10_self"] = self_trained(f"{_base}_shots10", 0.5)
 
 
 @dataclass(frozen=True)

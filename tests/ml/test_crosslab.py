@@ -218,6 +218,27 @@ def test_a_seed_taught_row_makes_the_other_seeds_models_and_a_later_run_reuses_t
     assert _rows(out)[-1]["protocol"]["seed"] == 1
 
 
+def test_a_few_shot_row_adds_labelled_cells_of_the_other_lab_and_later_rounds_keep_them(
+    tiny_data, tmp_path
+):
+    out = tmp_path / "out"
+    argv = _argv(tiny_data, out, "cell_crop_robust_shots10,cell_crop_robust_shots10_self")
+    argv[argv.index("--epochs") + 1] = "1"
+    assert run_command(crosslab, argv) == 0
+    rows = {(r["variant"], r["direction"]): r for r in _rows(out)}
+    # One cell per class either way: the tiny Kaggle train split is one group, PBC's one image.
+    for direction, own_train in (("pbc_to_kaggle", 4), ("kaggle_to_pbc", 16)):
+        shots = rows[("cell_crop_robust_shots10", direction)]
+        assert shots["labelled_cells"] == 4 and shots["pseudo_labels"] is None
+        assert shots["train_images"] == own_train + 4  # repeated to ~20 %: once here
+        later = rows[("cell_crop_robust_shots10_self", direction)]
+        assert later["labelled_cells"] == 4 and later["pseudo_labels"]["images"] > 0
+    models = sorted(path.name.split("__")[0] for path in (out / "models").glob("*.keras"))
+    assert models == sorted(
+        ["cell_crop_robust", "cell_crop_robust_shots10", "cell_crop_robust_shots10_self"] * 2
+    )
+
+
 def test_it_refuses_an_unknown_direction(tmp_path):
     argv = ["--out", str(tmp_path), "--variants", "baseline", "--directions", "up_to_down"]
     assert run_command(crosslab, argv) == 2
