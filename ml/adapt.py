@@ -1,7 +1,8 @@
-"""Adapt a bundle to a new lab from the lab's own unlabelled images (self-training).
+"""Adapt a bundle to a new lab from the lab's own images: unlabelled (self-training), a few
+labelled by its reviewers, or both.
 
     python -m ml adapt --model pbc8 --images /srv/lab-uploads --out runs/pbc8-mylab \
-        [--teacher BUNDLE ...] [--shares 0.5,0.75] [--epochs 2]
+        [--labelled REVIEWED_TREE] [--teacher BUNDLE ...] [--shares 0.5,0.75] [--epochs 2]
 
 The cross-lab protocol (docs/cross-lab.md) found that a model trained in one lab gains most in
 another when it labels that lab's images itself and trains on the surest of them, round after
@@ -10,7 +11,13 @@ labels: one that frames cells differently, or the same recipe trained with other
 those pseudo-labels more often right. This command does that to a shipped bundle:
 each round keeps the given share of each predicted class, adds those images to the bundle's own
 training split and fine-tunes again, with early stopping, temperature and threshold on the
-bundle's validation split. No label of the lab's images is read: there is none.
+bundle's validation split. No label of the lab's unlabelled images is read: there is none.
+
+`--labelled` adds what self-training cannot: cells of the new lab labelled by its reviewers (a
+tree of one folder per class, such as `manage.py export_feedback` writes). They join the
+bundle's training split, repeated to about a fifth of it (ml/few_shot.py), in every round; with
+no `--images`, one fine-tuning stage runs on them. The cross-lab protocol measures how many
+a lab needs (docs/cross-lab.md, session 13).
 
 The result is a new bundle, not a replacement. Before a lab admin makes it the lab's model, it
 must be checked on the lab's own reviewed cases (`python -m ml evaluate --model OUT --data
@@ -56,6 +63,12 @@ def parse_shares(text: str) -> list[float]:
     return shares
 
 
+def labelled_cells(folder: Path, labels: list[str]) -> tuple[list[Path], np.ndarray]:
+    """The reviewed cells of a class-folder tree (folder names matched to `labels`)."""
+    _, items = data.scan_image_folder(folder, labels)
+    return [path for path, _ in items], np.array([label for _, label in items], dtype=np.int64)
+
+
 def load_model_bundle(name_or_path: str) -> tuple[Path, dict]:
     """(bundle folder, bundle.json) of a bundle whose Keras model can be trained further."""
     bundle_dir = resolve_bundle(name_or_path)
@@ -69,13 +82,14 @@ def decoded_for(metadata: dict, images: list[Path]) -> np.ndarray:
 
 
 def adapt(args: argparse.Namespace) -> Path:
-    """Self-train the bundle's model on the lab's images; write and return the new bundle."""
+    """Fine-tune the bundle's model on the lab's images (pseudo-labelled, labelled or both);
+    write and return the new bundle."""
     import keras
 
     from ml.bundle_writer import write_training_bundle
+    from ml.few_shot import with_shots
     from ml.model import predict_logits
-    from ml.self_training import mean_probabilities, self_train
-    from ml.train import set_seeds
+    from ml.train import fit_stages, set_seeds
     from ml.train_data import config_from_bundle, load_arrays
 
     started = time.monotonic()
@@ -93,7 +107,12 @@ def adapt(args: argparse.Namespace) -> Path:
                 f"{metadata['labels']}"
             )
         teachers.append((teacher_dir, teacher))
-    found = lab_images(Path(args.images))
+    if not args.images and not args.labelled:
+        raise ValueError("give the lab's images: --images, --labelled or both")
+    if args.teacher and not args.images:
+        raise ValueError("--teacher votes on pseudo-labels of --images: give --images too")
+    found = lab_images(Path(args.images)) if args.images else []
+    labelled = labelled_cells(Path(args.labelled), metadata["labels"]) if args.labelled else None
     # The bundle's own recipe on its own splits; a refit's validation split is held out again
     # here, for early stopping and a fresh temperature.
     config = config_from_bundle(bundle_dir, args.data)
@@ -112,30 +131,27 @@ def adapt(args: argparse.Namespace) -> Path:
     if args.limit_per_class is not None:
         config.limit_per_class = args.limit_per_class
     splits, arrays = load_arrays(config)
-    images = decoded_for(metadata, found)
     model = keras.models.load_model(bundle_dir / "model.keras")
-    voters = [(model, images)]  # each model sees the images framed its own way
-    for teacher_dir, teacher in teachers:
-        teacher_model = keras.models.load_model(teacher_dir / "model.keras")
-        voters.append((teacher_model, decoded_for(teacher, found)))
+    fit_arrays, labelled_counts = dict(arrays), {}  # the bundle's figures stay on its own splits
+    if labelled:
+        cell_paths, targets = labelled
+        shot_images = decoded_for(metadata, cell_paths)
+        fit_arrays["train"] = with_shots(arrays["train"], shot_images, targets)
+        labelled_counts = dict(Counter(splits.labels[label] for label in targets))
     rounds, history = [], {}
-    for share in shares:
-        set_seeds(config.seed)
-        probs = mean_probabilities(voters)
-        indices, labels, fitted = self_train(
-            model, arrays, images, probs, share, config, len(splits.labels)
+    if found:
+        rounds, history = self_training_rounds(
+            model, metadata, teachers, found, shares, fit_arrays, config, splits.labels
         )
-        for key, values in fitted.items():
-            if isinstance(values, list):  # the rounds' epochs, one after another
-                history.setdefault(key, []).extend(values)
-        counts = Counter(splits.labels[label] for label in labels)
-        rounds.append({"share": share, "images": int(len(indices)), "pseudo_labels": counts})
-        print(json.dumps({"round": len(rounds), **rounds[-1]}), flush=True)
+    else:
+        set_seeds(config.seed)
+        history = fit_stages(model, config, fit_arrays, len(splits.labels))
     logits = {split: predict_logits(model, arrays[split][0]) for split in data.SPLITS}
     adaptation = {
         "from": {key: metadata[key] for key in ("name", "created", "split_hash")},
         "teachers": [teacher["name"] for _, teacher in teachers],
         "lab_images": len(found),
+        "labelled_cells": labelled_counts,
         "rounds": rounds,
     }
     return write_training_bundle(
@@ -151,9 +167,44 @@ def adapt(args: argparse.Namespace) -> Path:
     )
 
 
+def self_training_rounds(
+    model, metadata, teachers, found, shares, arrays, config, labels
+) -> tuple[list[dict], dict]:
+    """One self-training round per share, pseudo-labels voted by the model and its teachers
+    (each seeing the lab's images framed its own way); returns the rounds and the history."""
+    import keras
+
+    from ml.self_training import mean_probabilities, self_train
+    from ml.train import set_seeds
+
+    images = decoded_for(metadata, found)
+    voters = [(model, images)]
+    for teacher_dir, teacher in teachers:
+        teacher_model = keras.models.load_model(teacher_dir / "model.keras")
+        voters.append((teacher_model, decoded_for(teacher, found)))
+    rounds, history = [], {}
+    for share in shares:
+        set_seeds(config.seed)
+        probs = mean_probabilities(voters)
+        indices, pseudo, fitted = self_train(
+            model, arrays, images, probs, share, config, len(labels)
+        )
+        for key, values in fitted.items():
+            if isinstance(values, list):  # the rounds' epochs, one after another
+                history.setdefault(key, []).extend(values)
+        counts = Counter(labels[label] for label in pseudo)
+        rounds.append({"share": share, "images": int(len(indices)), "pseudo_labels": counts})
+        print(json.dumps({"round": len(rounds), **rounds[-1]}), flush=True)
+    return rounds, history
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="bundle folder or shipped name (pbc8)")
-    parser.add_argument("--images", required=True, help="the lab's unlabelled images (any tree)")
+    parser.add_argument("--images", help="the lab's unlabelled images (any tree)")
+    parser.add_argument(
+        "--labelled",
+        help="cells of the lab labelled by its reviewers: one folder per class (export_feedback)",
+    )
     parser.add_argument("--out", required=True, help="folder for the adapted bundle")
     parser.add_argument(
         "--teacher",
