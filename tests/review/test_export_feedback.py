@@ -51,3 +51,29 @@ def test_other_is_exported_only_when_asked(tmp_path, lab_a, pathologist, model_v
 
     assert not (tmp_path / "a" / "other").exists()
     assert len(list((tmp_path / "b" / "other").iterdir())) == 1
+
+
+def test_confirmed_reviews_join_when_asked_while_their_file_is_kept(
+    tmp_path, lab_a, pathologist, model_version
+):
+    case = make_case(lab_a, "FB-3")
+    corrected = add_image(case, "neutrophil", retained=True)
+    confirmed = add_image(case, "platelet", retained=True)
+    purged = add_image(case, "lymphocyte", retained=True)
+    not_kept = add_image(case, "lymphocyte", retained=False)
+    services.review_image(corrected, pathologist, "monocyte")
+    for image in (confirmed, purged, not_kept):
+        services.review_image(image, pathologist, image.prediction.label)
+    purged.purge_file()  # retention ended before the export
+
+    call_command("export_feedback", str(tmp_path / "corrections"))
+    call_command("export_feedback", str(tmp_path / "reviewed"), "--accepted")
+
+    assert scan_image_folder(tmp_path / "corrections", None)[0] == ["monocyte"]
+    labels, items = scan_image_folder(tmp_path / "reviewed", None)
+    assert labels == ["monocyte", "platelet"]
+    assert {path.stem for path, _ in items} == {corrected.sha256, confirmed.sha256}
+    with open(tmp_path / "reviewed" / "feedback.csv", newline="") as handle:
+        rows = {row["label"]: row for row in csv.DictReader(handle)}
+    assert rows["platelet"]["predicted_label"] == "platelet"
+    assert rows["platelet"]["model_version"] == model_version.name

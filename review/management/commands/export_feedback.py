@@ -2,23 +2,36 @@
 
 Writes DIR/<corrected label>/<sha256>.<ext> for every correction whose image was kept with
 consent, plus DIR/feedback.csv (file, label, predicted label, model version, sha256). The tree is
-what `python -m ml train --dataset folder --data DIR` reads. "other / artefact" corrections are
-left out unless --include-other is given (they are not a cell class). Running it again rewrites
-the same files.
+what `python -m ml train --dataset folder --data DIR` and `python -m ml adapt --labelled DIR`
+read. With --accepted, reviews that confirmed the model's label join too, while the consented
+file is still kept (before the lab's retention purge): a lab adapting a model needs labelled
+cells of every class, not only of the ones the model got wrong. "other / artefact" is left out
+unless --include-other is given (it is not a cell class). Running it again rewrites the same
+files.
 """
 
 import csv
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import F
 
 from accounts.models import Lab
 from audit.models import AuditEvent
 from audit.services import record
-from review.models import OTHER_LABEL, Feedback
+from review.models import OTHER_LABEL, Feedback, Review
 
 MANIFEST = "feedback.csv"
+
+
+class ReviewedCell(NamedTuple):
+    path: Path | None
+    label: str
+    predicted_label: str
+    model_version: str
+    sha256: str
 
 
 class Command(BaseCommand):
@@ -30,42 +43,83 @@ class Command(BaseCommand):
         parser.add_argument(
             "--include-other", action="store_true", help='also export "other / artefact"'
         )
-
-    def handle(self, *args, directory: Path, lab: str | None, include_other: bool, **options):
-        corrections = (
-            Feedback.objects.filter(consent=True).exclude(file="").select_related("model_version")
+        parser.add_argument(
+            "--accepted",
+            action="store_true",
+            help="also export reviewed images whose label was confirmed (consented, still kept)",
         )
+
+    def handle(
+        self,
+        *args,
+        directory: Path,
+        lab: str | None,
+        include_other: bool,
+        accepted: bool,
+        **options,
+    ):
+        lab_filter = {}
         if lab:
             try:
-                corrections = corrections.filter(lab=Lab.objects.get(name=lab))
+                lab_filter = {"lab": Lab.objects.get(name=lab)}
             except Lab.DoesNotExist as error:
                 raise CommandError(f"no lab named {lab!r}") from error
+        corrections = Feedback.objects.filter(consent=True, **lab_filter).exclude(file="")
         if not include_other:
             corrections = corrections.exclude(corrected_label=OTHER_LABEL)
-        rows = self.copy_files(corrections.order_by("corrected_label", "sha256"), directory)
+        cells = [
+            ReviewedCell(
+                feedback.path,
+                feedback.corrected_label,
+                feedback.predicted_label,
+                feedback.model_version.name,
+                feedback.sha256,
+            )
+            for feedback in corrections.select_related("model_version").order_by(
+                "corrected_label", "sha256"
+            )
+        ]
+        if accepted:
+            cells += self.accepted_cells(lab_filter.get("lab"), include_other)
+        rows = self.copy_files(cells, directory)
         self.write_manifest(directory, rows)
         record(None, AuditEvent.Action.EXPORT_DOWNLOADED, export="feedback", rows=len(rows))
-        self.stdout.write(f"{len(rows)} corrected images written to {directory}")
+        self.stdout.write(f"{len(rows)} reviewed images written to {directory}")
 
-    def copy_files(self, corrections, directory: Path) -> list[dict]:
-        rows = []
-        for feedback in corrections:
-            source = feedback.path
-            if source is None or not source.is_file():
-                self.stderr.write(f"skipped {feedback.sha256}: its file is missing")
-                continue
-            target = directory / feedback.corrected_label / source.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            rows.append(
-                {
-                    "file": f"{feedback.corrected_label}/{source.name}",
-                    "label": feedback.corrected_label,
-                    "predicted_label": feedback.predicted_label,
-                    "model_version": feedback.model_version.name,
-                    "sha256": feedback.sha256,
-                }
+    def accepted_cells(self, lab, include_other: bool) -> list["ReviewedCell"]:
+        """Confirmed reviews whose consented file is still kept."""
+        reviews = Review.objects.filter(
+            label=F("predicted_label"), image__consent_retain=True
+        ).exclude(image__file="")
+        if lab is not None:
+            reviews = reviews.filter(image__case__lab=lab)
+        if not include_other:
+            reviews = reviews.exclude(label=OTHER_LABEL)
+        reviews = reviews.select_related("image__prediction__model_version")
+        return [
+            ReviewedCell(
+                review.image.path,
+                review.label,
+                review.predicted_label,
+                review.image.prediction.model_version.name,
+                review.image.sha256,
             )
+            for review in reviews.order_by("label", "image__sha256")
+        ]
+
+    def copy_files(self, cells: list["ReviewedCell"], directory: Path) -> list[dict]:
+        """Copy each cell to DIR/<label>/<sha256>.<ext>; one manifest row per copy."""
+        rows = []
+        for cell in cells:
+            if cell.path is None or not cell.path.is_file():
+                self.stderr.write(f"skipped {cell.sha256}: its file is missing")
+                continue
+            name = f"{cell.sha256}{cell.path.suffix.lower()}"
+            target = directory / cell.label / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cell.path, target)
+            details = {key: value for key, value in cell._asdict().items() if key != "path"}
+            rows.append({"file": f"{cell.label}/{name}", **details})
         return rows
 
     def write_manifest(self, directory: Path, rows: list[dict]) -> None:
