@@ -58,7 +58,7 @@ class LabMembershipInline(admin.TabularInline):
 
 @admin.register(Lab)
 class LabAdmin(admin.ModelAdmin):
-    list_display = ["name", "require_mfa", "retention_days", "created"]
+    list_display = ["name", "require_mfa", "retention_days", "model_version", "created"]
     search_fields = ["name"]
     readonly_fields = ["public_id", "created"]
     inlines = [LabMembershipInline]

@@ -77,6 +77,19 @@ class Lab(models.Model):
         default=30,
         help_text=_("How long images uploaded with consent are kept before they are purged."),
     )
+    # A lab whose images differ from the training labs' can have its own version, adapted to its
+    # reviewed cells (python -m ml adapt --labelled); the others use the portal's active one.
+    model_version = models.ForeignKey(
+        "classifier.ModelVersion",
+        verbose_name=_("own model version"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="labs",
+        help_text=_(
+            "A model version adapted to this lab's images. Empty: the portal's active version."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

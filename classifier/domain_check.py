@@ -224,8 +224,9 @@ def recent_predictions(
 
 
 def lab_domain_check(lab: Lab) -> tuple[ModelVersion | None, Verdict]:
-    """The active model version and the verdict on this lab's recent predictions."""
-    version = ModelVersion.active()
+    """The lab's model version (its own, else the active one) and the verdict on the lab's
+    recent predictions by it."""
+    version = ModelVersion.for_lab(lab)
     if version is None:
         return None, Verdict(Status.NO_MODEL, 0, None, None, None, [])
     confidences, unidentified, appearances = recent_predictions(lab, version)

@@ -1,9 +1,9 @@
-"""Worker-side inference: the active model version's classifier, loaded once per process.
+"""Worker-side inference: the lab's model version's classifier, loaded once per process.
 
-Each call asks the database which ModelVersion is active (one small query), so making another
-version active in the admin takes effect in running workers at their next task, without a
-restart. The loaded classifier is cached per process, keyed by the version's id; only the
-current one is kept in memory.
+Each call asks the database which ModelVersion classifies the image's lab (its own, else the
+active one: one small query), so a change in the admin takes effect in running workers at their
+next task, without a restart. Loaded classifiers are cached per process, keyed by the version's
+id; the few most recently used are kept (labs with their own versions take turns).
 
 ml.serving is imported lazily: it brings in numpy and LiteRT, which the web process never needs
 just to import its views.
@@ -18,12 +18,14 @@ from classifier.models import CellImage, ModelVersion
 
 logger = logging.getLogger(__name__)
 
-_cache: dict[int, object] = {}
+_cache: dict[int, object] = {}  # oldest first
 _cache_lock = threading.Lock()
+MAX_LOADED = 4  # a MobileNet bundle takes a few MB in memory
 
 
 class NoActiveModelError(Exception):
-    """No ModelVersion is active, so nothing can classify (an admin has to activate one)."""
+    """No ModelVersion is active and the lab has none of its own, so nothing can classify (an
+    admin has to activate one)."""
 
 
 class ImageFileMissingError(Exception):
@@ -44,8 +46,8 @@ class InferenceResult:
         return self.confidence < self.version.confidence_threshold
 
 
-def active_version() -> ModelVersion:
-    version = ModelVersion.objects.filter(is_active=True).first()
+def version_for(image: CellImage) -> ModelVersion:
+    version = ModelVersion.for_lab(image.case.lab)
     if version is None:
         raise NoActiveModelError("no model version is active")
     return version
@@ -54,15 +56,15 @@ def active_version() -> ModelVersion:
 def classifier_for(version: ModelVersion):
     """The loaded ml.serving.Classifier for `version`, from this process's cache when possible."""
     with _cache_lock:
-        loaded = _cache.get(version.pk)
+        loaded = _cache.pop(version.pk, None)
         if loaded is None:
             from ml.serving import load_classifier
 
             logger.info("Loading model version %s from %s", version, version.bundle_dir)
             loaded = load_classifier(version.bundle_dir)
-            # Keep only the current model: an old one would hold its memory for nothing.
-            _cache.clear()
-            _cache[version.pk] = loaded
+            while len(_cache) >= MAX_LOADED:  # drop the least recently used
+                _cache.pop(next(iter(_cache)))
+        _cache[version.pk] = loaded  # re-inserted: now the most recently used
         return loaded
 
 
@@ -72,14 +74,14 @@ def clear_cache() -> None:
 
 
 def classify(image: CellImage) -> InferenceResult:
-    """Run the active model on the image's stored file.
+    """Run the lab's model version (its own, else the active one) on the image's stored file.
 
     Raises NoActiveModelError, ImageFileMissingError, ml.serving.BundleError (a broken bundle)
     or ml.serving.ImageDecodeError (an unreadable file).
     """
     from ml.preprocess import load_image
 
-    version = active_version()
+    version = version_for(image)
     classifier = classifier_for(version)
     if image.path is None or not image.path.is_file():
         raise ImageFileMissingError(f"the stored file of image {image.public_id} is missing")

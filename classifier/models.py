@@ -348,6 +348,13 @@ class ModelVersion(models.Model):
     def active(cls) -> "ModelVersion | None":
         return cls.objects.filter(is_active=True).first()
 
+    @classmethod
+    def for_lab(cls, lab) -> "ModelVersion | None":
+        """The version that classifies this lab's images: its own, else the active one."""
+        if lab is not None and lab.model_version_id is not None:
+            return lab.model_version
+        return cls.active()
+
 
 class Prediction(models.Model):
     """The model's answer for one image. `unidentified` flags a confidence below the threshold."""

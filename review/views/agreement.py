@@ -11,8 +11,8 @@ from review.forms import display_label
 from review.models import OTHER_LABEL
 
 
-def _classes() -> list[str]:
-    version = ModelVersion.active()
+def _classes(membership) -> list[str]:
+    version = ModelVersion.for_lab(membership.lab)
     return [*(version.labels if version else []), OTHER_LABEL]
 
 
@@ -26,7 +26,7 @@ def _png_response(png: bytes) -> HttpResponse:
 @require_GET
 def agreement_page(request: HttpRequest) -> HttpResponse:
     pairs = agreement.lab_reviews(request.membership)
-    summary = agreement.summarise(pairs, _classes())
+    summary = agreement.summarise(pairs, _classes(request.membership))
     rows = [
         {"label": display_label(row.label), "row": row}
         for row in summary.per_class
@@ -39,7 +39,9 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
 @agreement_access_required
 @require_GET
 def confusion_png(request: HttpRequest) -> HttpResponse:
-    summary = agreement.summarise(agreement.lab_reviews(request.membership), _classes())
+    summary = agreement.summarise(
+        agreement.lab_reviews(request.membership), _classes(request.membership)
+    )
     return _png_response(charts.confusion_png(summary.labels, summary.matrix))
 
 

@@ -124,3 +124,13 @@ def test_the_change_page_keeps_bundle_fields_read_only(admin_client):
 def test_the_read_only_admin_pages_open(admin_client, model, case, store_image):
     store_image(case)
     assert admin_client.get(reverse(f"admin:classifier_{model}_changelist")).status_code == 200
+
+
+def test_a_lab_can_be_given_its_own_version_in_the_lab_page(admin_client, lab_a):
+    make_model_version("shared")
+    adapted = make_model_version("lab-a-adapted", active=False)
+    response = admin_client.get(reverse("admin:accounts_lab_change", args=[lab_a.pk]))
+    assert response.status_code == 200
+    field = response.context["adminform"].form.fields["model_version"]
+    assert adapted in field.queryset
+    assert "Empty: the portal's active version." in field.help_text

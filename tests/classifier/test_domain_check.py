@@ -219,6 +219,19 @@ def test_only_the_labs_own_predictions_by_the_active_version_count(lab_a, lab_b,
     assert lab_domain_check(lab_b)[1].status == Status.WARNING
 
 
+def test_a_lab_with_its_own_version_is_checked_on_that_version(client, lab_admin, lab_a, version):
+    adapted = make_model_version("lab-a-adapted", active=False)
+    lab_a.model_version = adapted
+    lab_a.save()
+    _predict(lab_a, version, [0.99] * 60)  # before the lab had its own version
+    _predict(lab_a, adapted, [0.9] * 3)
+    checked, verdict = lab_domain_check(lab_a)
+    assert checked == adapted and verdict.n == 3
+    client.force_login(lab_admin)
+    response = client.get(reverse("classifier:domain_check"))
+    assert b'data-testid="domain-own-version"' in response.content
+
+
 def test_without_an_active_model_there_is_nothing_to_check(lab_a):
     assert lab_domain_check(lab_a) == (
         None,

@@ -1,10 +1,10 @@
-"""classifier.inference: the per-process model cache follows the active version."""
+"""classifier.inference: the per-process model cache follows the lab's or the active version."""
 
 import pytest
 
 from classifier import inference, tasks
 from classifier.models import Prediction
-from tests.classifier.conftest import make_model_version
+from tests.classifier.conftest import make_case, make_model_version
 
 pytestmark = pytest.mark.django_db
 
@@ -27,13 +27,40 @@ def test_making_another_version_active_takes_effect_at_the_next_task(
 
     assert fake_model.loads == [model_version.bundle_dir, newer.bundle_dir]
     assert Prediction.objects.get(image=second).model_version == newer
-    assert list(inference._cache) == [newer.pk]  # the old model is not kept in memory
 
 
-def test_it_needs_an_active_version(db, fake_model):
+def test_a_lab_with_its_own_version_is_classified_by_it(
+    case, store_image, fake_model, model_version, lab_b
+):
+    adapted = make_model_version("adapted", active=False)
+    case.lab.model_version = adapted
+    case.lab.save()
+    own = store_image(case)
+    tasks.classify_image(own.pk)
+    assert Prediction.objects.get(image=own).model_version == adapted
+    other = store_image(make_case(lab_b, "OTHER-1"))
+    tasks.classify_image(other.pk)
+    assert Prediction.objects.get(image=other).model_version == model_version
+    # Both stay loaded: the labs take turns without reloading.
+    tasks.classify_image(store_image(case).pk)
+    assert fake_model.loads == [adapted.bundle_dir, model_version.bundle_dir]
+
+
+def test_only_the_most_recently_used_models_stay_loaded(db, fake_model):
+    versions = [
+        make_model_version(f"v{index}", active=False) for index in range(inference.MAX_LOADED + 1)
+    ]
+    for version in versions:
+        inference.classifier_for(version)
+    inference.classifier_for(versions[1])  # used again: now the most recent
+    assert list(inference._cache) == [v.pk for v in [*versions[2:], versions[1]]]
+    assert len(fake_model.loads) == inference.MAX_LOADED + 1
+
+
+def test_it_needs_an_active_version(case, store_image, fake_model):
     make_model_version(active=False)
     with pytest.raises(inference.NoActiveModelError):
-        inference.active_version()
+        inference.classify(store_image(case))
 
 
 def test_a_missing_file_is_reported_before_predicting(case, store_image, fake_model, model_version):

@@ -17,6 +17,19 @@ def test_only_one_version_is_active(db):
     assert ModelVersion.active() == second
 
 
+def test_a_lab_with_its_own_version_uses_it_and_the_others_use_the_active_one(lab_a, lab_b):
+    assert ModelVersion.for_lab(lab_a) is None
+    active = make_model_version("shared")
+    adapted = make_model_version("lab-a-adapted", active=False)
+    lab_a.model_version = adapted
+    lab_a.save()
+    assert ModelVersion.for_lab(lab_a) == adapted
+    assert ModelVersion.for_lab(lab_b) == active
+    adapted.delete()  # the lab falls back to the active version
+    lab_a.refresh_from_db()
+    assert ModelVersion.for_lab(lab_a) == active
+
+
 def test_activate_switches_and_is_harmless_to_repeat(db):
     first = make_model_version("v1")
     second = make_model_version("v2", active=False)
