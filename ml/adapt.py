@@ -17,7 +17,7 @@ bundle's validation split. No label of the lab's unlabelled images is read: ther
 tree of one folder per class, such as `manage.py export_feedback` writes). They join the
 bundle's training split, repeated to about a fifth of it (ml/few_shot.py), in every round; with
 no `--images`, one fine-tuning stage runs on them. The cross-lab protocol measures how many
-a lab needs (docs/cross-lab.md, session 13).
+a lab needs (docs/cross-lab-sessions.md, session 13).
 
 The result is a new bundle, not a replacement. Before a lab admin makes it the lab's model, it
 must be checked on the lab's own reviewed cases (`python -m ml evaluate --model OUT --data
@@ -37,7 +37,7 @@ from ml import data, paths
 from ml.bundle import BundleError, read_bundle_metadata, resolve_bundle
 from ml.preprocess import IMAGE_EXTENSIONS
 
-DEFAULT_SHARES = (0.5, 0.75)  # the two rounds that worked best in docs/cross-lab.md
+DEFAULT_SHARES = (0.5, 0.75)  # the two rounds that worked best in docs/cross-lab-sessions.md
 
 
 def lab_images(folder: Path) -> list[Path]:
