@@ -1,9 +1,10 @@
 """A few labelled cells of the new lab: which ones, and how they join a training set.
 
 Self-training reads no label of the new lab, and what every voter gets wrong stays wrong
-(docs/cross-lab-sessions.md, session 12). A lab's own reviewers can label a few cells per class; this
-module picks them the way a lab would have them (distinct cells, not copies of one cell) and
-repeats them so that a few dozen images are not lost among thousands of the training lab's.
+(docs/cross-lab-sessions.md, session 12). A lab's own reviewers can label a few cells per
+class; this module picks them the way a lab would have them (distinct cells, not copies of one
+cell) and repeats them so that a few dozen images are not lost among thousands of the training
+lab's.
 """
 
 import math
