@@ -5,6 +5,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, JoinRequest, Lab, Membership, User
+from audit.models import AuditEvent
+from audit.services import record
 
 
 class MembershipInline(admin.StackedInline):
@@ -62,6 +64,18 @@ class LabAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     readonly_fields = ["public_id", "created"]
     inlines = [LabMembershipInline]
+
+    def save_model(self, request, obj: Lab, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "model_version" in form.changed_data:  # what classifies this lab's images changed
+            version = obj.model_version
+            record(
+                request,
+                AuditEvent.Action.MODEL_VERSION_CHANGED,
+                obj=obj,
+                change="lab's own version set" if version else "lab's own version removed",
+                model_version=str(version.public_id) if version else None,
+            )
 
 
 @admin.register(Membership)

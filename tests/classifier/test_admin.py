@@ -134,3 +134,28 @@ def test_a_lab_can_be_given_its_own_version_in_the_lab_page(admin_client, lab_a)
     field = response.context["adminform"].form.fields["model_version"]
     assert adapted in field.queryset
     assert "Empty: the portal's active version." in field.help_text
+
+
+def test_setting_a_labs_own_version_is_audited(admin_client, lab_a):
+    adapted = make_model_version("lab-a-adapted", active=False)
+    url = reverse("admin:accounts_lab_change", args=[lab_a.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(model_version=str(adapted.pk), **_empty_inline(admin_client, url))
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    lab_a.refresh_from_db()
+    assert lab_a.model_version == adapted
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MODEL_VERSION_CHANGED)
+    assert event.details["model_version"] == str(adapted.public_id)
+
+
+def _empty_inline(client, url):
+    """The membership inline's management form, as the page sends it with no changes."""
+    formset = client.get(url).context["inline_admin_formsets"][0].formset
+    management = formset.management_form
+    data = {f"{management.prefix}-{name}": value for name, value in management.initial.items()}
+    for index, inline_form in enumerate(formset.forms):
+        for name, value in inline_form.initial.items():
+            data[f"{formset.prefix}-{index}-{name}"] = getattr(value, "pk", value)
+    return data
