@@ -8,6 +8,8 @@ Kaggle's official TEST; train on Kaggle TRAIN (split by original, ml/splits/kagg
 the PBC test split. Each row of the ablation trains one model with one change from the baseline
 recipe and scores it in its own lab (in-lab) and in the other (cross-lab). Temperature and the
 "unidentified" threshold come from the training lab's validation split, as in a shipped bundle.
+Rows with labelled cells of the other lab (`<base>_shotsK`, ml/few_shot.py) are the exception:
+not leave-one-lab-out, they measure how few of a new lab's labels a model needs.
 
 Rows are appended to OUT/results.jsonl as they finish; a rerun skips the rows already there for
 the same protocol, so an interrupted run resumes. OUT/table.md and coverage plots are rewritten
