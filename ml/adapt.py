@@ -90,46 +90,22 @@ def adapt(args: argparse.Namespace) -> Path:
     from ml.few_shot import with_shots
     from ml.model import predict_logits
     from ml.train import fit_stages, set_seeds
-    from ml.train_data import config_from_bundle, load_arrays
+    from ml.train_data import load_arrays
 
     started = time.monotonic()
     shares = parse_shares(args.shares)
     out = Path(args.out)
     if (out / "bundle.json").exists():
         raise ValueError(f"{out}: a bundle is already there; choose another --out")
-    bundle_dir, metadata = load_model_bundle(args.model)
-    teachers = []
-    for name in args.teacher or ():
-        teacher_dir, teacher = load_model_bundle(name)
-        if teacher["labels"] != metadata["labels"]:
-            raise BundleError(
-                f"--teacher {name}: its labels {teacher['labels']} must be the model's "
-                f"{metadata['labels']}"
-            )
-        teachers.append((teacher_dir, teacher))
     if not args.images and not args.labelled:
         raise ValueError("give the lab's images: --images, --labelled or both")
     if args.teacher and not args.images:
         raise ValueError("--teacher votes on pseudo-labels of --images: give --images too")
+    bundle_dir, metadata = load_model_bundle(args.model)
+    teachers = checked_teachers(args.teacher or (), metadata)
     found = lab_images(Path(args.images)) if args.images else []
     labelled = labelled_cells(Path(args.labelled), metadata["labels"]) if args.labelled else None
-    # The bundle's own recipe on its own splits; a refit's validation split is held out again
-    # here, for early stopping and a fresh temperature.
-    config = config_from_bundle(bundle_dir, args.data)
-    if args.data is None and not Path(config.data).is_dir():  # trained on another machine
-        config.data = str(paths.default_data_dir())
-    config = replace(
-        config,
-        name=args.name or f"{metadata['name']}-adapted",
-        out=str(out),
-        epochs=0,
-        fine_tune_epochs=args.epochs,
-        refit_from=None,
-        init_from=None,
-        seed=args.seed,
-    )
-    if args.limit_per_class is not None:
-        config.limit_per_class = args.limit_per_class
+    config = adaptation_config(bundle_dir, metadata, args)
     splits, arrays = load_arrays(config)
     model = keras.models.load_model(bundle_dir / "model.keras")
     fit_arrays, labelled_counts = dict(arrays), {}  # the bundle's figures stay on its own splits
@@ -165,6 +141,43 @@ def adapt(args: argparse.Namespace) -> Path:
         initialisation=metadata["initialisation"],
         timing={"total_seconds": round(time.monotonic() - started, 1)},
     )
+
+
+def checked_teachers(names, metadata: dict) -> list[tuple[Path, dict]]:
+    """(folder, bundle.json) of each teacher bundle; its labels must be the model's."""
+    teachers = []
+    for name in names:
+        teacher_dir, teacher = load_model_bundle(name)
+        if teacher["labels"] != metadata["labels"]:
+            raise BundleError(
+                f"--teacher {name}: its labels {teacher['labels']} must be the model's "
+                f"{metadata['labels']}"
+            )
+        teachers.append((teacher_dir, teacher))
+    return teachers
+
+
+def adaptation_config(bundle_dir: Path, metadata: dict, args: argparse.Namespace):
+    """The bundle's own recipe on its own splits, fine-tuning only; a refit's validation split
+    is held out again here, for early stopping and a fresh temperature."""
+    from ml.train_data import config_from_bundle
+
+    config = config_from_bundle(bundle_dir, args.data)
+    if args.data is None and not Path(config.data).is_dir():  # trained on another machine
+        config.data = str(paths.default_data_dir())
+    config = replace(
+        config,
+        name=args.name or f"{metadata['name']}-adapted",
+        out=str(args.out),
+        epochs=0,
+        fine_tune_epochs=args.epochs,
+        refit_from=None,
+        init_from=None,
+        seed=args.seed,
+    )
+    if args.limit_per_class is not None:
+        config.limit_per_class = args.limit_per_class
+    return config
 
 
 def self_training_rounds(
