@@ -35,7 +35,10 @@ class ReviewedCell(NamedTuple):
 
 
 class Command(BaseCommand):
-    help = "Export consented, corrected images as DIR/<label>/<file> for `python -m ml train`."
+    help = (
+        "Export consented, corrected (and with --accepted, confirmed) images as "
+        "DIR/<label>/<file> for `python -m ml train` and `python -m ml adapt --labelled`."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("directory", type=Path)
@@ -58,16 +61,30 @@ class Command(BaseCommand):
         accepted: bool,
         **options,
     ):
-        lab_filter = {}
-        if lab:
-            try:
-                lab_filter = {"lab": Lab.objects.get(name=lab)}
-            except Lab.DoesNotExist as error:
-                raise CommandError(f"no lab named {lab!r}") from error
-        corrections = Feedback.objects.filter(consent=True, **lab_filter).exclude(file="")
+        lab_row = self.find_lab(lab) if lab else None
+        cells = self.corrected_cells(lab_row, include_other)
+        if accepted:
+            cells += self.accepted_cells(lab_row, include_other)
+        rows = self.copy_files(cells, directory)
+        self.write_manifest(directory, rows)
+        record(None, AuditEvent.Action.EXPORT_DOWNLOADED, export="feedback", rows=len(rows))
+        self.stdout.write(f"{len(rows)} reviewed images written to {directory}")
+
+    def find_lab(self, name: str) -> Lab:
+        try:
+            return Lab.objects.get(name=name)
+        except Lab.DoesNotExist as error:
+            raise CommandError(f"no lab named {name!r}") from error
+
+    def corrected_cells(self, lab, include_other: bool) -> list[ReviewedCell]:
+        """Corrections whose consented copy is kept (it outlives the retention purge)."""
+        corrections = Feedback.objects.filter(consent=True).exclude(file="")
+        if lab is not None:
+            corrections = corrections.filter(lab=lab)
         if not include_other:
             corrections = corrections.exclude(corrected_label=OTHER_LABEL)
-        cells = [
+        corrections = corrections.select_related("model_version")
+        return [
             ReviewedCell(
                 feedback.path,
                 feedback.corrected_label,
@@ -75,18 +92,10 @@ class Command(BaseCommand):
                 feedback.model_version.name,
                 feedback.sha256,
             )
-            for feedback in corrections.select_related("model_version").order_by(
-                "corrected_label", "sha256"
-            )
+            for feedback in corrections.order_by("corrected_label", "sha256")
         ]
-        if accepted:
-            cells += self.accepted_cells(lab_filter.get("lab"), include_other)
-        rows = self.copy_files(cells, directory)
-        self.write_manifest(directory, rows)
-        record(None, AuditEvent.Action.EXPORT_DOWNLOADED, export="feedback", rows=len(rows))
-        self.stdout.write(f"{len(rows)} reviewed images written to {directory}")
 
-    def accepted_cells(self, lab, include_other: bool) -> list["ReviewedCell"]:
+    def accepted_cells(self, lab, include_other: bool) -> list[ReviewedCell]:
         """Confirmed reviews whose consented file is still kept."""
         reviews = Review.objects.filter(
             label=F("predicted_label"), image__consent_retain=True
@@ -107,7 +116,7 @@ class Command(BaseCommand):
             for review in reviews.order_by("label", "image__sha256")
         ]
 
-    def copy_files(self, cells: list["ReviewedCell"], directory: Path) -> list[dict]:
+    def copy_files(self, cells: list[ReviewedCell], directory: Path) -> list[dict]:
         """Copy each cell to DIR/<label>/<sha256>.<ext>; one manifest row per copy."""
         rows = []
         for cell in cells:
@@ -118,8 +127,15 @@ class Command(BaseCommand):
             target = directory / cell.label / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(cell.path, target)
-            details = {key: value for key, value in cell._asdict().items() if key != "path"}
-            rows.append({"file": f"{cell.label}/{name}", **details})
+            rows.append(
+                {
+                    "file": f"{cell.label}/{name}",
+                    "label": cell.label,
+                    "predicted_label": cell.predicted_label,
+                    "model_version": cell.model_version,
+                    "sha256": cell.sha256,
+                }
+            )
         return rows
 
     def write_manifest(self, directory: Path, rows: list[dict]) -> None:
