@@ -38,17 +38,15 @@ def load_lab(
 
     splits = data.load_splits(name, data_dir, split_csv=split_csv)
     limits = {"train": protocol.limit_per_class, "val": protocol.val_limit_per_class, "test": 0}
-    arrays = {}
+    arrays, image_paths = {}, {}
     for split, limit in limits.items():
         items = limit_items(shared_items(splits, split), limit, protocol.seed)
-        image_paths = [path for path, _ in items]
+        image_paths[split] = [path for path, _ in items]
         images = data.cached_images(
-            f"crosslab_{name}_{split}", image_paths, protocol.image_size, resize
+            f"crosslab_{name}_{split}", image_paths[split], protocol.image_size, resize
         )
         arrays[split] = (images, np.array([t for _, t in items], dtype=np.int64))
-        if split == "train":
-            groups = group_ids(name, data_dir, split_csv, image_paths)
-    return LabArrays(name, arrays, groups)
+    return LabArrays(name, arrays, group_ids(name, data_dir, split_csv, image_paths["train"]))
 
 
 def group_ids(name: str, data_dir: Path, split_csv: Path | None, image_paths: list) -> np.ndarray:
