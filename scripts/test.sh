@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install what the tests need on this Debian 12 machine and run them all (README command 2).
 #
-#   scripts/test.sh               ruff, the whole suite on SQLite, then the portal's tests on PostgreSQL
-#   scripts/test.sh -k upload     extra arguments go to both pytest runs
+#   scripts/test.sh               ruff, lint-imports, the whole suite on SQLite, then the portal's
+#                                 tests on PostgreSQL (what CI runs)
+#   scripts/test.sh --fast        ruff, lint-imports and the tests not marked slow, integration or
+#                                 browser, on SQLite only: a developer's inner loop
+#   scripts/test.sh -k upload     extra arguments go to the pytest runs
 #
 # The suite includes the integration tests (a real Redis and a real Celery worker) and the browser
 # tests (Playwright driving Debian's chromium), so Redis and PostgreSQL are started here when
@@ -74,14 +77,35 @@ step() {
     [ $status -eq 0 ] || FAILED=1
 }
 
+FAST=0
+if [ "${1:-}" = "--fast" ]; then
+    FAST=1
+    shift
+fi
+
 started=$SECONDS
-apt_install "${BASE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+if [ $FAST -eq 1 ]; then
+    apt_install "${BASE_PACKAGES[@]}"
+else
+    apt_install "${BASE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+fi
 ensure_venv
 # The tests must not depend on a developer's .env (settings.py reads ENV_FILE instead of .env).
 export ENV_FILE=/dev/null
 HEMATOVISION_DATA_DIR="${TMPDIR:-/tmp}/hematovision-tests-$(id -u)"
 export HEMATOVISION_DATA_DIR
 mkdir -p "$HEMATOVISION_DATA_DIR/static"  # WhiteNoise warns about a missing STATIC_ROOT
+
+if [ $FAST -eq 1 ]; then
+    step "ruff check" "$VENV_DIR/bin/ruff" check .
+    step "lint-imports" "$VENV_DIR/bin/lint-imports"
+    step "pytest, not slow/integration/browser, SQLite" env -u DATABASE_URL "$VENV_PYTHON" -m pytest \
+        -m "not slow and not integration and not browser" "$@"
+    printf '%s\n' "${RESULTS[@]}"
+    echo "Total: $((SECONDS - started))s"
+    exit $FAILED
+fi
+
 export REQUIRE_TEST_SERVICES=1
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 ensure_redis "$TEST_REDIS_URL" "$HEMATOVISION_DATA_DIR/redis"
@@ -91,6 +115,7 @@ log "Installed and started in $((SECONDS - started))s"
 
 step "ruff check" "$VENV_DIR/bin/ruff" check .
 step "ruff format --check" "$VENV_DIR/bin/ruff" format --check .
+step "lint-imports" "$VENV_DIR/bin/lint-imports"
 step "shellcheck" shellcheck -x scripts/lib.sh scripts/setup-and-run.sh scripts/test.sh .ci/run
 step "pytest, whole suite, SQLite" env -u DATABASE_URL "$VENV_PYTHON" -m pytest --durations=10 "$@"
 step "pytest, portal tests (not ml/), PostgreSQL" env DATABASE_URL="$postgres_url" \
