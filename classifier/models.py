@@ -119,10 +119,6 @@ class Case(models.Model):
         return moved == 1
 
 
-def _new_image_name() -> str:
-    return uuid.uuid4().hex
-
-
 class CellImage(models.Model):
     """One microscope image of one cell, stored under a random name in MEDIA_ROOT.
 
