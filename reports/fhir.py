@@ -9,9 +9,9 @@ is referenced by the lab's pseudonymous reference only (an identifier, no Patien
 
 from django.utils import timezone
 
+from classifier.labels import display_label
 from classifier.models import Case
 from reports.services import case_differential, case_rows, latest_sign_off
-from review.forms import display_label
 
 CODE_SYSTEM = "urn:hematovision:cell-class"
 COMPONENT_SYSTEM = "urn:hematovision:differential"

@@ -11,10 +11,10 @@ import logging
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from classifier.labels import display_label
 from classifier.models import Case
 from reports.services import case_differential, case_rows, latest_sign_off
 from reports.thumbnails import thumbnail_data_uri
-from review.forms import display_label
 
 
 def report_context(case: Case) -> dict:

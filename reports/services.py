@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
 from reports.differential import Differential, compute_differential, final_label
-from review.models import OTHER_LABEL, SignOff
+from review.models import SignOff
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-OTHER_LABEL = "other"
-
 
 class Review(models.Model):
     """A pathologist's verdict on one image: the model's label accepted, or another one."""

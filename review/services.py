@@ -18,9 +18,10 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import record
+from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
 from reports.services import case_differential, case_rows
-from review.models import OTHER_LABEL, Amendment, Feedback, Review, SignOff
+from review.models import Amendment, Feedback, Review, SignOff
 
 FEEDBACK_DIR = "feedback"
 

@@ -4,8 +4,8 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 
+from classifier.labels import display_label
 from reports.services import case_differential, latest_sign_off
-from review.forms import display_label
 
 register = template.Library()
 

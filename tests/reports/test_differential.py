@@ -1,9 +1,9 @@
 import pytest
 
+from classifier.labels import OTHER_LABEL
 from reports.differential import compute_differential, final_label, is_leukocyte
 from reports.services import case_differential
 from review import services
-from review.models import OTHER_LABEL
 
 CLASSES = ["lymphocyte", "neutrophil", "platelet", "other"]
 
