@@ -8,12 +8,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import membership_required
 from classifier.access import get_case_or_404
+from classifier.case_rows import case_differential, case_rows
 from classifier.labels import display_label
-from reports.services import case_differential, case_rows, latest_sign_off
 from review import services
 from review.access import get_case_image_or_404, pathologist_required
 from review.forms import AmendmentForm, ReviewForm
 from review.queue import next_unreviewed, reviewable_images
+from review.services import latest_sign_off
 
 
 @pathologist_required
