@@ -1,7 +1,8 @@
 """Grad-CAM heatmaps of retained images: asked for by the review page, made on the "explain" queue.
 
 The web process only queues; `render_overlay_png` (TensorFlow through ml.explain) runs in the
-worker. A heatmap exists only while its image file does: `purge_for_image` deletes it with the file.
+worker. A heatmap exists only while its image file does: the image purge (classifier/purge.py)
+deletes it with the file, and `purge_for_image` throws away one finished after that purge.
 """
 
 import datetime

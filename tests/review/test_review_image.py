@@ -2,6 +2,7 @@ import pytest
 
 from audit.models import AuditEvent
 from classifier.models import Case
+from classifier.purge import purge_image_file
 from review import services
 from review.models import Feedback, Review
 from tests.review.helpers import add_image
@@ -107,12 +108,13 @@ def test_a_correction_copies_a_consented_image_out_of_reach_of_the_purge(
     original = image.path.read_bytes()
 
     services.review_image(image, pathologist, "monocyte")
-    image.purge_file()
+    purge_image_file(image.pk, reason="retention period ended")
 
     feedback = Feedback.objects.get()
     assert feedback.consent
     assert feedback.file.startswith("feedback/")
     assert feedback.path.read_bytes() == original
+    image.refresh_from_db()
     assert image.path is None
 
 
