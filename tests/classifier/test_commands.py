@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from classifier.models import ModelVersion
-from tests.classifier.conftest import files_under, make_model_version
+from tests.classifier.conftest import files_under
+from tests.factories import ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_a_shipped_bundle_changed_on_disk_refreshes_its_version(tiny_bundle, tmp
 
 
 def test_register_default_model_does_nothing_when_a_version_exists(db):
-    make_model_version("mine", active=False)
+    ModelVersionFactory(name="mine", is_active=False)
     assert "nothing to do" in run("register_default_model", "--bundle", "/nowhere")
     assert ModelVersion.objects.count() == 1
 
@@ -101,7 +102,7 @@ def test_reconcile_delete_removes_only_orphans(case, store_image, media_root):
     orphan = kept.path.with_name("orphan.png")
     orphan.write_bytes(b"x")
     age(orphan)
-    uploaded = make_model_version("zip")  # an uploaded version owns models/<public_id>/
+    uploaded = ModelVersionFactory(name="zip")  # an uploaded version owns models/<public_id>/
     uploaded.bundle_dir.mkdir(parents=True)
     age(uploaded.bundle_dir)
 
