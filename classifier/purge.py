@@ -26,7 +26,12 @@ from classifier.models import CellImage
 
 
 class DerivedFromImage:
-    """A model whose rows hold a file made from one CellImage, deleted with the image's file."""
+    """A model whose rows hold a file made from one CellImage, deleted with the image's file.
+
+    Its files live under `files_dir` in MEDIA_ROOT, which reconcile_media checks for orphans.
+    """
+
+    files_dir: str = ""
 
     @classmethod
     def delete_for_image(cls, image_id: int) -> list[Path]:
@@ -35,6 +40,11 @@ class DerivedFromImage:
         Called inside the purge's transaction: unlinking here could lose a file whose row then
         comes back with a rollback.
         """
+        raise NotImplementedError
+
+    @classmethod
+    def stored_files(cls) -> set[str]:
+        """The files (relative to MEDIA_ROOT) that rows of this model name."""
         raise NotImplementedError
 
 

@@ -21,8 +21,6 @@ from review.models import Heatmap
 
 logger = logging.getLogger(__name__)
 
-HEATMAPS_DIR = "heatmaps"
-
 
 class HeatmapUnavailableError(Exception):
     """The image file is gone (or the image has no prediction), so there is nothing to explain."""
@@ -91,7 +89,7 @@ def store_png(heatmap: Heatmap, png: bytes, label: str) -> None:
 
     If the image file was purged meanwhile, the new PNG is deleted at once.
     """
-    relative = f"{HEATMAPS_DIR}/{uuid.uuid4().hex}.png"
+    relative = f"{Heatmap.files_dir}/{uuid.uuid4().hex}.png"
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")

@@ -171,6 +171,8 @@ class Heatmap(DerivedFromImage, models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    files_dir = "heatmaps"
+
     image = models.OneToOneField(
         "classifier.CellImage", on_delete=models.CASCADE, related_name="heatmap"
     )
@@ -215,3 +217,7 @@ class Heatmap(DerivedFromImage, models.Model):
             return []
         heatmap.delete()
         return [heatmap.path] if heatmap.path is not None else []
+
+    @classmethod
+    def stored_files(cls) -> set[str]:
+        return set(cls.objects.exclude(file="").values_list("file", flat=True))

@@ -8,8 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from classifier.models import ModelVersion
+from review.models import Heatmap
 from tests.classifier.conftest import files_under
-from tests.factories import ModelVersionFactory
+from tests.factories import CellImageFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,22 @@ def test_reconcile_delete_removes_only_orphans(case, store_image, media_root):
     assert "Deleted 1 orphan(s)." in output
     assert files_under(media_root / "images") == [kept.path]
     assert uploaded.bundle_dir.is_dir()
+
+
+def test_reconcile_deletes_heatmaps_that_no_row_names(case, media_root):
+    image = CellImageFactory(case=case)
+    named = media_root / "heatmaps" / "named.png"
+    orphan = media_root / "heatmaps" / "orphan.png"
+    named.parent.mkdir(parents=True)
+    for path in (named, orphan):
+        path.write_bytes(b"png")
+        age(path)
+    Heatmap.objects.create(image=image, status=Heatmap.Status.DONE, file="heatmaps/named.png")
+
+    output = run("reconcile_media", "--delete")
+
+    assert f"orphan: {orphan}" in output
+    assert files_under(media_root / "heatmaps") == [named]
 
 
 def test_reconcile_leaves_recent_files_alone(media_root, db):
