@@ -4,7 +4,8 @@
                                           stays: not retained once classified or failed, or the
                                           lab's retention period ended (classifier/tasks.py)
     delete_image(image_id, reason, ...)   the row goes too: a user deletes the image
-                                          (classifier/views/images.py), or the admin does
+                                          (classifier/views/images.py), or the admin deletes it
+                                          or its case (classifier/admin.py)
 
 Both write IMAGE_DELETED to the audit trail. Later steps keep files made from an image: review's
 Grad-CAM heatmap shows the cell, so it must not outlive the image file. The classifier may not
@@ -37,8 +38,8 @@ class DerivedFromImage:
     def delete_for_image(cls, image_id: int) -> list[Path]:
         """Delete the rows made from image `image_id`; return their files for the purge to unlink.
 
-        Called inside the purge's transaction: unlinking here could lose a file whose row then
-        comes back with a rollback.
+        The purge unlinks them once delete_image's transaction has committed: unlinking here
+        could lose a file whose row a rollback (a reviewed image) brings back.
         """
         raise NotImplementedError
 
@@ -76,9 +77,7 @@ def purge_image_file(image_id: int, reason: str) -> bool:
     return True
 
 
-def delete_image(
-    image_id: int, reason: str, request: HttpRequest | None = None, user=None
-) -> CellImage:
+def delete_image(image_id: int, reason: str, request: HttpRequest | None = None) -> CellImage:
     """Delete the image row (its prediction cascades), its file and the files made from it.
 
     Raises ProtectedError for a reviewed image (the review is part of the clinical record), and
@@ -95,7 +94,6 @@ def delete_image(
         request,
         AuditEvent.Action.IMAGE_DELETED,
         obj=image,
-        user=user,
         reason=reason,
         sha256=image.sha256,
     )
