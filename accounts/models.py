@@ -151,10 +151,6 @@ class Membership(models.Model):
             self.delete()
 
     @property
-    def can_submit(self) -> bool:
-        return self.role in (self.Role.TECHNOLOGIST, self.Role.PATHOLOGIST, self.Role.LAB_ADMIN)
-
-    @property
     def can_review(self) -> bool:
         return self.role == self.Role.PATHOLOGIST
 

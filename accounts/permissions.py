@@ -31,12 +31,3 @@ class IsLabMember(BasePermission):
         lab_field = getattr(view, "lab_field", "lab")
         lab_id = attrgetter(lab_field.replace("__", ".") + "_id")(obj)
         return lab_id == request.membership.lab_id
-
-
-class IsLabAdmin(IsLabMember):
-    """A lab member whose role is lab admin."""
-
-    message = _("Only the lab admin may do this.")
-
-    def has_permission(self, request, view) -> bool:
-        return super().has_permission(request, view) and request.membership.can_manage_lab

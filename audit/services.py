@@ -43,9 +43,9 @@ def _request_user(request: HttpRequest | None):
 
 def _lab_id_of(obj: models.Model | None, user) -> int | None:
     """The lab an event belongs to: the object's lab, else the user's lab."""
-    from accounts.models import Lab
-
-    if isinstance(obj, Lab):
+    # The lab model comes from AuditEvent.lab's lazy reference ("accounts.Lab"), because audit
+    # sits below accounts and may not import it.
+    if isinstance(obj, AuditEvent.lab.field.related_model):
         return obj.pk
     for path in ("lab_id", "case.lab_id", "image.case.lab_id"):
         value = obj

@@ -1,5 +1,6 @@
 """Admin: model versions (register by path or zip, checked on save; one active), and read-only
-views of cases, images and predictions for support."""
+views of cases, images and predictions for support. Deleting a case or an image goes through
+the image purge (classifier/purge.py), so that no file outlives its row."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from audit.services import record
-from classifier import registry
+from classifier import purge, registry
 from classifier.models import Case, CellImage, ModelVersion, Prediction
 
 
@@ -124,11 +125,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def delete_case(request, case: Case) -> None:
+    """The case's images go through the image purge first, so that their files go with them."""
+    for image_id in case.images.values_list("pk", flat=True):
+        purge.delete_image(image_id, reason="case deleted in the admin", request=request)
+    case.delete()
+
+
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
     list_display = ["accession", "lab", "status", "priority", "specimen", "created"]
     list_filter = ["status", "priority", "lab"]
     search_fields = ["accession", "public_id"]
+
+    def delete_model(self, request, obj: Case) -> None:
+        delete_case(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for case in queryset:
+            delete_case(request, case)
 
 
 @admin.register(CellImage)
@@ -141,6 +156,13 @@ class CellImageAdmin(ReadOnlyAdmin):
     @admin.display(boolean=True, description=_("file stored"))
     def has_file(self, image: CellImage) -> bool:
         return image.has_file
+
+    def delete_model(self, request, obj: CellImage) -> None:
+        purge.delete_image(obj.pk, reason="deleted in the admin", request=request)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for image_id in queryset.values_list("pk", flat=True):
+            purge.delete_image(image_id, reason="deleted in the admin", request=request)
 
 
 @admin.register(Prediction)

@@ -9,7 +9,6 @@ is never trusted; only what Pillow decodes counts.
 """
 
 import contextlib
-import datetime
 import hashlib
 import logging
 import os
@@ -200,9 +199,7 @@ def accept_upload(
                 uploaded_by=user,
             )
             if consent_retain:
-                image.retain_until = image.created + datetime.timedelta(
-                    days=case.lab.retention_days
-                )
+                image.retain_until = image.retention_deadline()
                 image.save(update_fields=["retain_until"])
             case.start_processing()
             classify_image.delay_on_commit(image.pk)

@@ -1,6 +1,13 @@
-"""Human names for the model's class labels (bundle labels are short, lower-case words)."""
+"""Human names for the model's class labels (bundle labels are short, lower-case words).
+
+OTHER_LABEL is not a model class: it is the label a reviewer gives to what is none of them
+(a smudge cell, an artefact). It is defined here, beside the classes' names, because the
+differential and every report count and name it like a class.
+"""
 
 from django.utils.translation import gettext_lazy as _
+
+OTHER_LABEL = "other"
 
 LABEL_NAMES = {
     "basophil": _("Basophil"),
@@ -11,9 +18,13 @@ LABEL_NAMES = {
     "monocyte": _("Monocyte"),
     "neutrophil": _("Neutrophil"),
     "platelet": _("Platelet"),
+    OTHER_LABEL: _("Other / artefact"),
 }
 
 
-def label_display(label: str) -> str:
-    """The translated name of a label; an unknown label (a new bundle's) is shown as it is."""
-    return str(LABEL_NAMES.get(label, label))
+def display_label(label: str | None) -> str:
+    """The translated name of a label; an unknown label (a new bundle's) is shown as it is.
+
+    No label (an image without prediction or review) is shown as an empty string.
+    """
+    return str(LABEL_NAMES.get(label, label)) if label else ""

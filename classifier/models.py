@@ -119,10 +119,6 @@ class Case(models.Model):
         return moved == 1
 
 
-def _new_image_name() -> str:
-    return uuid.uuid4().hex
-
-
 class CellImage(models.Model):
     """One microscope image of one cell, stored under a random name in MEDIA_ROOT.
 
@@ -217,6 +213,8 @@ class CellImage(models.Model):
     def purge_file(self) -> bool:
         """Delete the stored file and forget its name; the row and its prediction stay.
 
+        Only this image's own file: classifier.purge.purge_image_file calls it and also deletes
+        the files later steps made from the image (a heatmap), so callers go through that.
         Harmless to repeat. Returns True if a file name was cleared.
         """
         if not self.file:
@@ -228,9 +226,6 @@ class CellImage(models.Model):
         # The row no longer points at the file before it goes, so a crash in between leaves an
         # orphan file (found by reconcile_media), never a row pointing at nothing.
         path.unlink(missing_ok=True)
-        from review.heatmaps import purge_for_image  # the Grad-CAM overlay shows the cell too
-
-        purge_for_image(self)
         return True
 
     def record_prediction(

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import Membership
 from classifier.access import may_delete_image
-from classifier.labels import label_display
+from classifier.labels import display_label
 from classifier.models import Case, CellImage
 
 TOP_K = 3
@@ -20,12 +20,12 @@ def prediction_summary(image: CellImage) -> dict | None:
         return None
     return {
         "label": prediction.label,
-        "label_display": label_display(prediction.label),
+        "label_display": display_label(prediction.label),
         "confidence": round(prediction.confidence, 4),
         "unidentified": prediction.unidentified,
         "model_version": prediction.model_version.name,
         "top": [
-            {"label": label, "label_display": label_display(label), "probability": round(p, 4)}
+            {"label": label, "label_display": display_label(label), "probability": round(p, 4)}
             for label, p in prediction.top(TOP_K)
         ],
     }

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import record
-from classifier import inference
+from classifier import inference, purge
 from classifier.models import CellImage
 
 logger = logging.getLogger(__name__)
@@ -73,16 +73,8 @@ def fail_image(image: CellImage, reason: str) -> None:
     logger.warning("Image %s failed: %s", image.pk, reason)
     image.mark_failed(reason)
     if not image.consent_retain:
-        purge_image_file(image, reason="failed, not retained")
+        purge.purge_image_file(image.pk, reason="failed, not retained")
     image.case.finish_processing_if_complete()
-
-
-def purge_image_file(image: CellImage, reason: str) -> bool:
-    """Delete the image's file and write it to the audit trail; True if a file went."""
-    if not image.purge_file():
-        return False
-    record(None, AuditEvent.Action.IMAGE_DELETED, obj=image, reason=reason)
-    return True
 
 
 def release_claim(image: CellImage) -> None:
@@ -112,7 +104,7 @@ def store_result(image: CellImage, result: inference.InferenceResult) -> None:
     )
     # Outside the transaction: the prediction is safely stored before the file goes.
     if not image.consent_retain:
-        purge_image_file(image, reason="classified, not retained")
+        purge.purge_image_file(image.pk, reason="classified, not retained")
     image.case.finish_processing_if_complete()
 
 
@@ -170,15 +162,11 @@ def purge_expired_images() -> int:
     """
     finished = [CellImage.Status.DONE, CellImage.Status.FAILED]
     expired = Q(retain_until__lte=timezone.now()) | Q(consent_retain=False)
-    images = (
-        CellImage.objects.exclude(file="")
-        .filter(expired, status__in=finished)
-        .select_related("case__lab")
-    )
+    images = CellImage.objects.exclude(file="").filter(expired, status__in=finished)
     purged = 0
-    for image in images.iterator():
-        reason = "retention period ended" if image.consent_retain else "not retained"
-        if purge_image_file(image, reason=reason):
+    for image_id, consent_retain in images.values_list("pk", "consent_retain").iterator():
+        reason = "retention period ended" if consent_retain else "not retained"
+        if purge.purge_image_file(image_id, reason=reason):
             purged += 1
     if purged:
         logger.info("Purged %d image files", purged)

@@ -21,8 +21,8 @@ from accounts.permissions import IsLabMember
 from audit.models import AuditEvent
 from audit.services import record
 from classifier.access import get_case_or_404
+from classifier.case_rows import case_differential
 from reports import csv, fhir, pdf
-from reports.services import case_differential
 
 
 class _DownloadRenderer(BaseRenderer):

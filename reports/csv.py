@@ -5,8 +5,9 @@ import datetime
 import io
 from collections.abc import Iterable
 
+from classifier.case_rows import ImageRow, case_rows
 from classifier.models import Case
-from reports.services import ImageRow, case_rows, latest_sign_off
+from review.services import latest_sign_off
 
 COLUMNS = [
     "lab",

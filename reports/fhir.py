@@ -1,17 +1,18 @@
 """The case as FHIR R4 JSON: a DiagnosticReport with one contained Observation per class.
 
 Each Observation carries the class's count and its share per 100 leukocytes as two components
-(reports/differential.py), and, for the classes LOINC names, the LOINC code of that share beside the
-portal's own code. The status follows
-the case: preliminary until signed off, final once signed, amended after an amendment. The patient
-is referenced by the lab's pseudonymous reference only (an identifier, no Patient resource).
+(classifier/differential.py), and, for the classes LOINC names, the LOINC code of that share
+beside the portal's own code. The status follows the case: preliminary until signed off, final
+once signed, amended after an amendment. The patient is referenced by the lab's pseudonymous
+reference only (an identifier, no Patient resource).
 """
 
 from django.utils import timezone
 
+from classifier.case_rows import case_differential, case_rows
+from classifier.labels import display_label
 from classifier.models import Case
-from reports.services import case_differential, case_rows, latest_sign_off
-from review.forms import display_label
+from review.services import latest_sign_off
 
 CODE_SYSTEM = "urn:hematovision:cell-class"
 COMPONENT_SYSTEM = "urn:hematovision:differential"

@@ -11,10 +11,11 @@ import logging
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from classifier.case_rows import case_differential, case_rows
+from classifier.labels import display_label
 from classifier.models import Case
-from reports.services import case_differential, case_rows, latest_sign_off
 from reports.thumbnails import thumbnail_data_uri
-from review.forms import display_label
+from review.services import latest_sign_off
 
 
 def report_context(case: Case) -> dict:

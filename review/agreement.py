@@ -28,14 +28,6 @@ class ClassAgreement:
     final: int  # images whose final label is this one
     found: int  # ... that the model had found
 
-    @property
-    def confirmed_rate(self) -> float | None:
-        return self.confirmed / self.predicted if self.predicted else None
-
-    @property
-    def found_rate(self) -> float | None:
-        return self.found / self.final if self.final else None
-
 
 @dataclass(frozen=True)
 class AgreementSummary:

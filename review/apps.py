@@ -6,6 +6,3 @@ class ReviewConfig(AppConfig):
     name = "review"
     verbose_name = _("Review")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from review import signals  # noqa: F401  (deletes heatmap files with their rows)

@@ -8,7 +8,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import ConciseDateFormatter
 from matplotlib.figure import Figure
 
-from review.forms import display_label
+from classifier.labels import display_label
 
 
 def _png(figure: Figure) -> bytes:

@@ -3,19 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from classifier.labels import label_display
+from classifier.labels import display_label
 from classifier.models import CellImage
-from review.models import OTHER_LABEL
 
 
 def label_choices(labels: list[str]) -> list[tuple[str, str]]:
     return [(label, display_label(label)) for label in labels]
-
-
-def display_label(label: str | None) -> str:
-    if label == OTHER_LABEL:
-        return str(_("Other / artefact"))
-    return label_display(label) if label else ""
 
 
 class ReviewForm(forms.Form):

@@ -1,7 +1,8 @@
 """Grad-CAM heatmaps of retained images: asked for by the review page, made on the "explain" queue.
 
 The web process only queues; `render_overlay_png` (TensorFlow through ml.explain) runs in the
-worker. A heatmap exists only while its image file does: `purge_for_image` deletes it with the file.
+worker. A heatmap exists only while its image file does: the image purge (classifier/purge.py)
+deletes it with the file, and `purge_for_image` throws away one finished after that purge.
 """
 
 import datetime
@@ -19,8 +20,6 @@ from classifier.models import CellImage
 from review.models import Heatmap
 
 logger = logging.getLogger(__name__)
-
-HEATMAPS_DIR = "heatmaps"
 
 
 class HeatmapUnavailableError(Exception):
@@ -90,7 +89,7 @@ def store_png(heatmap: Heatmap, png: bytes, label: str) -> None:
 
     If the image file was purged meanwhile, the new PNG is deleted at once.
     """
-    relative = f"{HEATMAPS_DIR}/{uuid.uuid4().hex}.png"
+    relative = f"{Heatmap.files_dir}/{uuid.uuid4().hex}.png"
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")

@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-OTHER_LABEL = "other"
+from classifier.purge import DerivedFromImage
 
 
 class Review(models.Model):
@@ -155,13 +155,14 @@ class Feedback(models.Model):
         return Path(settings.MEDIA_ROOT) / self.file if self.file else None
 
 
-class Heatmap(models.Model):
+class Heatmap(DerivedFromImage, models.Model):
     """The Grad-CAM overlay of one image, computed on the "explain" queue.
 
     queued -> running   the task claims the row (conditional update)
     running -> done     the PNG is written under MEDIA_ROOT/heatmaps/
     queued/running -> failed   with the reason; asking again moves failed -> queued
-    The PNG shows the cell, so it is deleted together with the image file.
+    The PNG shows the cell, so the image purge (classifier/purge.py, through DerivedFromImage)
+    deletes it together with the image file.
     """
 
     class Status(models.TextChoices):
@@ -169,6 +170,8 @@ class Heatmap(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+
+    files_dir = "heatmaps"
 
     image = models.OneToOneField(
         "classifier.CellImage", on_delete=models.CASCADE, related_name="heatmap"
@@ -199,7 +202,22 @@ class Heatmap(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
     def purge_file(self) -> bool:
-        """Delete the row, and with it the PNG (review/signals.py). True if there was a PNG."""
-        had_file = bool(self.file)
+        """Delete the row, then its PNG. True if there was a PNG."""
+        path = self.path
         self.delete()
-        return had_file
+        if path is not None:
+            path.unlink(missing_ok=True)
+        return path is not None
+
+    @classmethod
+    def delete_for_image(cls, image_id: int) -> list[Path]:
+        """Delete the image's heatmap row; the image purge (classifier/purge.py) unlinks the PNG."""
+        heatmap = cls.objects.filter(image_id=image_id).first()
+        if heatmap is None:
+            return []
+        heatmap.delete()
+        return [heatmap.path] if heatmap.path is not None else []
+
+    @classmethod
+    def stored_files(cls) -> set[str]:
+        return set(cls.objects.exclude(file="").values_list("file", flat=True))

@@ -18,9 +18,10 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import record
+from classifier.case_rows import case_differential, case_rows
+from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
-from reports.services import case_differential, case_rows
-from review.models import OTHER_LABEL, Amendment, Feedback, Review, SignOff
+from review.models import Amendment, Feedback, Review, SignOff
 
 FEEDBACK_DIR = "feedback"
 
@@ -157,6 +158,11 @@ def _delete_feedback(feedback: Feedback) -> None:
         path.unlink(missing_ok=True)
 
 
+def latest_sign_off(case: Case) -> SignOff | None:
+    """The case's current signed version (amendments add later ones), or None if unsigned."""
+    return case.sign_offs.order_by("-version").first()
+
+
 def unreviewed_count(case: Case) -> int:
     return case.images.filter(status=CellImage.Status.DONE, review__isnull=True).count()
 
@@ -210,7 +216,7 @@ def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> Sign
     with transaction.atomic():
         case = _locked_case(case)
         if case.is_signed:
-            return case.sign_offs.order_by("-version").first()
+            return latest_sign_off(case)
         if case.images.filter(status__in=CellImage.PENDING_STATUSES).exists():
             raise CaseNotReadyError(_("Some images are still being classified."))
         if not case.images.filter(status=CellImage.Status.DONE).exists():
@@ -243,7 +249,7 @@ def amend(
         changes, reviews = _apply_label_changes(case, user, labels)
         if not changes:
             raise ReviewError(_("Nothing was changed."))
-        previous = case.sign_offs.order_by("-version").first()
+        previous = latest_sign_off(case)
         new_version = _new_sign_off(case, user, version=previous.version + 1)
         amendment = Amendment.objects.create(
             case=case,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from classifier.case_rows import case_differential
 from classifier.models import Case, CellImage, Prediction
 
 
@@ -76,7 +77,7 @@ class ImageUploadSerializer(serializers.Serializer):
 class CaseSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     images = ImageSerializer(many=True, read_only=True)
-    differential = serializers.SerializerMethodField()  # review app: reports/differential.py
+    differential = serializers.SerializerMethodField()  # classifier/case_rows.py
 
     class Meta:
         model = Case
@@ -97,8 +98,6 @@ class CaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField())
     def get_differential(self, case: Case) -> dict:
-        from reports.services import case_differential
-
         return case_differential(case).as_dict()
 
     def validate_accession(self, accession: str) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import membership_required
 from audit.models import AuditEvent
 from audit.services import record
-from classifier import intake
+from classifier import intake, purge
 from classifier.access import get_case_or_404, get_image_or_404, may_delete_image
 from classifier.forms import UploadForm
 
@@ -80,20 +80,10 @@ def image_delete(request: HttpRequest, image_id) -> HttpResponse:
     if image.is_pending:
         messages.error(request, _("Wait until the image is classified before deleting it."))
         return redirect("classifier:case_detail", case_id=case.public_id)
-    path = image.path
     try:
-        image.delete()
+        purge.delete_image(image.pk, reason="deleted by a user", request=request)
     except (ProtectedError, RestrictedError):
         messages.error(request, _("This image has been reviewed, so it cannot be deleted."))
         return redirect("classifier:case_detail", case_id=case.public_id)
-    if path is not None:
-        path.unlink(missing_ok=True)
-    record(
-        request,
-        AuditEvent.Action.IMAGE_DELETED,
-        obj=image,
-        reason="deleted by a user",
-        sha256=image.sha256,
-    )
     messages.success(request, _("%(name)s was deleted.") % {"name": image.original_name})
     return redirect("classifier:case_detail", case_id=case.public_id)

@@ -4,8 +4,9 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 
-from reports.services import case_differential, latest_sign_off
-from review.forms import display_label
+from classifier.case_rows import case_differential
+from classifier.labels import display_label
+from review.services import latest_sign_off
 
 register = template.Library()
 

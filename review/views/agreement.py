@@ -4,11 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from classifier.labels import OTHER_LABEL, display_label
 from classifier.models import ModelVersion
 from review import agreement, charts
 from review.access import agreement_access_required
-from review.forms import display_label
-from review.models import OTHER_LABEL
 
 
 def _classes(membership) -> list[str]:

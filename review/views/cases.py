@@ -8,11 +8,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import membership_required
 from classifier.access import get_case_or_404
-from reports.services import case_differential, case_rows, latest_sign_off
+from classifier.case_rows import case_differential, case_rows
+from classifier.differential import final_label
+from classifier.labels import display_label
 from review import services
 from review.access import get_case_image_or_404, pathologist_required
-from review.forms import AmendmentForm, ReviewForm, display_label
+from review.forms import AmendmentForm, ReviewForm
 from review.queue import next_unreviewed, reviewable_images
+from review.services import latest_sign_off
 
 
 @pathologist_required
@@ -137,7 +140,7 @@ def amend(request: HttpRequest, case_id) -> HttpResponse:
 
 def _final(image) -> str:
     review = getattr(image, "review", None)
-    return review.label if review else image.prediction.label
+    return final_label(image.prediction.label, review.label if review else None)
 
 
 @membership_required

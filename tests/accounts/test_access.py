@@ -11,8 +11,8 @@ from accounts.access import (
     lab_admin_required,
     membership_required,
 )
-from accounts.models import Invitation, Membership, User
-from accounts.permissions import IsLabAdmin, IsLabMember
+from accounts.models import Invitation, User
+from accounts.permissions import IsLabMember
 from tests.factories import UserFactory
 
 
@@ -109,9 +109,3 @@ def _with(user):
 
 def test_is_lab_member_refuses_users_without_a_lab(db):
     assert not IsLabMember().has_permission(api_request(UserFactory()), View())
-
-
-def test_is_lab_admin(technologist, lab_admin):
-    assert IsLabAdmin().has_permission(api_request(lab_admin), View())
-    assert not IsLabAdmin().has_permission(api_request(technologist), View())
-    assert Membership.Role.LAB_ADMIN == lab_admin.membership.role

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from classifier.labels import label_display
+from classifier.labels import OTHER_LABEL, display_label
 from classifier.models import Case, CellImage
-from review.models import OTHER_LABEL, Review
+from review.models import Review
 from tests.browser.conftest import log_in
 from tests.integration.model import fixture_images, fixture_labels
 from tests.personas import PASSWORD
@@ -55,7 +55,7 @@ def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
     upload_and_wait_for_predictions(page, uploads)
 
     shown = page.locator("[data-testid=image-label]").all_inner_texts()
-    names = {label_display(label) for label in active_model_version.labels}
+    names = {display_label(label) for label in active_model_version.labels}
     assert len(shown) == len(uploads)
     assert all(any(name in text for name in names) for text in shown), shown
     page.wait_for_selector("#case-status[data-status=awaiting_review]")

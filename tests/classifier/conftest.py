@@ -5,7 +5,6 @@ one module (test_registry.py) loads a real, tiny bundle when one can be found.
 """
 
 import io
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from classifier import inference
-from classifier.models import Case, ModelVersion
 from ml.serving import Prediction
+from tests.factories import CaseFactory, ModelVersionFactory
 
 FIXTURE_IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 LABELS = ["lymphocyte", "neutrophil", "platelet"]
@@ -77,41 +76,19 @@ def fake_model(monkeypatch):
     inference.clear_cache()
 
 
-def make_model_version(name: str = "fake-v1", active: bool = True, threshold: float = 0.5):
-    # "uploaded" versions load from MEDIA_ROOT/models/<public_id>/, which the fake never reads.
-    return ModelVersion.objects.create(
-        name=name,
-        uploaded=True,
-        labels=LABELS,
-        input_spec={"size": 224, "channels": 3},
-        confidence_threshold=threshold,
-        metadata={"name": name},
-        is_active=active,
-    )
-
-
 @pytest.fixture
 def model_version(db):
-    return make_model_version()
-
-
-def make_case(lab, accession: str | None = None, **fields) -> Case:
-    return Case.objects.create(
-        lab=lab,
-        accession=accession or f"A-{uuid.uuid4().hex[:8]}",
-        patient_ref=fields.pop("patient_ref", "P-0001"),
-        **fields,
-    )
+    return ModelVersionFactory(name="fake-v1", labels=LABELS)
 
 
 @pytest.fixture
 def case(lab_a, technologist):
-    return make_case(lab_a, "ACC-1", created_by=technologist)
+    return CaseFactory(lab=lab_a, accession="ACC-1", created_by=technologist)
 
 
 @pytest.fixture
 def other_case(lab_b, outsider):
-    return make_case(lab_b, "ACC-B", created_by=outsider)
+    return CaseFactory(lab=lab_b, accession="ACC-B", created_by=outsider)
 
 
 @pytest.fixture

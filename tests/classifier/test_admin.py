@@ -8,8 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from classifier.models import ModelVersion
-from tests.classifier.conftest import make_model_version
-from tests.factories import UserFactory
+from tests.factories import ModelVersionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +82,8 @@ def test_it_registers_an_uploaded_zip(admin_client, tiny_bundle, media_root):
 
 
 def test_make_active_switches_the_active_version(admin_client):
-    old = make_model_version("old")
-    new = make_model_version("new", active=False)
+    old = ModelVersionFactory(name="old")
+    new = ModelVersionFactory(name="new", is_active=False)
     response = admin_client.post(
         reverse("admin:classifier_modelversion_changelist"),
         {"action": "make_active", "_selected_action": [new.pk]},
@@ -99,8 +98,8 @@ def test_make_active_switches_the_active_version(admin_client):
 
 
 def test_make_active_wants_exactly_one(admin_client):
-    first = make_model_version("a")
-    second = make_model_version("b", active=False)
+    first = ModelVersionFactory(name="a")
+    second = ModelVersionFactory(name="b", is_active=False)
     admin_client.post(
         reverse("admin:classifier_modelversion_changelist"),
         {"action": "make_active", "_selected_action": [first.pk, second.pk]},
@@ -110,7 +109,7 @@ def test_make_active_wants_exactly_one(admin_client):
 
 
 def test_the_change_page_keeps_bundle_fields_read_only(admin_client):
-    version = make_model_version("v")
+    version = ModelVersionFactory(name="v")
     response = admin_client.post(
         reverse("admin:classifier_modelversion_change", args=[version.pk]),
         {"name": "renamed", "notes": "n", "is_active": "on", "bundle_path": "/evil"},
@@ -127,8 +126,8 @@ def test_the_read_only_admin_pages_open(admin_client, model, case, store_image):
 
 
 def test_a_lab_can_be_given_its_own_version_in_the_lab_page(admin_client, lab_a):
-    make_model_version("shared")
-    adapted = make_model_version("lab-a-adapted", active=False)
+    ModelVersionFactory(name="shared")
+    adapted = ModelVersionFactory(name="lab-a-adapted", is_active=False)
     response = admin_client.get(reverse("admin:accounts_lab_change", args=[lab_a.pk]))
     assert response.status_code == 200
     field = response.context["adminform"].form.fields["model_version"]
@@ -137,7 +136,7 @@ def test_a_lab_can_be_given_its_own_version_in_the_lab_page(admin_client, lab_a)
 
 
 def test_setting_a_labs_own_version_is_audited(admin_client, lab_a):
-    adapted = make_model_version("lab-a-adapted", active=False)
+    adapted = ModelVersionFactory(name="lab-a-adapted", is_active=False)
     url = reverse("admin:accounts_lab_change", args=[lab_a.pk])
     form = admin_client.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}

@@ -6,7 +6,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from classifier import tasks
 from classifier.models import Case
-from tests.classifier.conftest import make_case
+from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 MEMBERS = ["technologist", "pathologist", "lab_admin"]
@@ -30,7 +30,7 @@ def test_members_see_their_labs_cases_only(persona, login, case, other_case):
 
 
 def test_the_list_filters_by_status(login, case, lab_a):
-    make_case(lab_a, "DONE-1", status=Case.Status.AWAITING_REVIEW)
+    CaseFactory(lab=lab_a, accession="DONE-1", status=Case.Status.AWAITING_REVIEW)
     response = login("technologist").get(
         reverse("classifier:case_list"), {"status": "awaiting_review"}
     )

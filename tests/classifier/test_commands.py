@@ -8,7 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from classifier.models import ModelVersion
-from tests.classifier.conftest import files_under, make_model_version
+from review.models import Heatmap
+from tests.classifier.conftest import files_under
+from tests.factories import CellImageFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +60,7 @@ def test_a_shipped_bundle_changed_on_disk_refreshes_its_version(tiny_bundle, tmp
 
 
 def test_register_default_model_does_nothing_when_a_version_exists(db):
-    make_model_version("mine", active=False)
+    ModelVersionFactory(name="mine", is_active=False)
     assert "nothing to do" in run("register_default_model", "--bundle", "/nowhere")
     assert ModelVersion.objects.count() == 1
 
@@ -101,7 +103,7 @@ def test_reconcile_delete_removes_only_orphans(case, store_image, media_root):
     orphan = kept.path.with_name("orphan.png")
     orphan.write_bytes(b"x")
     age(orphan)
-    uploaded = make_model_version("zip")  # an uploaded version owns models/<public_id>/
+    uploaded = ModelVersionFactory(name="zip")  # an uploaded version owns models/<public_id>/
     uploaded.bundle_dir.mkdir(parents=True)
     age(uploaded.bundle_dir)
 
@@ -110,6 +112,22 @@ def test_reconcile_delete_removes_only_orphans(case, store_image, media_root):
     assert "Deleted 1 orphan(s)." in output
     assert files_under(media_root / "images") == [kept.path]
     assert uploaded.bundle_dir.is_dir()
+
+
+def test_reconcile_deletes_heatmaps_that_no_row_names(case, media_root):
+    image = CellImageFactory(case=case)
+    named = media_root / "heatmaps" / "named.png"
+    orphan = media_root / "heatmaps" / "orphan.png"
+    named.parent.mkdir(parents=True)
+    for path in (named, orphan):
+        path.write_bytes(b"png")
+        age(path)
+    Heatmap.objects.create(image=image, status=Heatmap.Status.DONE, file="heatmaps/named.png")
+
+    output = run("reconcile_media", "--delete")
+
+    assert f"orphan: {orphan}" in output
+    assert files_under(media_root / "heatmaps") == [named]
 
 
 def test_reconcile_leaves_recent_files_alone(media_root, db):

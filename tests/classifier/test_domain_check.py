@@ -1,7 +1,6 @@
 """The domain check: the warning on made-up prediction histories, and who may see the page."""
 
 import json
-import uuid
 
 import pytest
 from django.urls import reverse
@@ -9,9 +8,9 @@ from django.urls import reverse
 from accounts.models import Membership
 from classifier import domain_check
 from classifier.domain_check import Reference, Status, assess, lab_domain_check, reference_for
-from classifier.models import CellImage, Prediction
 from tests import personas
-from tests.classifier.conftest import LABELS, make_case, make_model_version
+from tests.classifier.conftest import LABELS
+from tests.factories import CaseFactory, ModelVersionFactory, PredictionFactory
 
 REFERENCE = Reference(
     median=0.95,
@@ -147,14 +146,14 @@ def test_predictions_without_appearance_are_left_out_of_it():
 
 @pytest.mark.django_db
 def test_the_reference_comes_from_the_bundle_metadata():
-    version = make_model_version()
+    version = ModelVersionFactory()
     version.metadata = {"name": "fake-v1", "validation_confidence": SUMMARY}
     assert reference_for(version) == REFERENCE
 
 
 @pytest.mark.django_db
 def test_the_reference_falls_back_to_the_bundle_files(media_root):
-    version = make_model_version()
+    version = ModelVersionFactory()
     bundle_dir = version.bundle_dir
     bundle_dir.mkdir(parents=True)
     metrics = {"val": {"at_confidence_threshold": {"coverage": 0.9}}}
@@ -169,40 +168,28 @@ def test_the_reference_falls_back_to_the_bundle_files(media_root):
 
 @pytest.mark.django_db
 def test_a_bundle_without_any_summary_gives_no_reference():
-    assert reference_for(make_model_version()) is None
+    assert reference_for(ModelVersionFactory()) is None
 
 
 # ---------------------------------------------------------------- the lab's predictions
 
 
 def _predict(lab, version, confidences, appearance=None):
-    case = make_case(lab)
+    case = CaseFactory(lab=lab)
     for confidence in confidences:
-        image = CellImage.objects.create(
-            case=case,
-            original_name="cell.jpg",
-            sha256=uuid.uuid4().hex,
-            size_bytes=1,
-            width=1,
-            height=1,
-            image_format="JPEG",
-            status=CellImage.Status.DONE,
-        )
-        Prediction.objects.create(
-            image=image,
+        PredictionFactory(
+            image__case=case,
             label=LABELS[0],
             confidence=confidence,
             probabilities={LABELS[0]: confidence},
             model_version=version,
-            elapsed_ms=1,
-            unidentified=confidence < version.confidence_threshold,
             appearance=appearance or {},
         )
 
 
 @pytest.fixture
 def version(db):
-    version = make_model_version(threshold=0.6)
+    version = ModelVersionFactory(confidence_threshold=0.6)
     version.metadata = {"name": version.name, "validation_confidence": SUMMARY}
     version.save()
     return version
@@ -211,7 +198,7 @@ def version(db):
 def test_only_the_labs_own_predictions_by_the_active_version_count(lab_a, lab_b, version):
     _predict(lab_a, version, [0.99] * 60)
     _predict(lab_b, version, [0.3] * 70)
-    old = make_model_version("old", active=False)
+    old = ModelVersionFactory(name="old", is_active=False)
     _predict(lab_a, old, [0.2] * 5)
     active, verdict = lab_domain_check(lab_a)
     assert active == version
@@ -220,7 +207,7 @@ def test_only_the_labs_own_predictions_by_the_active_version_count(lab_a, lab_b,
 
 
 def test_a_lab_with_its_own_version_is_checked_on_that_version(client, lab_admin, lab_a, version):
-    adapted = make_model_version("lab-a-adapted", active=False)
+    adapted = ModelVersionFactory(name="lab-a-adapted", is_active=False)
     lab_a.model_version = adapted
     lab_a.save()
     _predict(lab_a, version, [0.99] * 60)  # before the lab had its own version

@@ -4,7 +4,7 @@ import pytest
 
 from classifier import inference, tasks
 from classifier.models import Prediction
-from tests.classifier.conftest import make_case, make_model_version
+from tests.factories import CaseFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_making_another_version_active_takes_effect_at_the_next_task(
     case, store_image, fake_model, model_version
 ):
     tasks.classify_image(store_image(case).pk)
-    newer = make_model_version("fake-v2", active=False)
+    newer = ModelVersionFactory(name="fake-v2", is_active=False)
     newer.activate()  # what the admin's "make active" action does; no worker restart
 
     second = store_image(case)
@@ -32,13 +32,13 @@ def test_making_another_version_active_takes_effect_at_the_next_task(
 def test_a_lab_with_its_own_version_is_classified_by_it(
     case, store_image, fake_model, model_version, lab_b
 ):
-    adapted = make_model_version("adapted", active=False)
+    adapted = ModelVersionFactory(name="adapted", is_active=False)
     case.lab.model_version = adapted
     case.lab.save()
     own = store_image(case)
     tasks.classify_image(own.pk)
     assert Prediction.objects.get(image=own).model_version == adapted
-    other = store_image(make_case(lab_b, "OTHER-1"))
+    other = store_image(CaseFactory(lab=lab_b, accession="OTHER-1"))
     tasks.classify_image(other.pk)
     assert Prediction.objects.get(image=other).model_version == model_version
     # Both stay loaded: the labs take turns without reloading.
@@ -48,7 +48,8 @@ def test_a_lab_with_its_own_version_is_classified_by_it(
 
 def test_only_the_most_recently_used_models_stay_loaded(db, fake_model):
     versions = [
-        make_model_version(f"v{index}", active=False) for index in range(inference.MAX_LOADED + 1)
+        ModelVersionFactory(name=f"v{index}", is_active=False)
+        for index in range(inference.MAX_LOADED + 1)
     ]
     for version in versions:
         inference.classifier_for(version)
@@ -58,7 +59,7 @@ def test_only_the_most_recently_used_models_stay_loaded(db, fake_model):
 
 
 def test_it_needs_an_active_version(case, store_image, fake_model):
-    make_model_version(active=False)
+    ModelVersionFactory(is_active=False)
     with pytest.raises(inference.NoActiveModelError):
         inference.classify(store_image(case))
 

@@ -4,14 +4,14 @@ import pytest
 from django.db import IntegrityError
 
 from classifier.models import Case, CellImage, ModelVersion
-from tests.classifier.conftest import make_case, make_model_version
+from tests.factories import CaseFactory, ModelVersionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_only_one_version_is_active(db):
-    first = make_model_version("v1")
-    second = make_model_version("v2")
+    first = ModelVersionFactory(name="v1")
+    second = ModelVersionFactory(name="v2")
     first.refresh_from_db()
     assert (first.is_active, second.is_active) == (False, True)
     assert ModelVersion.active() == second
@@ -19,8 +19,8 @@ def test_only_one_version_is_active(db):
 
 def test_a_lab_with_its_own_version_uses_it_and_the_others_use_the_active_one(lab_a, lab_b):
     assert ModelVersion.for_lab(lab_a) is None
-    active = make_model_version("shared")
-    adapted = make_model_version("lab-a-adapted", active=False)
+    active = ModelVersionFactory(name="shared")
+    adapted = ModelVersionFactory(name="lab-a-adapted", is_active=False)
     lab_a.model_version = adapted
     lab_a.save()
     assert ModelVersion.for_lab(lab_a) == adapted
@@ -31,8 +31,8 @@ def test_a_lab_with_its_own_version_uses_it_and_the_others_use_the_active_one(la
 
 
 def test_activate_switches_and_is_harmless_to_repeat(db):
-    first = make_model_version("v1")
-    second = make_model_version("v2", active=False)
+    first = ModelVersionFactory(name="v1")
+    second = ModelVersionFactory(name="v2", is_active=False)
     assert second.activate() is True
     assert second.activate() is False
     assert list(ModelVersion.objects.filter(is_active=True)) == [second]
@@ -41,17 +41,17 @@ def test_activate_switches_and_is_harmless_to_repeat(db):
 
 
 def test_the_database_refuses_two_active_versions(db):
-    make_model_version("v1")
-    other = make_model_version("v2", active=False)
+    ModelVersionFactory(name="v1")
+    other = ModelVersionFactory(name="v2", is_active=False)
     with pytest.raises(IntegrityError):
         ModelVersion.objects.filter(pk=other.pk).update(is_active=True)
 
 
 def test_accession_is_unique_per_lab_only(lab_a, lab_b):
-    make_case(lab_a, "X-1")
-    make_case(lab_b, "X-1")
+    CaseFactory(lab=lab_a, accession="X-1")
+    CaseFactory(lab=lab_b, accession="X-1")
     with pytest.raises(IntegrityError):
-        make_case(lab_a, "X-1")
+        CaseFactory(lab=lab_a, accession="X-1")
 
 
 def test_case_has_no_identifying_fields():

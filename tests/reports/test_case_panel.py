@@ -58,7 +58,7 @@ def test_the_differential_api(client, case, technologist, outsider):
 
 
 def test_the_share_column_reads_rows_and_old_snapshots():
-    from reports.differential import DifferentialRow
+    from classifier.differential import DifferentialRow
     from reports.templatetags.reports_tags import differential_share
 
     assert differential_share(DifferentialRow("neutrophil", 3, 75.0)) == "75.0 %"

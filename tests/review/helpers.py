@@ -12,7 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from classifier.models import Case, CellImage, ModelVersion, Prediction
+from classifier.models import Case, CellImage, ModelVersion
+from tests.factories import CaseFactory, CellImageFactory, ModelVersionFactory, PredictionFactory
 
 FIXTURE_IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 LABELS = ["lymphocyte", "monocyte", "neutrophil", "platelet"]
@@ -25,26 +26,20 @@ FIXTURE_FILES = {
 
 
 def make_version(name: str = "pbc-test", labels=None, threshold: float = 0.5) -> ModelVersion:
-    return ModelVersion.objects.create(
+    """A version with the review tests' four classes; active unless another one already is."""
+    return ModelVersionFactory(
         name=name,
-        uploaded=True,
         labels=list(labels or LABELS),
-        input_spec={"size": 224, "channels": 3},
         confidence_threshold=threshold,
-        metadata={"name": name},
         is_active=not ModelVersion.objects.filter(is_active=True).exists(),
     )
 
 
 def make_case(lab, accession: str = "ACC-1", **fields) -> Case:
+    """A case awaiting review, with the pseudonymous reference the report tests look for."""
     fields.setdefault("patient_ref", "PSEUDO-0042")
     fields.setdefault("status", Case.Status.AWAITING_REVIEW)
-    return Case.objects.create(lab=lab, accession=accession, **fields)
-
-
-def probabilities_for(label: str, confidence: float, labels: list[str]) -> dict[str, float]:
-    rest = (1.0 - confidence) / (len(labels) - 1)
-    return {name: (confidence if name == label else rest) for name in labels}
+    return CaseFactory(lab=lab, accession=accession, **fields)
 
 
 def add_image(
@@ -65,28 +60,16 @@ def add_image(
         path = Path(settings.MEDIA_ROOT) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    image = CellImage.objects.create(
+    image = CellImageFactory(
         case=case,
         file=name,
         original_name=source.name,
         sha256=hashlib.sha256(content + uuid.uuid4().bytes).hexdigest(),
         size_bytes=len(content),
-        width=360,
-        height=363,
-        image_format="JPEG",
         consent_retain=retained,
         retain_until=timezone.now() + datetime.timedelta(days=30) if retained else None,
-        status=CellImage.Status.DONE,
     )
-    Prediction.objects.create(
-        image=image,
-        label=label,
-        confidence=confidence,
-        probabilities=probabilities_for(label, confidence, version.labels),
-        model_version=version,
-        elapsed_ms=12,
-        unidentified=confidence < version.confidence_threshold,
-    )
+    PredictionFactory(image=image, label=label, confidence=confidence, model_version=version)
     return image
 
 

@@ -24,9 +24,9 @@ def test_summarise_counts_overall_and_per_class_agreement():
 
     assert (summary.total, summary.agreed, summary.rate) == (4, 3, 0.75)
     by_label = {row.label: row for row in summary.per_class}
-    assert by_label["neutrophil"].confirmed_rate == 2 / 3
-    assert by_label["monocyte"].found_rate == 0.0
-    assert by_label["monocyte"].confirmed_rate is None
+    assert (by_label["neutrophil"].predicted, by_label["neutrophil"].confirmed) == (3, 2)
+    assert (by_label["monocyte"].final, by_label["monocyte"].found) == (1, 0)
+    assert by_label["monocyte"].predicted == 0
     assert summary.labels == ["lymphocyte", "monocyte", "neutrophil"]
     assert summary.matrix == [[1, 0, 0], [0, 0, 0], [0, 1, 2]]
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from PIL import Image
 
 from audit.models import AuditEvent
+from classifier.purge import purge_image_file
 from review import heatmaps, tasks
 from review.models import Heatmap
 from tests.review.helpers import add_image
@@ -119,7 +120,7 @@ def test_the_heatmap_goes_with_the_image_file(client, retained, pathologist, que
     heatmaps.request_heatmap(retained)
     tasks.compute_heatmap(retained.pk)
     path = Heatmap.objects.get().path
-    retained.purge_file()
+    purge_image_file(retained.pk, reason="retention period ended")
     client.force_login(pathologist)
 
     response = client.get(reverse("review:heatmap_png", args=[retained.public_id]))
@@ -146,7 +147,7 @@ def test_a_heatmap_finished_after_the_purge_is_thrown_away(
 ):
     heatmaps.request_heatmap(retained)
     heatmap = heatmaps.claim_heatmap(retained.pk)
-    retained.purge_file()
+    purge_image_file(retained.pk, reason="retention period ended")
 
     heatmaps.store_png(heatmap, fake_png(), "monocyte")
 
@@ -159,7 +160,7 @@ def test_the_retention_purge_deletes_the_heatmap_too(retained, queued, fake_grad
     tasks.compute_heatmap(retained.pk)
     path = Heatmap.objects.get().path
 
-    retained.purge_file()
+    purge_image_file(retained.pk, reason="retention period ended")
 
     assert not path.exists()
     assert not Heatmap.objects.exists()

@@ -1,10 +1,10 @@
 import pytest
 
 from audit.models import AuditEvent
-from classifier.models import Case
+from classifier.purge import purge_image_file
 from review import services
 from review.models import Feedback, Review
-from tests.review.helpers import add_image
+from tests.review.helpers import add_image, make_case
 
 
 def _review_all(case, user):
@@ -100,26 +100,23 @@ def test_a_correction_keeps_feedback_without_the_image_when_there_is_no_consent(
 def test_a_correction_copies_a_consented_image_out_of_reach_of_the_purge(
     lab_a, pathologist, model_version
 ):
-    case = Case.objects.create(
-        lab=lab_a, accession="C-2", patient_ref="P", status="awaiting_review"
-    )
+    case = make_case(lab_a, "C-2")
     image = add_image(case, "neutrophil", retained=True)
     original = image.path.read_bytes()
 
     services.review_image(image, pathologist, "monocyte")
-    image.purge_file()
+    purge_image_file(image.pk, reason="retention period ended")
 
     feedback = Feedback.objects.get()
     assert feedback.consent
     assert feedback.file.startswith("feedback/")
     assert feedback.path.read_bytes() == original
+    image.refresh_from_db()
     assert image.path is None
 
 
 def test_accepting_after_a_correction_drops_the_feedback(lab_a, pathologist, model_version):
-    case = Case.objects.create(
-        lab=lab_a, accession="C-3", patient_ref="P", status="awaiting_review"
-    )
+    case = make_case(lab_a, "C-3")
     image = add_image(case, "neutrophil", retained=True)
     services.review_image(image, pathologist, "monocyte")
     copy = Feedback.objects.get().path

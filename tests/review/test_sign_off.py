@@ -4,6 +4,7 @@ from audit.models import AuditEvent
 from classifier.models import Case, CellImage
 from review import services
 from review.models import SignOff
+from tests.factories import CaseFactory, CellImageFactory
 from tests.review.helpers import add_image
 
 
@@ -26,22 +27,13 @@ def test_it_refuses_while_images_are_unreviewed(case, pathologist):
 
 def test_it_refuses_while_images_are_being_classified(case, pathologist):
     _review_all(case, pathologist)
-    CellImage.objects.create(
-        case=case,
-        original_name="late.jpg",
-        sha256="0" * 64,
-        size_bytes=1,
-        width=1,
-        height=1,
-        image_format="JPEG",
-        status=CellImage.Status.QUEUED,
-    )
+    CellImageFactory(case=case, original_name="late.jpg", status=CellImage.Status.QUEUED)
     with pytest.raises(services.CaseNotReadyError):
         services.sign_off(case, pathologist)
 
 
 def test_it_refuses_a_case_without_classified_images(lab_a, pathologist, model_version):
-    case = Case.objects.create(lab=lab_a, accession="EMPTY", patient_ref="P")
+    case = CaseFactory(lab=lab_a, accession="EMPTY")
     with pytest.raises(services.CaseNotReadyError):
         services.sign_off(case, pathologist)
 

@@ -1,5 +1,8 @@
 """Compare MEDIA_ROOT with the database: list (or delete) files that no row points to.
 
+It checks images/, the folders of files made from images (classifier/purge.py: DerivedFromImage,
+e.g. review's heatmaps/) and models/.
+
     python manage.py reconcile_media            # list orphans and rows whose file is missing
     python manage.py reconcile_media --delete   # also delete the orphans
 
@@ -14,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from classifier import purge
 from classifier.intake import IMAGES_DIR
 from classifier.models import CellImage, ModelVersion
 from classifier.registry import MODELS_DIR
@@ -23,16 +27,29 @@ def _is_recent(path: Path, grace_seconds: float) -> bool:
     return time.time() - path.stat().st_mtime < grace_seconds
 
 
-def orphan_image_files(media_root: Path, grace_seconds: float) -> list[Path]:
-    """Files under images/ that no CellImage names (temporary .part files included)."""
-    known = set(CellImage.objects.exclude(file="").values_list("file", flat=True))
+def _unnamed_files(media_root: Path, folder: str, known: set[str], grace: float) -> list[Path]:
     orphans = []
-    for path in sorted((media_root / IMAGES_DIR).rglob("*")):
-        if not path.is_file() or _is_recent(path, grace_seconds):
+    for path in sorted((media_root / folder).rglob("*")):
+        if not path.is_file() or _is_recent(path, grace):
             continue
         if path.relative_to(media_root).as_posix() not in known:
             orphans.append(path)
     return orphans
+
+
+def orphan_image_files(media_root: Path, grace_seconds: float) -> list[Path]:
+    """Files under images/ that no CellImage names (temporary .part files included)."""
+    known = set(CellImage.objects.exclude(file="").values_list("file", flat=True))
+    return _unnamed_files(media_root, IMAGES_DIR, known, grace_seconds)
+
+
+def orphan_derived_files(media_root: Path, grace_seconds: float) -> list[Path]:
+    """Files made from images (review's heatmaps) that no row names any more."""
+    return [
+        path
+        for model in purge.derived_models()
+        for path in _unnamed_files(media_root, model.files_dir, model.stored_files(), grace_seconds)
+    ]
 
 
 def orphan_model_folders(media_root: Path, grace_seconds: float) -> list[Path]:
@@ -74,7 +91,11 @@ class Command(BaseCommand):
     def handle(self, *args, delete: bool, grace_minutes: float, **options) -> None:
         media_root = Path(settings.MEDIA_ROOT)
         grace = grace_minutes * 60
-        orphans = orphan_image_files(media_root, grace) + orphan_model_folders(media_root, grace)
+        orphans = (
+            orphan_image_files(media_root, grace)
+            + orphan_derived_files(media_root, grace)
+            + orphan_model_folders(media_root, grace)
+        )
         for path in orphans:
             self.stdout.write(f"orphan: {path}")
             if delete:

@@ -21,7 +21,8 @@ from django.db.models import F
 from accounts.models import Lab
 from audit.models import AuditEvent
 from audit.services import record
-from review.models import OTHER_LABEL, Feedback, Review
+from classifier.labels import OTHER_LABEL
+from review.models import Feedback, Review
 
 MANIFEST = "feedback.csv"
 

@@ -13,8 +13,10 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-# "other" is the reviewers' label for what is none of the model's classes (review.models).
-NOT_LEUKOCYTES = frozenset({"erythroblast", "platelet", "other"})
+from classifier.labels import OTHER_LABEL
+
+# OTHER_LABEL is the reviewers' label for what is none of the model's classes.
+NOT_LEUKOCYTES = frozenset({"erythroblast", "platelet", OTHER_LABEL})
 
 
 def is_leukocyte(label: str) -> bool:
@@ -39,9 +41,6 @@ class Differential:
     reviewed: int
     unreviewed: int
     leukocytes: int = 0  # of those, white cells: the base of every share
-
-    def count_of(self, label: str) -> int:
-        return next((row.count for row in self.rows if row.label == label), 0)
 
     def as_dict(self) -> dict:
         return asdict(self)

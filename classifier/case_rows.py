@@ -1,7 +1,10 @@
 """What every report is made of: one row per image of a case, and the case's differential.
 
-`case_rows(case)` is read by the differential, the PDF, the CSV, the FHIR JSON and the sign-off
-snapshot, so that they all agree on which label is final.
+`case_rows(case)` is read by the differential, the case API, the review pages, the sign-off
+snapshot and the reports (PDF, CSV, FHIR JSON), so that they all agree on which label is final.
+It lives in classifier, the lowest app all of them may import. The reviewer's verdict is read
+through the reverse relation `image.review` (review.Review points at CellImage), never by
+importing review: the classifier must not depend on the apps built on it.
 """
 
 import datetime
@@ -9,9 +12,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from classifier.differential import Differential, compute_differential, final_label
+from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
-from reports.differential import Differential, compute_differential, final_label
-from review.models import OTHER_LABEL, SignOff
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,3 @@ def case_classes(rows: list[ImageRow]) -> list[str]:
 def case_differential(case: Case, rows: list[ImageRow] | None = None) -> Differential:
     rows = case_rows(case) if rows is None else rows
     return compute_differential(((row.predicted, row.reviewed) for row in rows), case_classes(rows))
-
-
-def latest_sign_off(case: Case) -> SignOff | None:
-    return case.sign_offs.order_by("-version").first()

@@ -1,0 +1,100 @@
+"""Purging a cell image: its stored file and every file made from it, in one place.
+
+    purge_image_file(image_id, reason)    the files go; the row (checksum, size, prediction)
+                                          stays: not retained once classified or failed, or the
+                                          lab's retention period ended (classifier/tasks.py)
+    delete_image(image_id, reason, ...)   the row goes too: a user deletes the image
+                                          (classifier/views/images.py), or the admin deletes it
+                                          or its case (classifier/admin.py)
+
+Both write IMAGE_DELETED to the audit trail. Later steps keep files made from an image: review's
+Grad-CAM heatmap shows the cell, so it must not outlive the image file. The classifier may not
+import the apps built on it (the portal flows one way), so such a model inherits DerivedFromImage
+and deletes its own rows of one image; the purge calls every one of them, explicitly, before it
+returns. Corrections copied for model improvement (review.Feedback) are not derived from the
+image in this sense: the uploader consented to keep them, and they outlive the retention purge.
+"""
+
+from pathlib import Path
+
+from django.apps import apps
+from django.db import transaction
+from django.http import HttpRequest
+
+from audit.models import AuditEvent
+from audit.services import record
+from classifier.models import CellImage
+
+
+class DerivedFromImage:
+    """A model whose rows hold a file made from one CellImage, deleted with the image's file.
+
+    Its files live under `files_dir` in MEDIA_ROOT, which reconcile_media checks for orphans.
+    """
+
+    files_dir: str = ""
+
+    @classmethod
+    def delete_for_image(cls, image_id: int) -> list[Path]:
+        """Delete the rows made from image `image_id`; return their files for the purge to unlink.
+
+        The purge unlinks them once delete_image's transaction has committed: unlinking here
+        could lose a file whose row a rollback (a reviewed image) brings back.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def stored_files(cls) -> set[str]:
+        """The files (relative to MEDIA_ROOT) that rows of this model name."""
+        raise NotImplementedError
+
+
+def derived_models() -> list[type[DerivedFromImage]]:
+    return [model for model in apps.get_models() if issubclass(model, DerivedFromImage)]
+
+
+def _delete_derived_rows(image_id: int) -> list[Path]:
+    return [path for model in derived_models() for path in model.delete_for_image(image_id)]
+
+
+def _unlink(paths: list[Path | None]) -> None:
+    for path in paths:
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def purge_image_file(image_id: int, reason: str) -> bool:
+    """Delete the image's file and the files made from it; the row stays. True if a file went.
+
+    Harmless to repeat: an image without a file (or no image at all) changes nothing and is not
+    audited again.
+    """
+    image = CellImage.objects.select_related("case").filter(pk=image_id).first()
+    if image is None or not image.purge_file():
+        return False
+    _unlink(_delete_derived_rows(image.pk))
+    record(None, AuditEvent.Action.IMAGE_DELETED, obj=image, reason=reason)
+    return True
+
+
+def delete_image(image_id: int, reason: str, request: HttpRequest | None = None) -> CellImage:
+    """Delete the image row (its prediction cascades), its file and the files made from it.
+
+    Raises ProtectedError for a reviewed image (the review is part of the clinical record), and
+    then nothing is deleted. The rows go in one transaction and the files once it has committed,
+    so a crash in between leaves orphan files (found by reconcile_media), never rows pointing at
+    nothing. Returns the deleted image, for messages.
+    """
+    with transaction.atomic():
+        image = CellImage.objects.select_related("case").get(pk=image_id)
+        paths = [image.path, *_delete_derived_rows(image.pk)]
+        image.delete()
+    _unlink(paths)
+    record(
+        request,
+        AuditEvent.Action.IMAGE_DELETED,
+        obj=image,
+        reason=reason,
+        sha256=image.sha256,
+    )
+    return image
