@@ -117,10 +117,20 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Cases, images and predictions change only through the portal's pages and tasks.
+
+    No deletes either: deleting an image row here would leave its file on disk, where no purge
+    would ever find it, and write no audit event. Deleting a case would do the same to every
+    image it holds.
+    """
+
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

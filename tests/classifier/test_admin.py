@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from classifier.models import ModelVersion
+from classifier.models import Case, CellImage, ModelVersion, Prediction
 from tests.classifier.conftest import make_model_version
 from tests.factories import UserFactory
 
@@ -159,3 +159,54 @@ def _empty_inline(client, url):
         for name, value in inline_form.initial.items():
             data[f"{formset.prefix}-{index}-{name}"] = getattr(value, "pk", value)
     return data
+
+
+def test_an_image_cannot_be_deleted_in_the_admin(admin_client, case, store_image):
+    image = store_image(case, consent_retain=True)
+    path = image.path
+
+    response = admin_client.post(
+        reverse("admin:classifier_cellimage_delete", args=[image.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert CellImage.objects.filter(pk=image.pk).exists()
+    assert path.is_file()
+
+
+def test_the_bulk_delete_action_is_not_offered_for_images(admin_client, case, store_image):
+    image = store_image(case, consent_retain=True)
+
+    response = admin_client.post(
+        reverse("admin:classifier_cellimage_changelist"),
+        {"action": "delete_selected", "_selected_action": [image.pk], "post": "yes"},
+    )
+
+    assert CellImage.objects.filter(pk=image.pk).exists()
+    assert image.path.is_file()
+    assert response.status_code in (200, 302)
+
+
+def test_a_case_cannot_be_deleted_with_its_images_in_the_admin(admin_client, case, store_image):
+    image = store_image(case, consent_retain=True)
+
+    response = admin_client.post(
+        reverse("admin:classifier_case_delete", args=[case.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Case.objects.filter(pk=case.pk).exists()
+    assert image.path.is_file()
+
+
+def test_a_prediction_cannot_be_deleted_in_the_admin(admin_client):
+    assert not admin_site_allows_delete(Prediction)
+
+
+def admin_site_allows_delete(model) -> bool:
+    from django.contrib.admin import site
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    return site._registry[model].has_delete_permission(request)
