@@ -5,8 +5,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, JoinRequest, Lab, Membership, User
+from accounts.views import admin_login
 from audit.models import AuditEvent
 from audit.services import record
+
+# Staff log in like everyone else, through allauth: its rate limits and two-factor step apply.
+admin.site.login = admin_login
 
 
 class MembershipInline(admin.StackedInline):
