@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Invitation, JoinRequest, Lab, Membership, User
+from accounts.models import ApiToken, Invitation, JoinRequest, Lab, Membership, User
 from accounts.views import admin_login
 from audit.models import AuditEvent
 from audit.services import record
@@ -107,3 +107,20 @@ class JoinRequestAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "lab__name"]
     readonly_fields = ["public_id", "created", "decided_at", "decided_by"]
     autocomplete_fields = ["user", "lab"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens can be seen and revoked (deleted) here; their secret is never stored or shown."""
+
+    list_display = ["name", "user", "prefix", "created", "last_used", "expires_at"]
+    search_fields = ["name", "user__email", "prefix"]
+    fields = ["name", "user", "prefix", "created", "last_used", "expires_at"]
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a token is made by its owner, who alone sees the secret
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

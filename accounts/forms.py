@@ -1,9 +1,12 @@
 """Forms of the accounts app: sign-up with an optional lab to join, and the lab admin's forms."""
 
+from datetime import timedelta
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.join_requests import ask_to_join
@@ -108,3 +111,25 @@ class LabSettingsForm(forms.ModelForm):
         if days < 1:
             raise forms.ValidationError(_("Keep images for at least one day."))
         return days
+
+
+class ApiTokenForm(forms.Form):
+    EXPIRY_CHOICES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("1 year")),
+        ("", _("Never (until revoked or the password changes)")),
+    ]
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the analyser or script that uses it."),
+    )
+    expires_in_days = forms.ChoiceField(
+        label=_("Expires after"), choices=EXPIRY_CHOICES, initial="90", required=False
+    )
+
+    def expires_at(self):
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + timedelta(days=int(days)) if days else None
