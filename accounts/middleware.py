@@ -1,13 +1,14 @@
-"""Labs can make two-factor authentication compulsory (Lab.require_mfa)."""
+"""Labs can make two-factor authentication compulsory (Lab.require_mfa).
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
+This middleware sees browser sessions only: an API token is read later, inside the API view,
+so accounts.authentication applies the same rule to token requests.
+"""
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
 
-from accounts.access import get_membership
+from accounts.access import MFA_REQUIRED_MESSAGE, lacks_required_mfa
 
 # allauth's own pages (log-in/out, email, reauthentication, 2FA set-up, sessions) must stay
 # reachable, or the member could never activate TOTP.
@@ -28,12 +29,8 @@ class LabMfaRequiredMiddleware:
             return None
         if view_func.__module__.startswith(ALLOWED_VIEW_MODULES):
             return None
-        membership = get_membership(getattr(request, "user", None))
-        if membership is None or not membership.lab.require_mfa:
-            return None
-        if is_mfa_enabled(request.user, [Authenticator.Type.TOTP]):
+        if not lacks_required_mfa(getattr(request, "user", None)):
             return None
         if request.path.startswith("/api/"):
-            detail = _("Your lab requires two-factor authentication: activate it first.")
-            return JsonResponse({"detail": detail}, status=403)
+            return JsonResponse({"detail": MFA_REQUIRED_MESSAGE}, status=403)
         return redirect("mfa_activate_totp")
