@@ -89,6 +89,18 @@ class InvitationForm(forms.ModelForm):
         return email
 
 
+AUDITED_LAB_SETTINGS = ("name", "require_mfa", "retention_days")
+
+
+def changed_settings(form: forms.ModelForm) -> dict:
+    """{field: {"old": ..., "new": ...}} for each audited Lab field a valid form changes."""
+    return {
+        name: {"old": form.initial.get(name), "new": form.cleaned_data.get(name)}
+        for name in form.changed_data
+        if name in AUDITED_LAB_SETTINGS
+    }
+
+
 class LabSettingsForm(forms.ModelForm):
     class Meta:
         model = Lab

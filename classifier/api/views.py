@@ -52,6 +52,12 @@ class CaseViewSet(
         case = serializer.save(lab=self.request.membership.lab, created_by=self.request.user)
         record(self.request, AuditEvent.Action.CASE_CREATED, obj=case)
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        response = super().list(request, *args, **kwargs)
+        page = request.query_params.get("page", "1")
+        record(request, AuditEvent.Action.CASES_LISTED, view="api", page=page[:10])
+        return response
+
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         case = self.get_object()
         record(request, AuditEvent.Action.CASE_VIEWED, obj=case)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
+from audit.models import AuditEvent
 from classifier import tasks
 from classifier.models import Case, CellImage
 from tests.classifier.conftest import files_under, fixture_jpeg
@@ -189,3 +190,10 @@ def test_the_schema_generates_without_warnings_for_these_views(capsys):
 def test_the_schema_endpoint_serves(client, technologist):
     client.force_login(technologist)
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_the_case_list_is_audited(api, case, technologist):
+    api("technologist").get("/api/v1/cases/")
+
+    event = AuditEvent.objects.get(action="cases_listed")
+    assert (event.user, event.lab, event.details["view"]) == (technologist, case.lab, "api")
