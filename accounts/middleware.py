@@ -1,4 +1,5 @@
-"""Labs can make two-factor authentication compulsory (Lab.require_mfa).
+"""Labs can make two-factor authentication compulsory (Lab.require_mfa); pages seen after
+log-in are never stored by a browser or proxy.
 
 This middleware sees browser sessions only: an API token is read later, inside the API view,
 so accounts.authentication applies the same rule to token requests.
@@ -7,6 +8,7 @@ so accounts.authentication applies the same rule to token requests.
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 
 from accounts.access import MFA_REQUIRED_MESSAGE, lacks_required_mfa
 
@@ -34,3 +36,22 @@ class LabMfaRequiredMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": MFA_REQUIRED_MESSAGE}, status=403)
         return redirect("mfa_activate_totp")
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: private, no-store` on every page of a logged-in person and every API answer.
+
+    Case pages, review pages, reports and the API carry patient data: one rule here rather than
+    one decorator per view, so no new page can forget it. Static files never reach it.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # DRF sets request.user when it authenticates a token, so API requests count too.
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
