@@ -41,14 +41,26 @@ class LabNameField(forms.CharField):
 
 
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up, plus an optional request to join a lab (ACCOUNT_FORMS["signup"])."""
+    """allauth's sign-up, plus an optional request to join a lab (ACCOUNT_FORMS["signup"]).
 
-    lab = LabNameField(required=False)
+    The form answers the same whether or not a lab has the name given, so that it cannot be used
+    to find out which labs use the portal: a request is sent only when one does.
+    """
+
+    lab = forms.CharField(
+        label=_("Lab to join"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The exact name of your laboratory, as your lab admin spells it. If it matches, "
+            "the lab admin is asked to let you in."
+        ),
+    )
     field_order = ["email", "password1", "password2", "lab"]
 
     def custom_signup(self, request, user) -> None:
         super().custom_signup(request, user)
-        if lab := self.cleaned_data.get("lab"):
+        if lab := find_lab(self.cleaned_data.get("lab") or ""):
             ask_to_join(request, user, lab)
 
 
