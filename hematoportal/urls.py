@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
@@ -25,3 +28,14 @@ urlpatterns = [
         name="api-docs",
     ),
 ]
+
+
+def not_found(request, exception):
+    """An API client gets JSON for a URL that matches nothing (an id that is not a UUID never
+    reaches a DRF view); everyone else gets the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = not_found
