@@ -101,7 +101,7 @@ class InvitationForm(forms.ModelForm):
         return email
 
 
-AUDITED_LAB_SETTINGS = ("name", "require_mfa", "retention_days")
+AUDITED_LAB_SETTINGS = ("name", "require_mfa", "retention_days", "report_language")
 
 
 def changed_settings(form: forms.ModelForm) -> dict:
@@ -116,7 +116,7 @@ def changed_settings(form: forms.ModelForm) -> dict:
 class LabSettingsForm(forms.ModelForm):
     class Meta:
         model = Lab
-        fields = ["require_mfa", "retention_days"]
+        fields = ["require_mfa", "retention_days", "report_language"]
 
     def __init__(self, *args, admin, **kwargs) -> None:
         self.admin = admin

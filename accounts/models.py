@@ -58,6 +58,10 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
+    # Empty until the person picks a language: the browser's preference applies meanwhile.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -91,6 +95,13 @@ class Lab(models.Model):
         help_text=_(
             "A model version adapted to this lab's images. Empty: the portal's active version."
         ),
+    )
+    report_language = models.CharField(
+        _("report language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("The language of the PDF reports and CSV exports of this lab."),
     )
     created = models.DateTimeField(auto_now_add=True)
 

@@ -298,7 +298,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DEFAULT_MODEL_NAME = env.str("DEFAULT_MODEL_NAME", default="default")
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
+# Interface and report languages; catalogues in locale/ (docs/i18n.md: glossary, adding a string).
+# Portuguese is "pt" (Brazilian and African usage), not pt-pt/pt-br.
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("pt", _("Portuguese")),
+    ("hi", _("Hindi")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True

@@ -4,13 +4,19 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import language
 from accounts import views as accounts_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # set_language also saves a member's choice on their account (accounts.language).
+    path("i18n/setlang/", language.set_language, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", accounts_views.home, name="home"),
     path("", include("accounts.urls")),
     path("", include("classifier.urls")),

@@ -5,6 +5,10 @@ import datetime
 import io
 from collections.abc import Iterable
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from classifier.case_rows import ImageRow, case_rows
 from classifier.models import Case
 from review.services import latest_sign_off
@@ -31,6 +35,30 @@ COLUMNS = [
     "signed_by",
     "signed_at",
 ]
+# The header row, in the language active when writing (the lab's report language); in English
+# the headings are the column names above.
+HEADINGS = [
+    pgettext_lazy("CSV column", "lab"),
+    pgettext_lazy("CSV column", "accession"),
+    pgettext_lazy("CSV column", "patient_ref"),
+    pgettext_lazy("CSV column", "specimen"),
+    pgettext_lazy("CSV column", "case_status"),
+    pgettext_lazy("CSV column", "image_id"),
+    pgettext_lazy("CSV column", "image_name"),
+    pgettext_lazy("CSV column", "sha256"),
+    pgettext_lazy("CSV column", "image_status"),
+    pgettext_lazy("CSV column", "predicted_label"),
+    pgettext_lazy("CSV column", "confidence"),
+    pgettext_lazy("CSV column", "unidentified"),
+    pgettext_lazy("CSV column", "model_version"),
+    pgettext_lazy("CSV column", "reviewed_label"),
+    pgettext_lazy("CSV column", "final_label"),
+    pgettext_lazy("CSV column", "reviewer"),
+    pgettext_lazy("CSV column", "reviewed_at"),
+    pgettext_lazy("CSV column", "comment"),
+    pgettext_lazy("CSV column", "signed_by"),
+    pgettext_lazy("CSV column", "signed_at"),
+]
 
 
 def _safe(value) -> str:
@@ -53,7 +81,7 @@ def _row(case: Case, row: ImageRow, signed_by: str, signed_at: str) -> list[str]
         image.status,
         row.predicted,
         f"{row.confidence:.4f}" if row.confidence is not None else "",
-        "yes" if row.unidentified else "no" if row.predicted else "",
+        _("yes") if row.unidentified else _("no") if row.predicted else "",
         row.model_version,
         row.reviewed,
         row.final,
@@ -69,7 +97,7 @@ def _row(case: Case, row: ImageRow, signed_by: str, signed_at: str) -> list[str]
 def write_cases(cases: Iterable[Case], out: io.TextIOBase) -> int:
     """Write the header and every image row of `cases`; returns the number of image rows."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([str(heading) for heading in HEADINGS])
     count = 0
     for case in cases:
         sign_off = latest_sign_off(case) if case.is_signed else None
@@ -83,7 +111,8 @@ def write_cases(cases: Iterable[Case], out: io.TextIOBase) -> int:
 
 def case_csv(case: Case) -> str:
     out = io.StringIO()
-    write_cases([case], out)
+    with translation.override(case.lab.report_language):
+        write_cases([case], out)
     return out.getvalue()
 
 

@@ -9,7 +9,7 @@ while rendering: thumbnails are inline data: URIs and any other URL is refused.
 import logging
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from classifier.case_rows import case_differential, case_rows
 from classifier.labels import display_label
@@ -56,7 +56,9 @@ def render_pdf(case: Case) -> bytes:
 
     # Its per-step progress messages would fill the INFO log with seven lines per report.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
-    html = render_to_string("reports/report_pdf.html", report_context(case))
+    # In the lab's report language, whoever downloads it.
+    with translation.override(case.lab.report_language):
+        html = render_to_string("reports/report_pdf.html", report_context(case))
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
 
 

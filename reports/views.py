@@ -5,6 +5,7 @@ import io
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from accounts.access import membership_required
@@ -25,7 +26,8 @@ def lab_export(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/export.html", {"form": form})
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     out = io.StringIO()
-    rows = csv.write_cases(csv.lab_cases_between(membership.lab, start, end), out)
+    with translation.override(membership.lab.report_language):
+        rows = csv.write_cases(csv.lab_cases_between(membership.lab, start, end), out)
     record(
         request,
         AuditEvent.Action.EXPORT_DOWNLOADED,

@@ -12,13 +12,14 @@ VENV_DIR="$REPO_DIR/.venv"
 VENV_PYTHON="$VENV_DIR/bin/python"
 
 # What the portal needs from Debian: Python with venv and headers (packages that compile),
-# Redis, and WeasyPrint's text-layout libraries and a font for the PDF reports.
+# Redis, WeasyPrint's text-layout libraries and fonts for the PDF reports (Lohit Devanagari for
+# Hindi), and gettext to compile the translation catalogues (locale/).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 BASE_PACKAGES=(
     ca-certificates python3 python3-venv python3-dev build-essential
     redis-server redis-tools
     libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
-    fonts-dejavu-core shared-mime-info
+    fonts-dejavu-core fonts-lohit-deva shared-mime-info gettext
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -43,6 +43,8 @@ manage() { "$VENV_PYTHON" manage.py "$@"; }
 prepare_database() {
     log "Migrating the database"
     manage migrate --noinput
+    log "Compiling the translation catalogues"
+    manage compilemessages --ignore .venv --verbosity 0
     log "Collecting static files"
     manage collectstatic --noinput --verbosity 0
     log "Registering the default model bundle"

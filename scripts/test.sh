@@ -95,6 +95,9 @@ export ENV_FILE=/dev/null
 HEMATOVISION_DATA_DIR="${TMPDIR:-/tmp}/hematovision-tests-$(id -u)"
 export HEMATOVISION_DATA_DIR
 mkdir -p "$HEMATOVISION_DATA_DIR/static"  # WhiteNoise warns about a missing STATIC_ROOT
+# The pages under test are rendered in every language: the .mo files are built, never committed.
+log "Compiling the translation catalogues"
+"$VENV_PYTHON" manage.py compilemessages --ignore .venv --verbosity 0
 
 if [ $FAST -eq 1 ]; then
     step "ruff check" "$VENV_DIR/bin/ruff" check .

@@ -4,7 +4,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -57,19 +56,8 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
         "case": case,
         "state": case_state(case, request.membership),
         "upload_form": UploadForm(),
-        "js_strings": _js_strings(),
     }
     return render(request, "classifier/case_detail.html", context)
-
-
-def _js_strings() -> dict[str, str]:
-    """The words static/js/case.js writes into the page, translated here."""
-    return {
-        "unidentified": _("Unidentified"),
-        "bestGuess": _("best guess: %(label)s; flagged for review"),
-        "delete": _("Delete"),
-        "selected": _("Selected: %(names)s"),
-    }
 
 
 @membership_required

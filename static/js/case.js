@@ -6,7 +6,7 @@
   var POLL_MS = 1000;
   var MAX_POLL_MS = 10000;
   var table = document.getElementById("images");
-  var strings = JSON.parse((document.getElementById("case-strings") || {}).textContent || "{}");
+  // gettext and interpolate come from Django's JavaScript catalogue (base.html, /jsi18n/).
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -29,11 +29,12 @@
     var cell = el("td", { "class": "result", "data-testid": "image-label" });
     if (!prediction) return cell;
     if (prediction.unidentified) {
-      cell.appendChild(el("span", { "class": "badge unidentified", text: strings.unidentified }));
+      cell.appendChild(el("span", { "class": "badge unidentified", text: gettext("Unidentified") }));
       cell.appendChild(document.createTextNode(" "));
       cell.appendChild(el("span", {
         "class": "muted",
-        text: (strings.bestGuess || "%(label)s").replace("%(label)s", prediction.label_display),
+        text: interpolate(gettext("best guess: %(label)s; flagged for review"),
+                          { label: prediction.label_display }, true),
       }));
     } else {
       cell.textContent = prediction.label_display;
@@ -67,7 +68,7 @@
     if (image.delete_url) {
       actions.appendChild(el("form", { method: "post", action: image.delete_url, "class": "inline" }, [
         el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: csrfToken() }),
-        el("button", { type: "submit", "class": "secondary", text: strings.delete }),
+        el("button", { type: "submit", "class": "secondary", text: gettext("Delete") }),
       ]));
     }
     return el("tr", attrs, [
@@ -157,7 +158,7 @@
     function showSelection() {
       var names = Array.prototype.map.call(input.files, function (file) { return file.name; });
       list.textContent = names.length
-        ? (strings.selected || "%(names)s").replace("%(names)s", names.join(", ")) : "";
+        ? interpolate(gettext("Selected: %(names)s"), { names: names.join(", ") }, true) : "";
     }
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (event) { event.preventDefault(); zone.classList.add("over"); });
