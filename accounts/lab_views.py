@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_lab_or_404, lab_admin_required
@@ -24,7 +25,7 @@ from accounts.models import (
 from audit.models import AuditEvent
 from audit.services import record
 
-LAST_ADMIN_MESSAGE = _("A lab needs at least one lab admin: appoint another one first.")
+LAST_ADMIN_MESSAGE = gettext_lazy("A lab needs at least one lab admin: appoint another one first.")
 
 
 @lab_admin_required
