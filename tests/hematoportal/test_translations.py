@@ -236,11 +236,9 @@ def english_left_over(page_html: str, english_html: str, language: str, data: li
 def lab_world(lab_a, pathologist, technologist):
     make_version()
     case = classified_case(lab_a, ["neutrophil", "lymphocyte", "platelet", "monocyte"])
-    case.specimen = "EDTA-7"
-    case.save()
     people = [pathologist, technologist]
     data = [lab_a.name, *(p.get_full_name() for p in people), *(p.email for p in people)]
-    data += [case.accession, case.patient_ref, case.specimen, "pbc-test"]
+    data += [case.accession, case.patient_ref, "pbc-test"]
     data += [image.original_name for image in case.images.all()]
     return case, [value for value in data if value]
 
