@@ -307,7 +307,9 @@ LANGUAGES = [
     ("pt", _("Portuguese")),
     ("hi", _("Hindi")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# locale/ is written by makemessages; locale_extra/ holds, by hand, the Hindi of the allauth and
+# django.contrib.auth strings we show, which those packages do not ship (docs/i18n.md).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_extra"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
