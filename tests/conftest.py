@@ -63,6 +63,16 @@ def outsider(lab_b):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request in another language (or a log-in with a saved language) activates it for the
+    # thread; a template rendered by the next test must not inherit it.
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache(_fast_settings):
     # LocMemCache keeps its data per process, across tests: rate limits and used one-time
     # codes would leak from one test into the next.

@@ -6,7 +6,7 @@ from audit.models import AuditEvent
 def test_it_saves_the_retention_period(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"retention_days": "14"})
+    response = client.post("/lab/settings/", {"report_language": "en", "retention_days": "14"})
 
     assert response.status_code == 302
     lab_a.refresh_from_db()
@@ -17,7 +17,7 @@ def test_it_saves_the_retention_period(client, lab_admin, lab_a):
 def test_it_refuses_a_retention_of_zero_days(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"retention_days": "0"})
+    response = client.post("/lab/settings/", {"report_language": "en", "retention_days": "0"})
 
     assert response.status_code == 200
     lab_a.refresh_from_db()
@@ -28,7 +28,7 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
     TOTP.activate(lab_admin, generate_totp_secret())
     client.force_login(lab_admin)
 
-    client.post("/lab/settings/", {"retention_days": "30", "require_mfa": "on"})
+    client.post("/lab/settings/", {"report_language": "en", "retention_days": "30", "require_mfa": "on"})
 
     lab_a.refresh_from_db()
     assert lab_a.require_mfa is True
@@ -37,7 +37,7 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
 def test_it_asks_the_admin_to_activate_mfa_first(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"retention_days": "30", "require_mfa": "on"})
+    response = client.post("/lab/settings/", {"report_language": "en", "retention_days": "30", "require_mfa": "on"})
 
     assert response.status_code == 200
     assert "require_mfa" in response.context["form"].errors
@@ -54,7 +54,7 @@ def test_it_refuses_another_labs_settings(client, technologist, outsider, lab_a)
 def test_a_settings_change_is_audited_with_old_and_new_values(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    client.post("/lab/settings/", {"retention_days": "14"})
+    client.post("/lab/settings/", {"report_language": "en", "retention_days": "14"})
 
     event = AuditEvent.objects.get(action="lab_settings_changed")
     assert (event.user, event.lab) == (lab_admin, lab_a)
@@ -64,6 +64,6 @@ def test_a_settings_change_is_audited_with_old_and_new_values(client, lab_admin,
 def test_saving_unchanged_settings_writes_no_event(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    client.post("/lab/settings/", {"retention_days": "30"})
+    client.post("/lab/settings/", {"report_language": "en", "retention_days": "30"})
 
     assert not AuditEvent.objects.filter(action="lab_settings_changed").exists()
