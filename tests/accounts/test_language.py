@@ -1,0 +1,75 @@
+"""The header language menu (set_language), remembered on the account and applied at log-in."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from tests.accounts.helpers import log_in
+
+LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
+
+
+def test_the_language_urls_round_trip():
+    assert reverse("set_language") == "/i18n/setlang/"
+    assert reverse("javascript-catalog") == "/jsi18n/"
+
+
+def test_every_page_has_the_language_menu(client, db):
+    response = client.get(reverse("account_login"))
+
+    assert b'data-testid="language-menu"' in response.content
+    assert b'action="/i18n/setlang/"' in response.content
+    assert 'lang="hi">हिंदी</option>'.encode() in response.content
+
+
+def test_it_sets_the_cookie_for_a_visitor(client):
+    response = client.post(reverse("set_language"), {"language": "fr", "next": "/accounts/login/"})
+
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/"
+    assert response.cookies[LANGUAGE_COOKIE].value == "fr"
+
+
+def test_it_saves_the_choice_of_a_member(client, technologist):
+    client.force_login(technologist)
+
+    client.post(reverse("set_language"), {"language": "hi", "next": "/"})
+
+    technologist.refresh_from_db()
+    assert technologist.language == "hi"
+
+
+def test_it_ignores_a_language_the_portal_does_not_offer(client, technologist):
+    client.force_login(technologist)
+
+    client.post(reverse("set_language"), {"language": "de", "next": "/"})
+
+    technologist.refresh_from_db()
+    assert technologist.language == ""
+
+
+def test_log_in_applies_the_saved_language(client, technologist):
+    technologist.language = "pt"
+    technologist.save()
+
+    response = log_in(client, technologist.email)
+
+    assert response.status_code == 302
+    assert response.cookies[LANGUAGE_COOKIE].value == "pt"
+    page = client.get(reverse("classifier:case_list"))
+    assert b'<html lang="pt">' in page.content
+    assert "Casos".encode() in page.content
+
+
+def test_log_in_without_a_saved_language_keeps_the_browser_choice(client, technologist):
+    response = log_in(client, technologist.email)
+
+    assert LANGUAGE_COOKIE not in response.cookies
+
+
+def test_the_javascript_catalogue_translates(client):
+    client.cookies[LANGUAGE_COOKIE] = "es"
+
+    response = client.get(reverse("javascript-catalog"))
+
+    assert response.status_code == 200
+    assert "No identificada".encode() in response.content
