@@ -57,7 +57,7 @@ def test_log_in_applies_the_saved_language(client, technologist):
     assert response.cookies[LANGUAGE_COOKIE].value == "pt"
     page = client.get(reverse("classifier:case_list"))
     assert b'<html lang="pt">' in page.content
-    assert "Casos".encode() in page.content
+    assert b"Casos" in page.content
 
 
 def test_log_in_without_a_saved_language_keeps_the_browser_choice(client, technologist):
@@ -72,4 +72,4 @@ def test_the_javascript_catalogue_translates(client):
     response = client.get(reverse("javascript-catalog"))
 
     assert response.status_code == 200
-    assert "No identificada".encode() in response.content
+    assert b"No identificada" in response.content

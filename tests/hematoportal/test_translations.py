@@ -97,7 +97,14 @@ def extracted(tmp_path_factory) -> dict[str, set]:
         REPO,
         copy,
         ignore=shutil.ignore_patterns(
-            ".git", "__pycache__", "locale", "locale_extra", "docs", "*.mo", "*.sqlite3", *MAKEMESSAGES_IGNORE
+            ".git",
+            "__pycache__",
+            "locale",
+            "locale_extra",
+            "docs",
+            "*.mo",
+            "*.sqlite3",
+            *MAKEMESSAGES_IGNORE,
         ),
     )
     with pytest.MonkeyPatch.context() as patch:
