@@ -55,7 +55,8 @@ def log_in(page, live_server, email: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.locator("form button[type=submit]").first.click()
+    # "main": the header holds another form, the language menu.
+    page.locator("main form button[type=submit]").first.click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
