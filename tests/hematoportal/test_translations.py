@@ -257,8 +257,9 @@ def lab_world(lab_a, pathologist, technologist):
     return case, [value for value in data if value]
 
 
-def pages(case) -> dict[str, str | None]:
-    """The main pages: URL, or None for the log-in page (seen logged out)."""
+def pages(case) -> dict[str, str]:
+    """The main pages, and a few more; the log-in page is seen logged out."""
+    image = case.images.first()
     return {
         "login": reverse("account_login"),
         "case list": reverse("classifier:case_list"),
@@ -266,6 +267,11 @@ def pages(case) -> dict[str, str | None]:
         "new case": reverse("classifier:case_create"),
         "review queue": reverse("review:queue"),
         "review case": reverse("review:case", args=[case.public_id]),
+        "review image": reverse("review:image", args=[case.public_id, image.public_id]),
+        "history": reverse("review:history", args=[case.public_id]),
+        "agreement": reverse("review:agreement"),
+        "export": reverse("reports:lab_export"),
+        "API tokens": reverse("accounts:tokens"),
     }
 
 
@@ -304,3 +310,19 @@ def test_the_pdf_report_shows_no_english(lab_world, language):
         page = render_to_string("reports/report_pdf.html", report_context(case))
 
     assert not english_left_over(page, english, language, data)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_lab_admin_pages_show_no_english(client, lab_world, lab_admin, language):
+    _case, data = lab_world
+    data = [*data, lab_admin.email, lab_admin.get_full_name()]
+    client.force_login(lab_admin)
+    found = {}
+    for name in ["members", "invite", "join_requests", "lab_settings"]:
+        url = reverse(f"accounts:{name}")
+        english = get_page(client, url, "en")
+        page = get_page(client, url, language)
+        if left := english_left_over(page, english, language, data):
+            found[name] = left
+
+    assert not found, f"English text on the {language} pages: {found}"
