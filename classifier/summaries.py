@@ -5,6 +5,7 @@ results from the least to the most confident, then failures, then those still in
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from accounts.models import Membership
 from classifier.access import may_delete_image
@@ -37,7 +38,9 @@ def image_summary(image: CellImage, membership: Membership) -> dict:
         "name": image.original_name,
         "status": image.status,
         "status_display": image.get_status_display(),
-        "error": image.error,
+        # The worker stores the reason in English; a fixed one is a catalogue msgid, so it is
+        # shown in the reader's language (one with details, e.g. an exception, stays English).
+        "error": gettext(image.error) if image.error else "",
         "consent_retain": image.consent_retain,
         "file_url": (
             reverse("classifier:image_file", args=[image.public_id]) if image.has_file else None

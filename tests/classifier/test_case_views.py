@@ -1,12 +1,13 @@
 """Case pages: list, new case, case page, status JSON; who may see what."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from classifier import tasks
 from classifier.models import Case
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, CellImageFactory
 
 pytestmark = pytest.mark.django_db
 MEMBERS = ["technologist", "pathologist", "lab_admin"]
@@ -167,3 +168,14 @@ def test_the_case_page_shows_rows_with_their_status(
     assert 'data-status="done"' in html
     assert 'data-unidentified="true"' in html
     assert "Unidentified" in html
+
+
+def test_a_failure_reason_is_shown_in_the_reader_language(client, technologist, lab_a):
+    case = CaseFactory(lab=lab_a)
+    CellImageFactory(case=case, status="failed", error="the image could not be decoded")
+    client.force_login(technologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    response = client.get(f"/cases/{case.public_id}/")
+
+    assert "no se pudo decodificar la imagen" in response.content.decode()
