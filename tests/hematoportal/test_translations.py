@@ -275,6 +275,19 @@ def pages(case) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def compiled_catalogues():
+    """The rendered-page tests read the .mo files, which are built, never committed."""
+    stale = [
+        catalogue_id(po)
+        for po in CATALOGUES
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        pytest.fail(f"run `manage.py compilemessages --ignore=.venv` first; stale: {stale}")
+
+
 def get_page(client, url: str, language: str) -> str:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = client.get(url)
@@ -283,7 +296,9 @@ def get_page(client, url: str, language: str) -> str:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_main_pages_show_no_english(client, lab_world, pathologist, language):
+def test_the_main_pages_show_no_english(
+    compiled_catalogues, client, lab_world, pathologist, language
+):
     case, data = lab_world
     found = {}
     for name, url in pages(case).items():
@@ -301,7 +316,7 @@ def test_the_main_pages_show_no_english(client, lab_world, pathologist, language
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_pdf_report_shows_no_english(lab_world, language):
+def test_the_pdf_report_shows_no_english(compiled_catalogues, lab_world, language):
     case, data = lab_world
 
     with translation.override("en"):
@@ -313,7 +328,9 @@ def test_the_pdf_report_shows_no_english(lab_world, language):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_lab_admin_pages_show_no_english(client, lab_world, lab_admin, language):
+def test_the_lab_admin_pages_show_no_english(
+    compiled_catalogues, client, lab_world, lab_admin, language
+):
     _case, data = lab_world
     data = [*data, lab_admin.email, lab_admin.get_full_name()]
     client.force_login(lab_admin)
