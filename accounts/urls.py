@@ -19,5 +19,6 @@ lab_patterns = [
 ]
 
 urlpatterns = [
+    path("profile/", views.profile, name="profile"),
     path("lab/", include(lab_patterns)),
 ]

@@ -1,4 +1,4 @@
-"""Pages for any logged-in person: the home redirect, the waiting page, invitations."""
+"""Pages for any logged-in person: the home redirect, the waiting page, invitations, profile."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from accounts.access import get_membership
-from accounts.forms import JoinRequestForm
+from accounts.forms import JoinRequestForm, ProfileForm
 from accounts.join_requests import ask_to_join
 from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError
 from audit.models import AuditEvent
@@ -85,3 +85,14 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("Welcome to %(lab)s.") % {"lab": invitation.lab.name})
             return redirect("home")
     return render(request, "accounts/invitation.html", {"invitation": invitation})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own full name and professional title, as signed reports print them."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})

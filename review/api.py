@@ -14,7 +14,12 @@ from rest_framework.views import APIView
 from classifier.access import get_case_or_404, get_image_or_404
 from review import services
 from review.access import IsLabPathologist
-from review.serializers import ReviewInputSerializer, ReviewSerializer, SignOffSerializer
+from review.serializers import (
+    ReviewInputSerializer,
+    ReviewSerializer,
+    SignOffInputSerializer,
+    SignOffSerializer,
+)
 
 
 class ImageReviewView(APIView):
@@ -43,11 +48,15 @@ class ImageReviewView(APIView):
 class CaseSignOffView(APIView):
     permission_classes = [IsLabPathologist]
 
-    @extend_schema(request=None, responses={200: SignOffSerializer})
+    @extend_schema(request=SignOffInputSerializer, responses={200: SignOffSerializer})
     def post(self, request: Request, case_id) -> Response:
         case = get_case_or_404(request.membership, case_id)
+        given = SignOffInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
         try:
-            signed = services.sign_off(case, request.user, request)
+            signed = services.sign_off(
+                case, request.user, request, comment=given.validated_data["comment"]
+            )
         except services.UnreviewedImagesError as error:
             body = {"detail": str(error), "unreviewed": error.unreviewed}
             return Response(body, status=status.HTTP_409_CONFLICT)

@@ -65,6 +65,8 @@ class SignOff(models.Model):
         related_name="+",
     )
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    # The pathologist's comment on the case as a whole (an amendment carries it over).
+    comment = models.TextField(_("pathologist's comment"), blank=True)
     snapshot = models.JSONField(_("snapshot"), default=dict)
 
     class Meta:
@@ -81,6 +83,13 @@ class SignOff(models.Model):
     @property
     def signer_name(self) -> str:
         return self.snapshot.get("signed_by", {}).get("name", "")
+
+    @property
+    def signer_signature(self) -> str:
+        """The signer's name and professional title as they were when the version was signed."""
+        signer = self.snapshot.get("signed_by", {})
+        title = signer.get("title", "")
+        return f"{signer.get('name', '')}, {title}" if title else signer.get("name", "")
 
 
 class Amendment(models.Model):

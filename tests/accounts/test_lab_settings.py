@@ -47,3 +47,43 @@ def test_it_refuses_another_labs_settings(client, technologist, outsider, lab_a)
     client.force_login(outsider)  # a pathologist of lab B
 
     assert client.get("/lab/settings/").status_code == 403
+
+
+def test_it_shows_the_adult_default_reference_intervals(client, lab_admin):
+    client.force_login(lab_admin)
+
+    response = client.get("/lab/settings/")
+
+    assert b'data-testid="reference-intervals"' in response.content
+    form = response.context["form"]
+    assert form["interval_neutrophil_low"].value() == 40.0
+    assert form["interval_basophil_high"].value() == 1.0
+
+
+def test_it_saves_the_labs_own_reference_intervals(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post(
+        "/lab/settings/",
+        {"retention_days": "30", "interval_monocyte_low": "3", "interval_monocyte_high": "12.5"},
+    )
+
+    assert response.status_code == 302
+    lab_a.refresh_from_db()
+    assert lab_a.reference_interval("monocyte") == (3.0, 12.5)
+    assert lab_a.reference_interval("neutrophil") == (40.0, 75.0)
+    assert lab_a.reference_interval("platelet") is None
+
+
+def test_it_refuses_an_interval_upside_down(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post(
+        "/lab/settings/",
+        {"retention_days": "30", "interval_monocyte_low": "12", "interval_monocyte_high": "3"},
+    )
+
+    assert response.status_code == 200
+    assert "interval_monocyte_high" in response.context["form"].errors
+    lab_a.refresh_from_db()
+    assert lab_a.reference_intervals == {}

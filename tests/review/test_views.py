@@ -166,3 +166,20 @@ def test_amending_through_the_page_keeps_the_history(client, case, pathologist, 
     assert "Lymphocyte → Monocyte" in content
     client.force_login(technologist)  # the history is visible to every member of the lab
     assert client.get(reverse("review:history", args=[case.public_id])).status_code == 200
+
+
+def test_the_sign_off_form_takes_the_pathologists_comment(client, case, pathologist):
+    review_all(case, pathologist)
+    client.force_login(pathologist)
+    page = client.get(reverse("review:case", args=[case.public_id]))
+    assert b'name="comment"' in page.content
+
+    response = client.post(
+        reverse("review:sign_off", args=[case.public_id]),
+        {"comment": "Smear quality adequate."},
+        follow=True,
+    )
+
+    assert case.sign_offs.get().comment == "Smear quality adequate."
+    assert b'data-testid="sign-off-comment"' in response.content
+    assert b"Smear quality adequate." in response.content
