@@ -81,12 +81,3 @@ def render_pdf(case: Case) -> bytes:
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     html = render_to_string("reports/report_pdf.html", report_context(case))
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
-
-
-def pdf_filename(case: Case) -> str:
-    prefix = "draft-" if not case.is_signed else ""
-    return f"{prefix}report-{_safe(case.accession)}.pdf"
-
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64] or "case"

@@ -151,3 +151,9 @@ def test_it_carries_names_comment_note_and_priority(client, case, pathologist):
         assert row["clinical_note"] == "Fever."
         assert row["priority"] == "stat"
     assert {row["reviewer_name"] for row in read_csv(content)} == {"Ada Byron, Consultant"}
+
+
+def test_it_downloads_as_an_attachment_named_by_accession(client, case, pathologist):
+    client.force_login(pathologist)
+    response = client.get(reverse("reports_api:report_csv", args=[case.public_id]))
+    assert response["Content-Disposition"] == 'attachment; filename="draft-report-ACC-1.csv"'

@@ -240,3 +240,13 @@ def test_it_names_the_signer_and_carries_the_comment_note_and_priority(case, pat
     ServiceRequest.model_validate(request)
     DiagnosticReport.model_validate(report)
     jsonschema.validate(report, PROFILE)
+
+
+def test_it_downloads_as_an_attachment_named_by_accession(client, case, pathologist):
+    client.force_login(pathologist)
+    response = client.get(reverse("reports_api:fhir", args=[case.public_id]))
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response["Content-Disposition"] == 'attachment; filename="draft-report-ACC-1.fhir.json"'
+    sign(case, pathologist)
+    response = client.get(reverse("reports_api:fhir", args=[case.public_id]))
+    assert response["Content-Disposition"] == 'attachment; filename="report-ACC-1.fhir.json"'
