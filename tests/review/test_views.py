@@ -183,3 +183,11 @@ def test_the_sign_off_form_takes_the_pathologists_comment(client, case, patholog
     assert case.sign_offs.get().comment == "Smear quality adequate."
     assert b'data-testid="sign-off-comment"' in response.content
     assert b"Smear quality adequate." in response.content
+
+
+def test_the_other_key_is_shown_as_a_word_not_a_lone_letter(client, case, pathologist):
+    client.force_login(pathologist)
+    content = client.get(image_url(case, case.images.first())).content.decode()
+    assert '<kbd class="word"' in content
+    assert ">Other / artefact</kbd>" in content
+    assert "<kbd>O</kbd>" not in content
