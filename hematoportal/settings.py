@@ -291,6 +291,8 @@ DEFAULT_MODEL_NAME = env.str("DEFAULT_MODEL_NAME", default="default")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# "7 Dec 2026, 10:33 UTC" in every language (hematoportal/formats/).
+FORMAT_MODULE_PATH = ["hematoportal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
