@@ -11,20 +11,28 @@ from django.utils.translation import gettext as _
 from accounts.access import get_membership
 from accounts.forms import JoinRequestForm, ProfileForm
 from accounts.join_requests import ask_to_join
-from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError
+from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError, Membership
 from audit.models import AuditEvent
 from audit.services import record
 
 
+# Where each role starts its day; technologists (and any other role) land on the case list.
+LANDING_PAGES = {
+    Membership.Role.PATHOLOGIST: "review:queue",
+    Membership.Role.LAB_ADMIN: "reports:lab_overview",
+}
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each visitor where they belong: log-in, the waiting page, or their lab's cases."""
+    """Send each visitor where they belong: log-in, the waiting page, or their role's start
+    page (pathologists: the review queue; lab admins: the lab overview; others: the cases)."""
     if not request.user.is_authenticated:
         return redirect("account_login")
     membership = get_membership(request.user)
     if membership is None:
         return redirect("accounts:waiting")
     try:
-        return redirect(reverse("classifier:case_list"))
+        return redirect(reverse(LANDING_PAGES.get(membership.role, "classifier:case_list")))
     except NoReverseMatch:
         # The cases app is not installed yet: a plain dashboard instead.
         return render(request, "accounts/dashboard.html", {"membership": membership})
