@@ -15,7 +15,6 @@ from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidErr
 from audit.models import AuditEvent
 from audit.services import record
 
-
 # Where each role starts its day; technologists (and any other role) land on the case list.
 LANDING_PAGES = {
     Membership.Role.PATHOLOGIST: "review:queue",
