@@ -5,8 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Invitation, JoinRequest, Lab, Membership, User
-from audit.models import AuditEvent
-from audit.services import record
+from accounts.services import record_model_version_change
 
 
 class MembershipInline(admin.StackedInline):
@@ -21,13 +20,16 @@ class UserAdmin(DjangoUserAdmin):
     """Django's user admin, keyed on email (there is no username)."""
 
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "lab_name", "is_staff", "is_active"]
+    list_display = ["email", "full_name", "professional_title", "lab_name", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "membership__lab"]
-    search_fields = ["email", "first_name", "last_name"]
+    search_fields = ["email", "full_name", "first_name", "last_name"]
     inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (
+            _("Personal info"),
+            {"fields": ("full_name", "professional_title", "first_name", "last_name")},
+        ),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -68,14 +70,7 @@ class LabAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Lab, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if "model_version" in form.changed_data:  # what classifies this lab's images changed
-            version = obj.model_version
-            record(
-                request,
-                AuditEvent.Action.MODEL_VERSION_CHANGED,
-                obj=obj,
-                change="lab's own version set" if version else "lab's own version removed",
-                model_version=str(version.public_id) if version else None,
-            )
+            record_model_version_change(request, obj)
 
 
 @admin.register(Membership)

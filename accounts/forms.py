@@ -103,11 +103,24 @@ class LabSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Lab
-        fields = ["require_mfa", "retention_days"]
+        fields = ["require_mfa", "retention_days", "model_version"]
 
     def __init__(self, *args, admin, **kwargs) -> None:
         self.admin = admin
         super().__init__(*args, **kwargs)
+        versions = self.fields["model_version"]
+        # ModelVersion is reached through the field, so that accounts need not import classifier.
+        active = versions.queryset.filter(is_active=True).first()
+        versions.label = _("Model version")
+        versions.empty_label = (
+            _("The portal's active version (%(name)s)") % {"name": active.name}
+            if active
+            else _("The portal's active version")
+        )
+        versions.help_text = _(
+            "The model that classifies this lab's new images. Images already classified keep "
+            "the version that classified them."
+        )
         for label, name in INTERVAL_NAMES.items():
             low, high = self.instance.reference_interval(label)
             self.fields[f"interval_{label}_low"] = _percent_field(

@@ -21,6 +21,7 @@ from accounts.models import (
     LastLabAdminError,
     Membership,
 )
+from accounts.services import record_model_version_change
 from audit.models import AuditEvent
 from audit.services import record
 
@@ -182,7 +183,9 @@ def lab_settings(request: HttpRequest) -> HttpResponse:
         request.POST or None, instance=request.membership.lab, admin=request.user
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        lab = form.save()
+        if "model_version" in form.changed_data:
+            record_model_version_change(request, lab)
         messages.success(request, _("Lab settings saved."))
         return redirect("accounts:lab_settings")
     return render(request, "accounts/lab/settings.html", {"form": form})
