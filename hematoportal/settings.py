@@ -269,6 +269,7 @@ CELERY_TASK_QUEUES = [Queue("classify"), Queue("explain"), Queue("celery")]
 CELERY_TASK_ROUTES = {
     "classifier.tasks.classify_image": {"queue": "classify"},
     "review.tasks.compute_heatmap": {"queue": "explain"},
+    "review.tasks.compute_lime": {"queue": "explain"},
 }
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-images": {

@@ -91,6 +91,7 @@ def _image_context(case, image, images, labels, form) -> dict:
         "previous": images[position - 1] if position > 0 else None,
         "next": images[position + 1] if position + 1 < len(images) else None,
         "heatmap": getattr(image, "heatmap", None),
+        "lime": getattr(image, "lime", None),
         "locked": case.is_signed,
     }
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from review import services
+from review import heatmaps, services, tasks
 from tests.browser.conftest import log_in
 from tests.personas import PASSWORD
 from tests.review.helpers import add_image, make_case, make_version
+from tests.review.test_lime import FakeClassifier
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +21,7 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
-def lab_with_cases(transactional_db, lab_a, technologist, pathologist, lab_admin):
+def lab_with_cases(transactional_db, lab_a, technologist, pathologist, lab_admin, monkeypatch):
     make_version()
     pathologist.full_name, pathologist.professional_title = "Ada Byron", "Consultant haematologist"
     pathologist.save()
@@ -37,6 +38,12 @@ def lab_with_cases(transactional_db, lab_a, technologist, pathologist, lab_admin
     for image in list(case.images.all())[:3]:
         services.review_image(image, pathologist, image.prediction.label, "Typical morphology.")
     make_case(lab_a, "H26-000124", priority="stat")
+    # The LIME picture of the monocyte, computed as the explain queue would (fake classifier).
+    monkeypatch.setattr(heatmaps, "classifier_for", lambda version: FakeClassifier())
+    monkeypatch.setattr(tasks.compute_lime, "delay_on_commit", lambda image_id: None)
+    monocyte = case.images.get(prediction__label="monocyte")
+    heatmaps.request_lime(monocyte)
+    tasks.compute_lime(monocyte.pk)
     return case
 
 
@@ -76,6 +83,10 @@ def test_no_page_scrolls_sideways_on_a_phone(
     log_in(page, live_server, pathologist.email, PASSWORD)
     check_page(page, f"{base}/review/", "review-queue")
     check_page(page, f"{base}/review/cases/{case.public_id}/", "review-case")
+    monocyte = case.images.get(prediction__label="monocyte")
+    check_page(
+        page, f"{base}/review/cases/{case.public_id}/images/{monocyte.public_id}/", "review-image"
+    )
     page.context.clear_cookies()
 
     log_in(page, live_server, lab_admin.email, PASSWORD)
