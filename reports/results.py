@@ -41,10 +41,12 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def result_row(row: DifferentialRow, case: Case, has_leukocytes: bool) -> ResultRow:
+def result_row(
+    row: DifferentialRow, intervals: dict[str, tuple[float, float]], has_leukocytes: bool
+) -> ResultRow:
     # Only a leukocyte share of a count that has leukocytes is compared with an interval: a
     # "0 %" of nothing counted is not a low value.
-    interval = case.lab.reference_interval(row.label) if row.percent is not None else None
+    interval = intervals.get(row.label) if row.percent is not None else None
     return ResultRow(
         label=row.label,
         name=display_label(row.label),
@@ -56,9 +58,24 @@ def result_row(row: DifferentialRow, case: Case, has_leukocytes: bool) -> Result
     )
 
 
+def reference_intervals(case: Case, labels: list[str]) -> dict[str, tuple[float, float]]:
+    """The intervals a signed case was signed with (its latest version's snapshot), else the
+    lab's current ones."""
+    sign_off = case.sign_offs.order_by("-version").first() if case.is_signed else None
+    signed = (sign_off.snapshot if sign_off else {}).get("reference_intervals")
+    if signed is not None:
+        return {label: (float(low), float(high)) for label, (low, high) in signed.items()}
+    return {
+        label: interval
+        for label in labels
+        if (interval := case.lab.reference_interval(label)) is not None
+    }
+
+
 def result_rows(case: Case, differential: Differential) -> list[ResultRow]:
+    intervals = reference_intervals(case, [row.label for row in differential.rows])
     has_leukocytes = differential.leukocytes > 0
-    return [result_row(row, case, has_leukocytes) for row in differential.rows]
+    return [result_row(row, intervals, has_leukocytes) for row in differential.rows]
 
 
 def reviewer_names(rows: list[ImageRow]) -> list[str]:

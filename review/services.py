@@ -171,6 +171,7 @@ def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
     """The signed version as data: every image's labels, the differential, the signer and the
     pathologist's comment."""
     rows = case_rows(case)
+    differential = case_differential(case, rows)
     return {
         "case": str(case.public_id),
         "accession": case.accession,
@@ -196,7 +197,14 @@ def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
             }
             for row in rows
         ],
-        "differential": case_differential(case, rows).as_dict(),
+        "differential": differential.as_dict(),
+        # The lab's intervals when signed: a later change on the settings page must not change
+        # the flags of a signed report.
+        "reference_intervals": {
+            row.label: list(interval)
+            for row in differential.rows
+            if (interval := case.lab.reference_interval(row.label)) is not None
+        },
     }
 
 

@@ -212,3 +212,14 @@ def test_another_lab_gets_404(client, report_case, outsider):
     response = client.get(reverse("reports_api:report_pdf", args=[report_case.public_id]))
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.REPORT_DOWNLOADED).exists()
+
+
+def test_a_signed_report_keeps_the_intervals_it_was_signed_with(report_case, pathologist, lab_a):
+    sign(report_case, pathologist)
+    lab_a.reference_intervals = {"monocyte": [0, 30]}
+    lab_a.save()
+    report_case.refresh_from_db()
+
+    text = pdf_text(render_pdf(report_case))
+
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+2–10\s+H", text)

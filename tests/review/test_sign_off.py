@@ -97,6 +97,8 @@ def test_it_keeps_the_pathologists_comment_and_signer_title(case, pathologist):
     assert signed.snapshot["comment"] == "Reactive lymphocytes."
     assert signed.signer_name == "Ada Byron"
     assert signed.signer_signature == "Ada Byron, Consultant haematologist"
+    assert signed.snapshot["reference_intervals"]["neutrophil"] == [40.0, 75.0]
+    assert "platelet" not in signed.snapshot["reference_intervals"]
 
 
 def test_an_amendment_carries_the_comment_over(case, pathologist):
