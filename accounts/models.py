@@ -56,8 +56,26 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
+    """A person who logs in with an email address.
+
+    `full_name` and `professional_title` are what reports print for a reviewer or a signer
+    ("Dr Ada Byron, Consultant haematologist"); empty ones fall back to the email address.
+    """
+
     username = None
     email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(
+        _("full name"),
+        max_length=150,
+        blank=True,
+        help_text=_("As it should appear on signed reports."),
+    )
+    professional_title = models.CharField(
+        _("professional title"),
+        max_length=150,
+        blank=True,
+        help_text=_("For example: Consultant haematologist, Biomedical scientist."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -66,6 +84,20 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name.strip() or super().get_full_name()
+
+    @property
+    def display_name(self) -> str:
+        """Full name, else the email address."""
+        return self.get_full_name() or self.email
+
+    @property
+    def signature(self) -> str:
+        """Full name and professional title, as reports name a reviewer or signer."""
+        title = self.professional_title.strip()
+        return f"{self.display_name}, {title}" if title else self.display_name
 
 
 class Lab(models.Model):
@@ -92,6 +124,9 @@ class Lab(models.Model):
             "A model version adapted to this lab's images. Empty: the portal's active version."
         ),
     )
+    # {"neutrophil": [40, 75], ...}: the lab's own intervals, in % of leukocytes; a class not
+    # named here uses accounts.reference_intervals.DEFAULT_REFERENCE_INTERVALS.
+    reference_intervals = models.JSONField(_("reference intervals"), default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -100,6 +135,12 @@ class Lab(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def reference_interval(self, label: str) -> tuple[float, float] | None:
+        """The lab's interval for a class (in % of leukocytes), else the adult default."""
+        from accounts.reference_intervals import interval_for
+
+        return interval_for(label, self.reference_intervals)
 
 
 class Membership(models.Model):

@@ -278,6 +278,7 @@ CELERY_TASK_QUEUES = [Queue("classify"), Queue("explain"), Queue("celery")]
 CELERY_TASK_ROUTES = {
     "classifier.tasks.classify_image": {"queue": "classify"},
     "review.tasks.compute_heatmap": {"queue": "explain"},
+    "review.tasks.compute_lime": {"queue": "explain"},
 }
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-images": {
@@ -300,6 +301,8 @@ DEFAULT_MODEL_NAME = env.str("DEFAULT_MODEL_NAME", default="default")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# "7 Dec 2026, 10:33 UTC" in every language (hematoportal/formats/).
+FORMAT_MODULE_PATH = ["hematoportal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

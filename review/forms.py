@@ -25,6 +25,16 @@ class ReviewForm(forms.Form):
         self.fields["label"].choices = label_choices(labels)
 
 
+class SignOffForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Pathologist's comment"),
+        required=False,
+        max_length=4000,
+        help_text=_("Printed on the report, with your name and title."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class AmendmentForm(forms.Form):
     """One label field per classified image (named by its public id), and the reason."""
 

@@ -167,9 +167,11 @@ def unreviewed_count(case: Case) -> int:
     return case.images.filter(status=CellImage.Status.DONE, review__isnull=True).count()
 
 
-def snapshot(case: Case, user: User, signed_at) -> dict:
-    """The signed version as data: every image's labels, the differential and the signer."""
+def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
+    """The signed version as data: every image's labels, the differential, the signer and the
+    pathologist's comment."""
     rows = case_rows(case)
+    differential = case_differential(case, rows)
     return {
         "case": str(case.public_id),
         "accession": case.accession,
@@ -177,8 +179,10 @@ def snapshot(case: Case, user: User, signed_at) -> dict:
         "signed_by": {
             "id": user.pk,
             "email": user.email,
-            "name": user.get_full_name() or user.email,
+            "name": user.display_name,
+            "title": user.professional_title.strip(),
         },
+        "comment": comment,
         "images": [
             {
                 "image": str(row.image.public_id),
@@ -188,27 +192,40 @@ def snapshot(case: Case, user: User, signed_at) -> dict:
                 "reviewed": row.reviewed,
                 "final": row.final,
                 "reviewer": row.reviewer,
+                "reviewer_name": row.reviewer_name,
                 "model_version": row.model_version,
             }
             for row in rows
         ],
-        "differential": case_differential(case, rows).as_dict(),
+        "differential": differential.as_dict(),
+        # The lab's intervals when signed: a later change on the settings page must not change
+        # the flags of a signed report.
+        "reference_intervals": {
+            row.label: list(interval)
+            for row in differential.rows
+            if (interval := case.lab.reference_interval(row.label)) is not None
+        },
     }
 
 
-def _new_sign_off(case: Case, user: User, version: int) -> SignOff:
+def _new_sign_off(case: Case, user: User, version: int, comment: str = "") -> SignOff:
     signed_at = timezone.now()
     return SignOff.objects.create(
         case=case,
         version=version,
         signed_by=user,
         signed_at=signed_at,
-        snapshot=snapshot(case, user, signed_at),
+        comment=comment,
+        snapshot=snapshot(case, user, signed_at, comment),
     )
 
 
-def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> SignOff:
+def sign_off(
+    case: Case, user: User, request: HttpRequest | None = None, comment: str = ""
+) -> SignOff:
     """Sign a fully reviewed case: it becomes locked. Signing a signed case changes nothing.
+
+    `comment` is the pathologist's comment on the case, printed on the report.
 
     Raises CaseNotReadyError while images are pending or when no image has a prediction, and
     UnreviewedImagesError (with the count) while any classified image lacks a review.
@@ -223,7 +240,7 @@ def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> Sign
             raise CaseNotReadyError(_("This case has no classified image to sign off."))
         if unreviewed := unreviewed_count(case):
             raise UnreviewedImagesError(unreviewed)
-        signed = _new_sign_off(case, user, version=1)
+        signed = _new_sign_off(case, user, version=1, comment=comment.strip())
         Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED, updated=timezone.now())
     record(request, AuditEvent.Action.SIGN_OFF, obj=case, user=user, version=signed.version)
     return signed
@@ -250,7 +267,9 @@ def amend(
         if not changes:
             raise ReviewError(_("Nothing was changed."))
         previous = latest_sign_off(case)
-        new_version = _new_sign_off(case, user, version=previous.version + 1)
+        new_version = _new_sign_off(
+            case, user, version=previous.version + 1, comment=previous.comment
+        )
         amendment = Amendment.objects.create(
             case=case,
             previous=previous,

@@ -55,3 +55,16 @@ def differential_share(row) -> str:
 def label_name(label: str | None) -> str:
     """A class label as people read it: `{{ row.final|label_name }}`."""
     return display_label(label)
+
+
+@register.filter
+def duration_text(delta) -> str:
+    """A turnaround as people say it: "45 min", "3 h 20 min", "2 d 4 h"."""
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}

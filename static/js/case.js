@@ -81,6 +81,16 @@
     ]);
   }
 
+  function labelCells(tableRow) {
+    // As the server-rendered rows: each cell names its column, shown as a card label on phones.
+    var headers = table.querySelectorAll("thead th");
+    Array.prototype.forEach.call(tableRow.children, function (cell, index) {
+      var text = headers[index] ? headers[index].textContent.trim() : "";
+      if (text) cell.setAttribute("data-label", text);
+    });
+    return tableRow;
+  }
+
   function keepThumbnail(newRow, image) {
     // Reuse the loaded <img>: a new one would fetch the (uncached) image again.
     var old = document.getElementById("image-" + image.id);
@@ -94,7 +104,9 @@
 
   function render(state) {
     var body = table.querySelector("tbody");
-    var rows = state.images.map(function (image) { return keepThumbnail(row(image), image); });
+    var rows = state.images.map(function (image) {
+      return keepThumbnail(labelCells(row(image)), image);
+    });
     body.replaceChildren.apply(body, rows);
     var badge = document.getElementById("case-status");
     if (badge) {

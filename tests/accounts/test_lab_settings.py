@@ -67,3 +67,82 @@ def test_saving_unchanged_settings_writes_no_event(client, lab_admin, lab_a):
     client.post("/lab/settings/", {"retention_days": "30"})
 
     assert not AuditEvent.objects.filter(action="lab_settings_changed").exists()
+
+
+def test_it_shows_the_adult_default_reference_intervals(client, lab_admin):
+    client.force_login(lab_admin)
+
+    response = client.get("/lab/settings/")
+
+    assert b'data-testid="reference-intervals"' in response.content
+    form = response.context["form"]
+    assert form["interval_neutrophil_low"].value() == 40.0
+    assert form["interval_basophil_high"].value() == 1.0
+
+
+def test_it_saves_the_labs_own_reference_intervals(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post(
+        "/lab/settings/",
+        {"retention_days": "30", "interval_monocyte_low": "3", "interval_monocyte_high": "12.5"},
+    )
+
+    assert response.status_code == 302
+    lab_a.refresh_from_db()
+    assert lab_a.reference_interval("monocyte") == (3.0, 12.5)
+    assert lab_a.reference_interval("neutrophil") == (40.0, 75.0)
+    assert lab_a.reference_interval("platelet") is None
+
+
+def test_it_refuses_an_interval_upside_down(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post(
+        "/lab/settings/",
+        {"retention_days": "30", "interval_monocyte_low": "12", "interval_monocyte_high": "3"},
+    )
+
+    assert response.status_code == 200
+    assert "interval_monocyte_high" in response.context["form"].errors
+    lab_a.refresh_from_db()
+    assert lab_a.reference_intervals == {}
+
+
+def test_the_lab_admin_picks_the_labs_model_version_and_it_is_audited(client, lab_admin, lab_a):
+    from audit.models import AuditEvent
+    from classifier.models import ModelVersion
+    from tests.factories import ModelVersionFactory
+
+    active = ModelVersionFactory(name="pbc8", is_active=True)
+    adapted = ModelVersionFactory(name="pbc8-lab-a", is_active=False)
+    client.force_login(lab_admin)
+    page = client.get("/lab/settings/").content.decode()
+    assert "The portal&#x27;s active version (pbc8)" in page
+    assert "pbc8-lab-a" in page
+
+    response = client.post(
+        "/lab/settings/", {"retention_days": "30", "model_version": str(adapted.pk)}
+    )
+
+    assert response.status_code == 302
+    lab_a.refresh_from_db()
+    assert lab_a.model_version == adapted
+    assert ModelVersion.for_lab(lab_a) == adapted
+    event = AuditEvent.objects.get(action=AuditEvent.Action.MODEL_VERSION_CHANGED)
+    assert event.details["model_version"] == str(adapted.public_id)
+    assert event.details["change"] == "lab's own version set"
+
+    client.post("/lab/settings/", {"retention_days": "30", "model_version": ""})
+
+    lab_a.refresh_from_db()
+    assert ModelVersion.for_lab(lab_a) == active
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.MODEL_VERSION_CHANGED).count() == 2
+
+
+def test_saving_without_changing_the_version_records_nothing(client, lab_admin, lab_a):
+    from audit.models import AuditEvent
+
+    client.force_login(lab_admin)
+    client.post("/lab/settings/", {"retention_days": "21"})
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.MODEL_VERSION_CHANGED).exists()

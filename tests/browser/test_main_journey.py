@@ -24,6 +24,8 @@ RESULT_TIMEOUT_MS = 120_000
 
 
 def create_case(page, accession: str, patient_ref: str) -> None:
+    # Each role lands on its own start page; cases are one click away for everyone.
+    page.get_by_role("navigation").get_by_role("link", name="Cases", exact=True).click()
     page.click("[data-testid=new-case]")
     page.fill("input[name=accession]", accession)
     page.fill("input[name=patient_ref]", patient_ref)

@@ -113,3 +113,15 @@ def test_reviewing_a_signed_case_is_409(client, case, pathologist):
     client.force_login(pathologist)
     response = client.post(review_url(case.images.first()), {"label": "monocyte"})
     assert response.status_code == 409
+
+
+def test_sign_off_takes_a_comment(client, case, pathologist):
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    client.force_login(pathologist)
+
+    response = client.post(sign_off_url(case), {"comment": "No blasts seen."})
+
+    assert response.status_code == 200
+    assert response.json()["comment"] == "No blasts seen."
+    assert case.sign_offs.get().comment == "No blasts seen."

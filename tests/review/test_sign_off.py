@@ -83,3 +83,29 @@ def test_failed_images_do_not_block_sign_off(case, pathologist):
 
     case.refresh_from_db()
     assert case.is_signed
+
+
+def test_it_keeps_the_pathologists_comment_and_signer_title(case, pathologist):
+    pathologist.full_name, pathologist.professional_title = "Ada Byron", "Consultant haematologist"
+    pathologist.save()
+    _review_all(case, pathologist)
+
+    signed = services.sign_off(case, pathologist, comment="  Reactive lymphocytes.  ")
+
+    signed.refresh_from_db()
+    assert signed.comment == "Reactive lymphocytes."
+    assert signed.snapshot["comment"] == "Reactive lymphocytes."
+    assert signed.signer_name == "Ada Byron"
+    assert signed.signer_signature == "Ada Byron, Consultant haematologist"
+    assert signed.snapshot["reference_intervals"]["neutrophil"] == [40.0, 75.0]
+    assert "platelet" not in signed.snapshot["reference_intervals"]
+
+
+def test_an_amendment_carries_the_comment_over(case, pathologist):
+    _review_all(case, pathologist)
+    services.sign_off(case, pathologist, comment="Left shift.")
+    image = case.images.first()
+
+    amendment = services.amend(case, pathologist, {str(image.public_id): "monocyte"}, "Recount")
+
+    assert amendment.sign_off.comment == "Left shift."
