@@ -89,7 +89,7 @@ class InvitationForm(forms.ModelForm):
 class LabSettingsForm(forms.ModelForm):
     class Meta:
         model = Lab
-        fields = ["require_mfa", "retention_days"]
+        fields = ["require_mfa", "retention_days", "unsigned_max_days"]
 
     def __init__(self, *args, admin, **kwargs) -> None:
         self.admin = admin
@@ -105,6 +105,12 @@ class LabSettingsForm(forms.ModelForm):
 
     def clean_retention_days(self) -> int:
         days = self.cleaned_data["retention_days"]
+        if days < 1:
+            raise forms.ValidationError(_("Keep images for at least one day."))
+        return days
+
+    def clean_unsigned_max_days(self) -> int:
+        days = self.cleaned_data["unsigned_max_days"]
         if days < 1:
             raise forms.ValidationError(_("Keep images for at least one day."))
         return days

@@ -60,8 +60,9 @@ class UploadForm(forms.Form):
     consent_retain = forms.BooleanField(
         label=_("Retain these images for review and model improvement"),
         help_text=_(
-            "Off: each image is deleted as soon as it is classified. On: kept for the lab's "
-            "retention period, then deleted."
+            "Unticked, the images are kept only for the review, seen by the lab's pathologists "
+            "and deleted when the case is signed off (or after the lab's limit for unsigned "
+            "cases); ticked, they are kept for the lab's retention period."
         ),
         required=False,
         initial=False,

@@ -198,9 +198,8 @@ def accept_upload(
                 consent_retain=consent_retain,
                 uploaded_by=user,
             )
-            if consent_retain:
-                image.retain_until = image.retention_deadline()
-                image.save(update_fields=["retain_until"])
+            image.retain_until = image.retention_deadline()
+            image.save(update_fields=["retain_until"])
             case.start_processing()
             classify_image.delay_on_commit(image.pk)
     except BaseException:

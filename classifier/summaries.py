@@ -5,9 +5,10 @@ results from the least to the most confident, then failures, then those still in
 """
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership
-from classifier.access import may_delete_image
+from classifier.access import may_delete_image, may_see_image_file
 from classifier.labels import display_label
 from classifier.models import Case, CellImage
 
@@ -31,6 +32,15 @@ def prediction_summary(image: CellImage) -> dict | None:
     }
 
 
+def file_note(image: CellImage, membership: Membership) -> str:
+    """Why there is no picture (or who may see it), for the case page."""
+    if not image.has_file:
+        return _("Image deleted; its result is kept.") if image.file_purged_at else ""
+    if image.kept_for_review_only and not may_see_image_file(membership, image):
+        return _("Kept for the pathologists' review only.")
+    return ""
+
+
 def image_summary(image: CellImage, membership: Membership) -> dict:
     return {
         "id": str(image.public_id),
@@ -40,8 +50,11 @@ def image_summary(image: CellImage, membership: Membership) -> dict:
         "error": image.error,
         "consent_retain": image.consent_retain,
         "file_url": (
-            reverse("classifier:image_file", args=[image.public_id]) if image.has_file else None
+            reverse("classifier:image_file", args=[image.public_id])
+            if image.has_file and may_see_image_file(membership, image)
+            else None
         ),
+        "file_note": file_note(image, membership),
         "delete_url": (
             reverse("classifier:image_delete", args=[image.public_id])
             if may_delete_image(membership, image) and not image.is_pending

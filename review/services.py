@@ -21,6 +21,7 @@ from audit.services import record
 from classifier.case_rows import case_differential, case_rows
 from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
+from classifier.tasks import purge_signed_case
 from review.models import Amendment, Feedback, Review, SignOff
 
 FEEDBACK_DIR = "feedback"
@@ -211,7 +212,8 @@ def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> Sign
     """Sign a fully reviewed case: it becomes locked. Signing a signed case changes nothing.
 
     Raises CaseNotReadyError while images are pending or when no image has a prediction, and
-    UnreviewedImagesError (with the count) while any classified image lacks a review.
+    UnreviewedImagesError (with the count) while any classified image lacks a review. Once it
+    has committed, the files of images uploaded without consent are deleted (classifier.tasks).
     """
     with transaction.atomic():
         case = _locked_case(case)
@@ -225,6 +227,9 @@ def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> Sign
             raise UnreviewedImagesError(unreviewed)
         signed = _new_sign_off(case, user, version=1)
         Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED, updated=timezone.now())
+        # The files kept only for this review go once the sign-off has committed (audited by
+        # the purge); the periodic purge_expired_images catches a lost task.
+        purge_signed_case.delay_on_commit(case.pk)
     record(request, AuditEvent.Action.SIGN_OFF, obj=case, user=user, version=signed.version)
     return signed
 

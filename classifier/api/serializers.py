@@ -70,7 +70,11 @@ class ImageUploadSerializer(serializers.Serializer):
     )
     consent_retain = serializers.BooleanField(
         default=False,
-        help_text=_("Retain the image for review and model improvement (off by default)."),
+        help_text=_(
+            "Retain the image for model improvement, for the lab's retention period. Off (the "
+            "default): it is kept for the lab's reviewers only and deleted when its case is "
+            "signed off, or after the lab's limit for unsigned cases."
+        ),
     )
 
 

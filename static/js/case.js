@@ -49,6 +49,8 @@
     if (image.file_url) {
       thumb.appendChild(el("a", { href: image.file_url }, [el("img", {
         src: image.file_url, alt: image.name, width: "64", height: "64", loading: "lazy" })]));
+    } else if (image.file_note) {
+      thumb.appendChild(el("span", { "class": "muted small", "data-testid": "file-note", text: image.file_note }));
     }
     var status = el("td", { "class": "status" }, [
       el("span", { "class": "badge " + image.status, "data-testid": "image-status",

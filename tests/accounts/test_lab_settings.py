@@ -4,12 +4,33 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 def test_it_saves_the_retention_period(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"retention_days": "14"})
+    response = client.post("/lab/settings/", {"retention_days": "14", "unsigned_max_days": "14"})
 
     assert response.status_code == 302
     lab_a.refresh_from_db()
     assert lab_a.retention_days == 14
     assert lab_a.require_mfa is False
+
+
+def test_it_saves_the_longest_wait_for_sign_off(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post("/lab/settings/", {"retention_days": "30", "unsigned_max_days": "7"})
+
+    assert response.status_code == 302
+    lab_a.refresh_from_db()
+    assert lab_a.unsigned_max_days == 7
+
+
+def test_it_refuses_a_wait_for_sign_off_of_zero_days(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post("/lab/settings/", {"retention_days": "30", "unsigned_max_days": "0"})
+
+    assert response.status_code == 200
+    assert "unsigned_max_days" in response.context["form"].errors
+    lab_a.refresh_from_db()
+    assert lab_a.unsigned_max_days == 14
 
 
 def test_it_refuses_a_retention_of_zero_days(client, lab_admin, lab_a):
@@ -26,7 +47,7 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
     TOTP.activate(lab_admin, generate_totp_secret())
     client.force_login(lab_admin)
 
-    client.post("/lab/settings/", {"retention_days": "30", "require_mfa": "on"})
+    client.post("/lab/settings/", {"retention_days": "30", "unsigned_max_days": "14", "require_mfa": "on"})
 
     lab_a.refresh_from_db()
     assert lab_a.require_mfa is True
@@ -35,7 +56,7 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
 def test_it_asks_the_admin_to_activate_mfa_first(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"retention_days": "30", "require_mfa": "on"})
+    response = client.post("/lab/settings/", {"retention_days": "30", "unsigned_max_days": "14", "require_mfa": "on"})
 
     assert response.status_code == 200
     assert "require_mfa" in response.context["form"].errors

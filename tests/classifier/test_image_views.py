@@ -104,6 +104,17 @@ def test_members_view_a_stored_image(persona, login, case, store_image):
     assert AuditEvent.objects.filter(action="image_viewed", object_id=str(image.public_id)).exists()
 
 
+@pytest.mark.parametrize(
+    ("persona", "status"), [("pathologist", 200), ("lab_admin", 200), ("technologist", 404)]
+)
+def test_an_image_without_consent_is_for_the_labs_reviewers_only(
+    persona, status, login, case, store_image
+):
+    image = store_image(case)
+    response = login(persona).get(reverse("classifier:image_file", args=[image.public_id]))
+    assert response.status_code == status
+
+
 def test_another_lab_cannot_view_an_image(login, case, store_image):
     image = store_image(case, consent_retain=True)
     response = login("outsider").get(reverse("classifier:image_file", args=[image.public_id]))

@@ -131,10 +131,13 @@ def test_consent_sets_the_retention_deadline(case, lab_a):
     assert (image.retain_until - image.created).days == 10
 
 
-def test_without_consent_there_is_no_retention_deadline(case):
+def test_without_consent_the_deadline_is_the_labs_longest_wait_for_sign_off(case, lab_a):
+    lab_a.unsigned_max_days = 5
+    lab_a.save()
+    case.refresh_from_db()
     image = intake.accept_upload(case, upload(), consent_retain=False, user=None)
     assert not image.consent_retain
-    assert image.retain_until is None
+    assert (image.retain_until - image.created).days == 5
 
 
 def test_it_refuses_images_for_a_signed_case(case, media_root):
