@@ -62,6 +62,25 @@ class CaseNotReadyError(ReviewError):
     """Sign-off refused: images are still being classified, or there is nothing to sign."""
 
 
+class UnidentifiedImagesError(ReviewError):
+    """Sign-off refused: some images are still unidentified (no class given by a reviewer)."""
+
+    def __init__(self, unidentified: int):
+        self.unidentified = unidentified
+        super().__init__(
+            ngettext(
+                "%(count)d image is still unidentified: give it a class in the gallery.",
+                "%(count)d images are still unidentified: give them a class in the gallery.",
+                unidentified,
+            )
+            % {"count": unidentified}
+        )
+
+
+class ImagesNotInCaseError(ReviewError):
+    """A batch review named images that are not classified images of the case."""
+
+
 def allowed_labels(image: CellImage) -> list[str]:
     """The labels a reviewer may choose for an image: the model's classes, then "other"."""
     return [*image.prediction.model_version.labels, OTHER_LABEL]
@@ -84,17 +103,71 @@ def review_image(
         if _locked_case(image.case).is_signed:
             raise CaseLockedError(_("This case is signed off; changes need an amendment."))
         review = _save_review(image, user, label, comment)
+    _after_review(review, user, request)
+    return review
+
+
+def review_images(
+    case: Case,
+    user: User,
+    image_ids: list[str],
+    label: str | None,
+    request: HttpRequest | None = None,
+) -> list[Review]:
+    """Review several images of an unsigned case at once (the gallery), in one transaction.
+
+    `image_ids` are public ids; `label` is the class they are moved to, or None to confirm each
+    one's current class (an unidentified image has none to confirm). Each image is reviewed and
+    audited as by review_image; a comment an image already has is kept.
+    """
+    wanted = {str(image_id) for image_id in image_ids}
+    images = list(
+        case.images.filter(status=CellImage.Status.DONE, public_id__in=wanted).select_related(
+            "prediction__model_version", "review"
+        )
+    )
+    if not wanted or len(images) != len(wanted):
+        raise ImagesNotInCaseError(_("Choose classified images of this case."))
+    labels = {image.pk: label or _current_label(image) for image in images}
+    for image in images:
+        if label is not None and label not in allowed_labels(image):
+            raise InvalidLabelError(
+                _("“%(label)s” is not a class of this model.") % {"label": label}
+            )
+    with transaction.atomic():
+        if _locked_case(case).is_signed:
+            raise CaseLockedError(_("This case is signed off; changes need an amendment."))
+        reviews = [_save_review(image, user, labels[image.pk], _comment(image)) for image in images]
+    for review in reviews:
+        _after_review(review, user, request)
+    return reviews
+
+
+def _current_label(image: CellImage) -> str:
+    review = getattr(image, "review", None)
+    if review is not None:
+        return review.label
+    if image.prediction.unidentified:
+        raise ReviewError(_("An unidentified image has no class to confirm: choose one."))
+    return image.prediction.label
+
+
+def _comment(image: CellImage) -> str:
+    review = getattr(image, "review", None)
+    return review.comment if review is not None else ""
+
+
+def _after_review(review: Review, user: User, request: HttpRequest | None) -> None:
     record_feedback(review)
     record(
         request,
         AuditEvent.Action.REVIEW,
-        obj=image,
+        obj=review.image,
         user=user,
         predicted=review.predicted_label,
-        label=label,
+        label=review.label,
         accepted=not review.is_correction,
     )
-    return review
 
 
 def _save_review(image: CellImage, user: User, label: str, comment: str) -> Review:
@@ -168,6 +241,13 @@ def unreviewed_count(case: Case) -> int:
     return case.images.filter(status=CellImage.Status.DONE, review__isnull=True).count()
 
 
+def unidentified_count(case: Case) -> int:
+    """Images whose final label is "unidentified": flagged by the model, not yet classed."""
+    return case.images.filter(
+        status=CellImage.Status.DONE, review__isnull=True, prediction__unidentified=True
+    ).count()
+
+
 def snapshot(case: Case, user: User, signed_at) -> dict:
     """The signed version as data: every image's labels, the differential and the signer."""
     rows = case_rows(case)
@@ -211,8 +291,10 @@ def _new_sign_off(case: Case, user: User, version: int) -> SignOff:
 def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> SignOff:
     """Sign a fully reviewed case: it becomes locked. Signing a signed case changes nothing.
 
-    Raises CaseNotReadyError while images are pending or when no image has a prediction, and
-    UnreviewedImagesError (with the count) while any classified image lacks a review. Once it
+    Raises CaseNotReadyError while images are pending or when no image has a prediction,
+    UnidentifiedImagesError while any image's final label is "unidentified" (flagged by the
+    model and not yet classed by a reviewer), and UnreviewedImagesError (with the count) while
+    any other classified image lacks a review. Once it
     has committed, the files of images uploaded without consent are deleted (classifier.tasks).
     """
     with transaction.atomic():
@@ -223,6 +305,8 @@ def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> Sign
             raise CaseNotReadyError(_("Some images are still being classified."))
         if not case.images.filter(status=CellImage.Status.DONE).exists():
             raise CaseNotReadyError(_("This case has no classified image to sign off."))
+        if unidentified := unidentified_count(case):
+            raise UnidentifiedImagesError(unidentified)
         if unreviewed := unreviewed_count(case):
             raise UnreviewedImagesError(unreviewed)
         signed = _new_sign_off(case, user, version=1)

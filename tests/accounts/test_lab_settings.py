@@ -47,7 +47,9 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
     TOTP.activate(lab_admin, generate_totp_secret())
     client.force_login(lab_admin)
 
-    client.post("/lab/settings/", {"retention_days": "30", "unsigned_max_days": "14", "require_mfa": "on"})
+    client.post(
+        "/lab/settings/", {"retention_days": "30", "unsigned_max_days": "14", "require_mfa": "on"}
+    )
 
     lab_a.refresh_from_db()
     assert lab_a.require_mfa is True
@@ -56,7 +58,9 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
 def test_it_asks_the_admin_to_activate_mfa_first(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"retention_days": "30", "unsigned_max_days": "14", "require_mfa": "on"})
+    response = client.post(
+        "/lab/settings/", {"retention_days": "30", "unsigned_max_days": "14", "require_mfa": "on"}
+    )
 
     assert response.status_code == 200
     assert "require_mfa" in response.context["form"].errors

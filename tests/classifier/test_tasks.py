@@ -196,9 +196,7 @@ def test_a_transient_error_can_recover_on_retry(case, store_image, fake_model, m
     assert image.status == CellImage.Status.DONE
 
 
-def test_it_writes_the_prediction_to_the_audit_trail(
-    case, store_image, fake_model, model_version
-):
+def test_it_writes_the_prediction_to_the_audit_trail(case, store_image, fake_model, model_version):
     image = store_image(case)
     tasks.classify_image(image.pk)
     actions = list(
@@ -233,9 +231,12 @@ def test_purge_signed_case_deletes_the_files_kept_only_for_the_review(
     unconsented.refresh_from_db()
     assert unconsented.file == "" and not path.exists()
     assert consented.path.is_file()
-    assert AuditEvent.objects.get(
-        action=AuditEvent.Action.IMAGE_DELETED, object_id=str(unconsented.public_id)
-    ).details["reason"] == "case signed off, not retained"
+    assert (
+        AuditEvent.objects.get(
+            action=AuditEvent.Action.IMAGE_DELETED, object_id=str(unconsented.public_id)
+        ).details["reason"]
+        == "case signed off, not retained"
+    )
     assert tasks.purge_signed_case(case.pk) == 0  # harmless to repeat
 
 
@@ -283,18 +284,14 @@ def test_purge_leaves_pending_images_alone(case, store_image):
     assert image.path.is_file()
 
 
-def test_purge_keeps_unconsented_files_of_an_unsigned_case_within_the_labs_limit(
-    case, store_image
-):
+def test_purge_keeps_unconsented_files_of_an_unsigned_case_within_the_labs_limit(case, store_image):
     image = store_image(case)
     CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.DONE)
     assert tasks.purge_expired_images() == 0
     assert image.path.is_file()
 
 
-def test_purge_deletes_unconsented_files_of_a_case_unsigned_past_the_labs_limit(
-    case, store_image
-):
+def test_purge_deletes_unconsented_files_of_a_case_unsigned_past_the_labs_limit(case, store_image):
     image = store_image(case)
     CellImage.objects.filter(pk=image.pk).update(
         status=CellImage.Status.DONE, retain_until=timezone.now() - datetime.timedelta(minutes=1)

@@ -144,3 +144,17 @@ def test_the_queued_purge_deletes_every_file_of_the_signed_case(case, pathologis
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.IMAGE_DELETED, details__reason="case signed off, not retained"
     ).exists()
+
+
+def test_it_refuses_while_an_image_is_unidentified(case, pathologist):
+    unsure = add_image(case, "neutrophil", confidence=0.3)  # below the 0.5 threshold
+    for image in case.images.exclude(pk=unsure.pk):
+        services.review_image(image, pathologist, image.prediction.label)
+
+    with pytest.raises(services.UnidentifiedImagesError) as refused:
+        services.sign_off(case, pathologist)
+
+    assert refused.value.unidentified == 1
+    assert "unidentified" in str(refused.value)
+    services.review_image(unsure, pathologist, "monocyte")
+    assert services.sign_off(case, pathologist).version == 1
