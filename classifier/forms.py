@@ -54,7 +54,10 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label=_("Cell images"),
-        help_text=_("JPEG, PNG, TIFF or BMP. Choose or drop several at once."),
+        help_text=_(
+            "JPEG, PNG, TIFF or BMP. Choose or drop several at once. A file already in this "
+            "case is refused, so that no cell is counted twice."
+        ),
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/tiff,image/bmp"}),
     )
     consent_retain = forms.BooleanField(

@@ -66,7 +66,10 @@ class ImageQueuedSerializer(serializers.Serializer):
 class ImageUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True,  # intake.py refuses it, with the same words as the web page
-        help_text=_("A JPEG, PNG, TIFF or BMP image of one cell."),
+        help_text=_(
+            "A JPEG, PNG, TIFF or BMP image of one cell. A file already in the case (same "
+            "SHA-256) is refused with 400 and nothing is stored, so that no cell counts twice."
+        ),
     )
     consent_retain = serializers.BooleanField(
         default=False,

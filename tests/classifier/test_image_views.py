@@ -75,6 +75,16 @@ def test_a_refused_file_is_named_and_the_others_go_through(login, case, media_ro
     assert files_under(media_root) == [image.path]
 
 
+def test_a_file_already_in_the_case_is_refused_with_a_clear_message(login, case, media_root):
+    client = login("technologist")
+    with mock.patch.object(tasks.classify_image, "delay_on_commit"):
+        post_upload(client, case, [upload("first.jpg")])
+        response = post_upload(client, case, [upload("again.jpg")])
+    page = client.get(response["Location"]).content.decode()
+    assert "again.jpg was not accepted: this file is already in the case (as first.jpg)." in page
+    assert CellImage.objects.count() == 1 and len(files_under(media_root)) == 1
+
+
 def test_an_upload_without_files_is_explained(login, case):
     client = login("technologist")
     response = client.post(reverse("classifier:image_upload", args=[case.public_id]), {})

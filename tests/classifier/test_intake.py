@@ -165,6 +165,33 @@ def test_a_batch_takes_the_good_and_names_the_bad(case, media_root):
     assert CellImage.objects.count() == 2
 
 
+def test_a_file_already_in_the_case_is_refused_and_leaves_nothing(case, media_root):
+    first = intake.accept_upload(case, upload("a.jpg"), consent_retain=False, user=None)
+
+    with pytest.raises(intake.UploadRefused, match=r"already in the case \(as a.jpg\)"):
+        intake.accept_upload(case, upload("b.jpg"), consent_retain=False, user=None)
+
+    assert list(CellImage.objects.all()) == [first]
+    assert files_under(media_root) == [first.path]
+
+
+def test_the_same_file_is_accepted_in_another_case(case, lab_a, media_root):
+    from tests.factories import CaseFactory
+
+    intake.accept_upload(case, upload(), consent_retain=False, user=None)
+    other = CaseFactory(lab=lab_a, accession="ACC-2")
+    intake.accept_upload(other, upload(), consent_retain=False, user=None)
+    assert CellImage.objects.count() == 2
+
+
+def test_a_batch_counts_a_repeated_file_once(case, media_root):
+    result = intake.accept_uploads(
+        case, [upload("a.jpg"), upload("copy.jpg")], consent_retain=False, user=None
+    )
+    assert [image.original_name for image in result.accepted] == ["a.jpg"]
+    assert [refusal.name for refusal in result.refused] == ["copy.jpg"]
+
+
 def test_check_upload_rewinds_the_file():
     uploaded = upload()
     intake.check_upload(uploaded)
