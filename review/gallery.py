@@ -23,6 +23,7 @@ class GalleryGroup:
     key: str
     title: str
     cells: list[CellImage] = field(default_factory=list)
+    shortcut: str = ""  # the key that moves cells here (shortcut_keys)
 
     @property
     def is_unidentified(self) -> bool:

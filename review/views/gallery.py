@@ -27,6 +27,8 @@ def gallery(request: HttpRequest, case_id) -> HttpResponse:
     groups = gallery_groups(case)
     labels = _labels(groups)
     keys = shortcut_keys(labels)
+    for group in groups:
+        group.shortcut = keys.get(group.key, "")
     context = {
         "case": case,
         "groups": groups,

@@ -61,8 +61,10 @@ def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
     page.wait_for_selector("#case-status[data-status=awaiting_review]")
     case = Case.objects.get(accession="BR-2026-0001")
     assert case.status == Case.Status.AWAITING_REVIEW
-    # Uploaded without consent: every file is gone once its prediction is stored.
-    assert not CellImage.objects.filter(case=case).exclude(file="").exists()
+    # Uploaded without consent: kept for the pathologists' review only, so the technologist
+    # sees a note where the picture would be.
+    assert CellImage.objects.filter(case=case).exclude(file="").count() == len(uploads)
+    assert page.locator("[data-testid=file-note]").count() == len(uploads)
     # The differential panel (drawn when the page loaded, perhaps with only some images done)
     # refreshes by itself once every image has settled.
     page.wait_for_function(
