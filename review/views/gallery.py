@@ -1,5 +1,7 @@
 """The class gallery of a case: every cell grouped by its class, moved or confirmed in batches."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -78,7 +80,8 @@ def gallery_review(request: HttpRequest, case_id) -> HttpResponse:
     anchor = request.POST.get("return_to", "")
     if anchor not in {group.key for group in groups}:
         anchor = reviews[0].label
-    return redirect(f"{back}#group-{anchor}")
+    # A query, not a #fragment: scrolling to a fragment would move the focus off the cell.
+    return redirect(f"{back}?{urlencode({'at': anchor})}")
 
 
 def _reviewed_message(reviews) -> str:

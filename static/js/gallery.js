@@ -129,8 +129,8 @@
 
   // Back from a post: start where the reviewer was working.
   var start = 0;
-  var group = window.location.hash.indexOf("#group-") === 0
-    ? document.getElementById(window.location.hash.slice(1)) : null;
+  var at = new URLSearchParams(window.location.search).get("at");
+  var group = at ? document.getElementById("group-" + at) : null;
   var first = group && checks.filter(function (check) {
     // The group's first cell, or (an emptied group) the first one after it.
     return group.contains(check) || (group.compareDocumentPosition(check) & Node.DOCUMENT_POSITION_FOLLOWING);

@@ -88,7 +88,7 @@ def test_one_post_moves_several_cells(client, case, pathologist):
     )
 
     assert response.status_code == 302
-    assert response.url == gallery_url(case) + "#group-neutrophil"
+    assert response.url == gallery_url(case) + "?at=neutrophil"
     assert Review.objects.filter(label="monocyte").count() == 3
 
 
