@@ -61,7 +61,7 @@ def visit(page, live_server, path: str) -> None:
 def shoot(page, name: str) -> None:
     if folder := os.environ.get("SCREENSHOT_DIR"):
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / name))
+        page.screenshot(path=str(Path(folder) / name), full_page=name.startswith("full"))
 
 
 def test_the_login_page_has_no_axe_violations(browser_page, live_server, lab_a):
@@ -82,6 +82,7 @@ def test_a_pathologists_pages_have_no_axe_violations(browser_page, live_server, 
     page.set_viewport_size(DESKTOP)
     visit(page, live_server, reverse("review:gallery", args=[case.public_id]))
     shoot(page, "gallery-desktop-1280x800.png")
+    shoot(page, "full-gallery-desktop.png")
     page.focus(".cell-check")  # the gallery's one tab stop: the first cell
     page.keyboard.press("x")
     page.keyboard.press("ArrowRight")
