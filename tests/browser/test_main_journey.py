@@ -1,5 +1,5 @@
 """The main journey in a real browser: log in, create a case, upload images, watch the
-predictions arrive from a real Celery worker.
+predictions and the differential arrive from a real Celery worker.
 
 Set SCREENSHOT_TO=docs/screenshot.png to also keep the case page's screenshot for the README.
 """
@@ -75,6 +75,13 @@ def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
         arg=len(uploads),
         timeout=10_000,
     )
+    progress = page.inner_text("[data-testid=differential-progress]")
+    assert progress == f"{len(uploads)} of {len(uploads)} classified"
+    # Rows stay in the model's label order, whatever their counts.
+    shown_rows = page.eval_on_selector_all(
+        "[data-testid=differential] tbody tr", "rows => rows.map(row => row.dataset.label)"
+    )
+    assert shown_rows == [*active_model_version.labels, OTHER_LABEL]
     screenshot = tmp_path / "case-page.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
