@@ -5,10 +5,6 @@ rules, writes in one short transaction that locks the case row (so that a review
 of the same case cannot interleave), and appends to the audit trail.
 """
 
-import shutil
-from pathlib import Path
-
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -22,9 +18,8 @@ from classifier.case_rows import case_differential, case_rows
 from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
 from classifier.tasks import purge_signed_case
-from review.models import Amendment, Feedback, Review, SignOff
-
-FEEDBACK_DIR = "feedback"
+from review.feedback import record_feedback
+from review.models import Amendment, Review, SignOff
 
 
 class ReviewError(Exception):
@@ -182,54 +177,6 @@ def _save_review(image: CellImage, user: User, label: str, comment: str) -> Revi
     )
     image.review = review
     return review
-
-
-def record_feedback(review: Review) -> Feedback | None:
-    """Keep a correction for model improvement (the image too, where consent was given).
-
-    An accepted label removes an earlier correction of the same image. Returns the feedback row.
-    """
-    image = review.image
-    if not review.is_correction:
-        for feedback in Feedback.objects.filter(image=image):
-            _delete_feedback(feedback)
-        return None
-    feedback, _created = Feedback.objects.update_or_create(
-        image=image,
-        defaults={
-            "lab_id": image.case.lab_id,
-            "sha256": image.sha256,
-            "model_version": image.prediction.model_version,
-            "predicted_label": review.predicted_label,
-            "corrected_label": review.label,
-            "reviewer": review.reviewer,
-            "consent": image.consent_retain,
-        },
-    )
-    if image.consent_retain and image.has_file and not feedback.file:
-        feedback.file = _copy_feedback_file(image)
-        feedback.save(update_fields=["file", "updated"])
-    return feedback
-
-
-def _copy_feedback_file(image: CellImage) -> str:
-    """Copy the retained file to feedback/<sha256><ext> (temporary name, then rename)."""
-    source = image.path
-    relative = f"{FEEDBACK_DIR}/{image.sha256}{source.suffix.lower()}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    shutil.copyfile(source, partial)
-    partial.replace(target)
-    return relative
-
-
-def _delete_feedback(feedback: Feedback) -> None:
-    path = feedback.path
-    feedback.delete()
-    # Another correction of an identical image (same checksum) may share the file.
-    if path is not None and not Feedback.objects.filter(file=feedback.file).exists():
-        path.unlink(missing_ok=True)
 
 
 def latest_sign_off(case: Case) -> SignOff | None:
