@@ -94,10 +94,14 @@
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     var key = event.key.toLowerCase();
     var moves = { arrowright: current + 1, arrowleft: current - 1, home: 0, end: checks.length - 1 };
-    if (key in moves) { event.preventDefault(); setCurrent(moves[key], true); return; }
-    if (key === "arrowdown" || key === "arrowup") {
+    var target = key in moves ? moves[key]
+      : key === "arrowdown" || key === "arrowup" ? nearestInRow(key === "arrowdown" ? 1 : -1) : null;
+    if (target !== null) {
       event.preventDefault();
-      setCurrent(nearestInRow(key === "arrowdown" ? 1 : -1), true);
+      // Shift with an arrow selects on the way, as shift-click does with the mouse.
+      if (event.shiftKey) checks[current].checked = true;
+      setCurrent(target, true);
+      if (event.shiftKey) { checks[current].checked = true; anchor = current; refreshCount(); }
       return;
     }
     if (key === "x") { event.preventDefault(); checks[current].click(); return; }
@@ -122,6 +126,9 @@
     submitting = true;
   });
 
+  // With the keys, Enter opens a cell's page: its link need not be a tab stop of its own.
+  form.querySelectorAll("a.cell-details").forEach(function (link) { link.tabIndex = -1; });
+  form.querySelectorAll("button.zoom").forEach(function (button) { button.tabIndex = -1; });
   form.querySelectorAll("button.zoom").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () { toggleZoom(button.closest(".cell-tile")); });

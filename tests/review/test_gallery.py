@@ -137,3 +137,13 @@ def test_the_case_page_and_the_queue_link_to_it(client, case, pathologist):
     assert url in client.get(reverse("classifier:case_detail", args=[case.public_id])).content
     assert url in client.get(reverse("review:queue")).content
     assert url in client.get(reverse("review:case", args=[case.public_id])).content
+
+
+def test_a_case_without_classified_cells_has_an_empty_gallery(client, lab_a, pathologist):
+    from tests.review.helpers import make_case
+
+    empty = make_case(lab_a, "EMPTY-1", status=Case.Status.PROCESSING)
+    client.force_login(pathologist)
+    response = client.get(gallery_url(empty))
+    assert response.status_code == 200
+    assert b'data-testid="gallery-cell"' not in response.content
