@@ -62,11 +62,14 @@ class UploadForm(forms.Form):
     )
     consent_retain = forms.BooleanField(
         label=_("Retain these images for review and model improvement"),
-        help_text=_(
-            "Unticked, the images are kept only for the review, seen by the lab's pathologists "
-            "and deleted when the case is signed off (or after the lab's limit for unsigned "
-            "cases); ticked, they are kept for the lab's retention period."
-        ),
         required=False,
         initial=False,
     )
+
+    def __init__(self, *args, lab: Lab, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent_retain"].help_text = _(
+            "Unticked, the images are kept only for the review, seen by the lab's pathologists "
+            "and deleted when the case is signed off (or after %(unsigned)d days unsigned); "
+            "ticked, they are kept for %(retention)d days."
+        ) % {"unsigned": lab.unsigned_max_days, "retention": lab.retention_days}

@@ -29,7 +29,7 @@ CONTENT_TYPES |= {"TIFF": "image/tiff", "BMP": "image/bmp"}
 @require_POST
 def image_upload(request: HttpRequest, case_id) -> HttpResponse:
     case = get_case_or_404(request.membership, case_id)
-    form = UploadForm(request.POST, request.FILES)
+    form = UploadForm(request.POST, request.FILES, lab=case.lab)
     if not form.is_valid():
         messages.error(request, _("Choose at least one image to upload."))
         return redirect("classifier:case_detail", case_id=case.public_id)

@@ -206,3 +206,14 @@ def test_the_case_page_shows_rows_with_their_status(
     assert 'data-status="done"' in html
     assert 'data-unidentified="true"' in html
     assert "Unidentified" in html
+
+
+def test_the_upload_form_says_in_one_sentence_how_long_images_are_kept(login, case, lab_a):
+    lab_a.unsigned_max_days, lab_a.retention_days = 10, 60
+    lab_a.save()
+    html = login("technologist").get(reverse("classifier:case_detail", args=[case.public_id]))
+    assert (
+        "Unticked, the images are kept only for the review, seen by the lab&#x27;s pathologists "
+        "and deleted when the case is signed off (or after 10 days unsigned); ticked, they are "
+        "kept for 60 days."
+    ) in html.content.decode()
