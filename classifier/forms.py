@@ -70,6 +70,6 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["consent_retain"].help_text = _(
             "Unticked, the images are kept only for the review, seen by the lab's pathologists "
-            "and deleted when the case is signed off (or after %(unsigned)d days unsigned); "
-            "ticked, they are kept for %(retention)d days."
+            "and admins, and deleted when the case is signed off (or after %(unsigned)d days "
+            "unsigned); ticked, they are kept for %(retention)d days."
         ) % {"unsigned": lab.unsigned_max_days, "retention": lab.retention_days}

@@ -214,6 +214,6 @@ def test_the_upload_form_says_in_one_sentence_how_long_images_are_kept(login, ca
     html = login("technologist").get(reverse("classifier:case_detail", args=[case.public_id]))
     assert (
         "Unticked, the images are kept only for the review, seen by the lab&#x27;s pathologists "
-        "and deleted when the case is signed off (or after 10 days unsigned); ticked, they are "
-        "kept for 60 days."
+        "and admins, and deleted when the case is signed off (or after 10 days unsigned); "
+        "ticked, they are kept for 60 days."
     ) in html.content.decode()
