@@ -11,15 +11,20 @@ Other apps use these helpers instead of looking at memberships themselves:
 from collections.abc import Callable
 from functools import wraps
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 
 View = Callable[..., HttpResponse]
+
+MFA_REQUIRED_MESSAGE = _("Your lab requires two-factor authentication: activate it first.")
 
 
 def get_membership(user) -> Membership | None:
@@ -31,6 +36,18 @@ def get_membership(user) -> Membership | None:
         return user.membership
     except Membership.DoesNotExist:
         return None
+
+
+def lacks_required_mfa(user) -> bool:
+    """The user's lab requires two-factor authentication and the user has not activated TOTP.
+
+    Checked for browser sessions by accounts.middleware and for API tokens by
+    accounts.authentication.
+    """
+    membership = get_membership(user)
+    if membership is None or not membership.lab.require_mfa:
+        return False
+    return not is_mfa_enabled(user, [Authenticator.Type.TOTP])
 
 
 def for_lab(queryset: QuerySet, membership: Membership, lab_field: str = "lab") -> QuerySet:

@@ -1,9 +1,12 @@
 """Forms of the accounts app: sign-up with an optional lab to join, and the lab admin's forms."""
 
+from datetime import timedelta
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.join_requests import ask_to_join
@@ -38,14 +41,26 @@ class LabNameField(forms.CharField):
 
 
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up, plus an optional request to join a lab (ACCOUNT_FORMS["signup"])."""
+    """allauth's sign-up, plus an optional request to join a lab (ACCOUNT_FORMS["signup"]).
 
-    lab = LabNameField(required=False)
+    The form answers the same whether or not a lab has the name given, so that it cannot be used
+    to find out which labs use the portal: a request is sent only when one does.
+    """
+
+    lab = forms.CharField(
+        label=_("Lab to join"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "The exact name of your laboratory, as your lab admin spells it. If it matches, "
+            "the lab admin is asked to let you in."
+        ),
+    )
     field_order = ["email", "password1", "password2", "lab"]
 
     def custom_signup(self, request, user) -> None:
         super().custom_signup(request, user)
-        if lab := self.cleaned_data.get("lab"):
+        if lab := find_lab(self.cleaned_data.get("lab") or ""):
             ask_to_join(request, user, lab)
 
 
@@ -86,6 +101,18 @@ class InvitationForm(forms.ModelForm):
         return email
 
 
+AUDITED_LAB_SETTINGS = ("name", "require_mfa", "retention_days", "unsigned_max_days")
+
+
+def changed_settings(form: forms.ModelForm) -> dict:
+    """{field: {"old": ..., "new": ...}} for each audited Lab field a valid form changes."""
+    return {
+        name: {"old": form.initial.get(name), "new": form.cleaned_data.get(name)}
+        for name in form.changed_data
+        if name in AUDITED_LAB_SETTINGS
+    }
+
+
 class LabSettingsForm(forms.ModelForm):
     class Meta:
         model = Lab
@@ -114,3 +141,25 @@ class LabSettingsForm(forms.ModelForm):
         if days < 1:
             raise forms.ValidationError(_("Keep images for at least one day."))
         return days
+
+
+class ApiTokenForm(forms.Form):
+    EXPIRY_CHOICES = [
+        ("30", _("30 days")),
+        ("90", _("90 days")),
+        ("365", _("1 year")),
+        ("", _("Never (until revoked or the password changes)")),
+    ]
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. the analyser or script that uses it."),
+    )
+    expires_in_days = forms.ChoiceField(
+        label=_("Expires after"), choices=EXPIRY_CHOICES, initial="90", required=False
+    )
+
+    def expires_at(self):
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + timedelta(days=int(days)) if days else None

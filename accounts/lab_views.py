@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.access import get_for_lab_or_404, lab_admin_required
-from accounts.forms import InvitationForm, LabSettingsForm, RoleForm
+from accounts.forms import InvitationForm, LabSettingsForm, RoleForm, changed_settings
 from accounts.invitations import invite
 from accounts.models import (
     AlreadyInLabError,
@@ -182,7 +182,9 @@ def lab_settings(request: HttpRequest) -> HttpResponse:
         request.POST or None, instance=request.membership.lab, admin=request.user
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        lab = form.save()
+        if changes := changed_settings(form):
+            record(request, AuditEvent.Action.LAB_SETTINGS_CHANGED, obj=lab, **changes)
         messages.success(request, _("Lab settings saved."))
         return redirect("accounts:lab_settings")
     return render(request, "accounts/lab/settings.html", {"form": form})

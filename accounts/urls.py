@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accounts import lab_views, views
+from accounts import lab_views, token_views, views
 
 app_name = "accounts"
 
@@ -18,6 +18,12 @@ lab_patterns = [
     path("settings/", lab_views.lab_settings, name="lab_settings"),
 ]
 
+token_patterns = [
+    path("", token_views.tokens, name="tokens"),
+    path("<uuid:token_id>/revoke/", token_views.revoke_token, name="revoke_token"),
+]
+
 urlpatterns = [
     path("lab/", include(lab_patterns)),
+    path("profile/tokens/", include(token_patterns)),
 ]

@@ -1,12 +1,18 @@
-"""Pages for any logged-in person: the home redirect, the waiting page, invitations."""
+"""Pages for any logged-in person: the home redirect, the waiting page, invitations; and the
+admin's log-in, which is allauth's."""
 
-from django.contrib import messages
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from accounts.access import get_membership
 from accounts.forms import JoinRequestForm
@@ -85,3 +91,21 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, _("Welcome to %(lab)s.") % {"lab": invitation.lab.name})
             return redirect("home")
     return render(request, "accounts/invitation.html", {"invitation": invitation})
+
+
+@never_cache
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """The Django admin's log-in page (admin.site.login): always allauth's log-in instead.
+
+    Django's own admin log-in form checks the password alone: no second factor and no
+    allauth rate limit. It never authenticates here; it sends the visitor to allauth's log-in,
+    which then returns to the admin page asked for.
+    """
+    if request.user.is_authenticated:
+        if admin.site.has_permission(request):
+            return redirect("admin:index")
+        # Sending a logged-in member back to the log-in page would loop: /admin/ -> here ->
+        # allauth (already logged in) -> /admin/.
+        raise PermissionDenied
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")

@@ -50,6 +50,11 @@ class AuditEvent(models.Model):
         MODEL_VERSION_CHANGED = "model_version_changed", _("Model version changed")
         MEMBER_CHANGED = "member_changed", _("Lab member changed")
         ROLE_CHANGED = "role_changed", _("Role changed")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        LOGIN_RATE_LIMITED = "login_rate_limited", _("Login refused: too many failures")
+        CASES_LISTED = "cases_listed", _("Case list viewed")
+        LAB_SETTINGS_CHANGED = "lab_settings_changed", _("Lab settings changed")
 
     created = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices, db_index=True)

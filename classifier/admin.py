@@ -118,6 +118,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Cases, images and predictions change only through the portal's pages and tasks.
+
+    Deleting a case or an image goes through the image purge (below), so its files go with it
+    and the deletion is audited.
+    """
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -169,3 +175,6 @@ class CellImageAdmin(ReadOnlyAdmin):
 class PredictionAdmin(ReadOnlyAdmin):
     list_display = ["image", "label", "confidence", "unidentified", "model_version", "created"]
     list_filter = ["unidentified", "model_version", "label"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # an image without its prediction would fall out of the count

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_schema import error_responses
 from accounts.permissions import IsLabMember
 from audit.models import AuditEvent
 from audit.services import record
@@ -59,7 +60,7 @@ def _download(content, content_type: str, filename: str) -> HttpResponse:
 class CaseDifferentialView(APIView):
     permission_classes = [IsLabMember]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(401, 403, 404)})
     def get(self, request: Request, case_id) -> Response:
         case = get_case_or_404(request.membership, case_id)
         return Response(case_differential(case).as_dict())
@@ -69,7 +70,9 @@ class CaseReportPdfView(APIView):
     permission_classes = [IsLabMember]
     renderer_classes = [JSONRenderer, PdfRenderer]
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **error_responses(401, 403, 404)}
+    )
     def get(self, request: Request, case_id) -> HttpResponse:
         case = get_case_or_404(request.membership, case_id)
         content = pdf.render_pdf(case)
@@ -87,7 +90,9 @@ class CaseReportCsvView(APIView):
     permission_classes = [IsLabMember]
     renderer_classes = [JSONRenderer, CsvRenderer]
 
-    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR, **error_responses(401, 403, 404)}
+    )
     def get(self, request: Request, case_id) -> HttpResponse:
         case = get_case_or_404(request.membership, case_id)
         content = csv.case_csv(case)
@@ -99,7 +104,12 @@ class CaseFhirView(APIView):
     permission_classes = [IsLabMember]
     renderer_classes = [JSONRenderer, FhirRenderer]
 
-    @extend_schema(responses={(200, "application/fhir+json"): OpenApiTypes.OBJECT})
+    @extend_schema(
+        responses={
+            (200, "application/fhir+json"): OpenApiTypes.OBJECT,
+            **error_responses(401, 403, 404),
+        }
+    )
     def get(self, request: Request, case_id) -> HttpResponse:
         case = get_case_or_404(request.membership, case_id)
         content = json.dumps(fhir.diagnostic_report(case), indent=2)

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api_schema import error_responses
 from classifier.access import get_case_or_404, get_image_or_404
 from review import services
 from review.access import IsLabPathologist
@@ -20,7 +21,10 @@ from review.serializers import ReviewInputSerializer, ReviewSerializer, SignOffS
 class ImageReviewView(APIView):
     permission_classes = [IsLabPathologist]
 
-    @extend_schema(request=ReviewInputSerializer, responses={200: ReviewSerializer})
+    @extend_schema(
+        request=ReviewInputSerializer,
+        responses={200: ReviewSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request: Request, image_id) -> Response:
         image = get_image_or_404(request.membership, image_id)
         data = ReviewInputSerializer(data=request.data)
@@ -43,7 +47,9 @@ class ImageReviewView(APIView):
 class CaseSignOffView(APIView):
     permission_classes = [IsLabPathologist]
 
-    @extend_schema(request=None, responses={200: SignOffSerializer})
+    @extend_schema(
+        request=None, responses={200: SignOffSerializer, **error_responses(401, 403, 404, 409)}
+    )
     def post(self, request: Request, case_id) -> Response:
         case = get_case_or_404(request.membership, case_id)
         try:

@@ -5,13 +5,14 @@ Querysets come from classifier.access, like the web views: another lab's case or
 """
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.api_schema import error_responses
 from accounts.permissions import IsLabMember
 from audit.models import AuditEvent
 from audit.services import record
@@ -26,6 +27,11 @@ from classifier.api.serializers import (
 from classifier.models import CellImage
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CaseSerializer, **error_responses(401, 403)}),
+    create=extend_schema(responses={201: CaseSerializer, **error_responses(400, 401, 403)}),
+    retrieve=extend_schema(responses={200: CaseSerializer, **error_responses(401, 403, 404)}),
+)
 class CaseViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
@@ -52,6 +58,12 @@ class CaseViewSet(
         case = serializer.save(lab=self.request.membership.lab, created_by=self.request.user)
         record(self.request, AuditEvent.Action.CASE_CREATED, obj=case)
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        response = super().list(request, *args, **kwargs)
+        page = request.query_params.get("page", "1")
+        record(request, AuditEvent.Action.CASES_LISTED, view="api", page=page[:10])
+        return response
+
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         case = self.get_object()
         record(request, AuditEvent.Action.CASE_VIEWED, obj=case)
@@ -65,6 +77,7 @@ class CaseViewSet(
                 description="The file was refused (not a sound image, too large, already in "
                 "the case, or the case is signed off); the reason is given."
             ),
+            **error_responses(401, 403, 404),
         },
     )
     @action(
@@ -96,6 +109,9 @@ class CaseViewSet(
         return Response(ImageQueuedSerializer(image).data, status=status.HTTP_202_ACCEPTED)
 
 
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: ImageSerializer, **error_responses(401, 403, 404)}),
+)
 class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """One image's state and, once classified, its prediction."""
 

@@ -32,6 +32,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if status in Case.Status.values:
         cases = cases.filter(status=status)
     page = Paginator(cases.order_by("-created"), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    record(request, AuditEvent.Action.CASES_LISTED, view="cases", page=page.number, status=status)
     context = {"page": page, "status": status, "statuses": Case.Status.choices}
     return render(request, "classifier/case_list.html", context)
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import membership_required
+from audit.models import AuditEvent
+from audit.services import record
 from classifier.access import get_case_or_404
 from classifier.case_rows import case_differential, case_rows
 from classifier.differential import final_label
@@ -23,6 +25,7 @@ from review.services import latest_sign_off
 @require_GET
 def case_review(request: HttpRequest, case_id) -> HttpResponse:
     case = get_case_or_404(request.membership, case_id)
+    record(request, AuditEvent.Action.CASE_VIEWED, obj=case, view="review")
     images = reviewable_images(case)
     rows = case_rows(case)
     context = {
@@ -63,6 +66,7 @@ def image_review(request: HttpRequest, case_id, image_id) -> HttpResponse:
             messages.success(request, _("Every image is reviewed; the case can be signed off."))
             return redirect("review:case", case_id=case.public_id)
         return redirect("review:image", case_id=case.public_id, image_id=following.public_id)
+    record(request, AuditEvent.Action.IMAGE_VIEWED, obj=image, view="review")
     return render(request, "review/image.html", _image_context(case, image, images, labels, form))
 
 
@@ -148,6 +152,7 @@ def _final(image) -> str:
 @require_GET
 def history(request: HttpRequest, case_id) -> HttpResponse:
     case = get_case_or_404(request.membership, case_id)
+    record(request, AuditEvent.Action.CASE_VIEWED, obj=case, view="history")
     sign_offs = case.sign_offs.select_related("signed_by", "amendment__amended_by").order_by(
         "-version"
     )

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from audit.models import AuditEvent
+from audit.services import record
 from classifier.access import get_case_or_404
 from classifier.labels import display_label
 from review import services
@@ -26,6 +28,7 @@ def _labels(groups) -> list[str]:
 @require_GET
 def gallery(request: HttpRequest, case_id) -> HttpResponse:
     case = get_case_or_404(request.membership, case_id)
+    record(request, AuditEvent.Action.CASE_VIEWED, obj=case, view="gallery")
     groups = gallery_groups(case)
     labels = _labels(groups)
     keys = shortcut_keys(labels)

@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from audit.models import AuditEvent
+from audit.services import record
 from review.access import pathologist_required
 from review.queue import LOW_CONFIDENCE, review_queue
 
@@ -12,5 +14,6 @@ from review.queue import LOW_CONFIDENCE, review_queue
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     cases = review_queue(request.membership)
+    record(request, AuditEvent.Action.CASES_LISTED, view="review queue")
     context = {"cases": cases, "low_confidence_percent": round(LOW_CONFIDENCE * 100)}
     return render(request, "review/queue.html", context)

@@ -1,6 +1,7 @@
 import pytest
 
 from accounts.models import Invitation, JoinRequest, Lab, Membership, User
+from audit.models import AuditEvent
 from tests.factories import UserFactory
 
 
@@ -35,3 +36,89 @@ def test_it_creates_a_user_by_email(client, site_admin):
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert User.objects.filter(email="made.by.admin@example.org").exists()
+
+
+def test_a_role_changed_in_the_membership_admin_is_audited(client, site_admin, technologist):
+    membership = technologist.membership
+    client.force_login(site_admin)
+
+    response = client.post(
+        f"/admin/accounts/membership/{membership.pk}/change/",
+        {"user": technologist.pk, "lab": membership.lab.pk, "role": "lab_admin"},
+    )
+
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="role_changed")
+    assert (event.user, event.lab) == (site_admin, membership.lab)
+    assert (event.details["member"], event.details["role"]) == (technologist.email, "lab_admin")
+
+
+def test_a_role_changed_in_the_user_page_inline_is_audited(client, site_admin, technologist):
+    membership = technologist.membership
+    client.force_login(site_admin)
+
+    response = client.post(
+        f"/admin/accounts/user/{technologist.pk}/change/",
+        {
+            "email": technologist.email,
+            "is_active": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "membership-TOTAL_FORMS": "1",
+            "membership-INITIAL_FORMS": "1",
+            "membership-0-id": membership.pk,
+            "membership-0-user": technologist.pk,
+            "membership-0-lab": membership.lab.pk,
+            "membership-0-role": "pathologist",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    membership.refresh_from_db()
+    assert membership.role == "pathologist"
+    event = AuditEvent.objects.get(action="role_changed")
+    assert event.details["role"] == "pathologist"
+
+
+def test_making_a_user_staff_is_audited(client, site_admin, technologist):
+    client.force_login(site_admin)
+
+    client.post(
+        f"/admin/accounts/user/{technologist.pk}/change/",
+        {
+            "email": technologist.email,
+            "is_active": "on",
+            "is_staff": "on",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "membership-TOTAL_FORMS": "0",
+            "membership-INITIAL_FORMS": "0",
+        },
+    )
+
+    event = AuditEvent.objects.get(action="role_changed", object_id=str(technologist.pk))
+    assert event.details["fields"] == ["is_staff"] and event.details["is_staff"] is True
+
+
+def test_lab_settings_changed_in_the_admin_are_audited(client, site_admin, lab_a):
+    client.force_login(site_admin)
+
+    response = client.post(
+        f"/admin/accounts/lab/{lab_a.pk}/change/",
+        {
+            "name": lab_a.name,
+            "retention_days": "7",
+            "unsigned_max_days": "14",
+            "require_mfa": "on",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    event = AuditEvent.objects.get(action="lab_settings_changed")
+    assert event.lab == lab_a
+    assert event.details == {
+        "require_mfa": {"old": False, "new": True},
+        "retention_days": {"old": 30, "new": 7},
+    }

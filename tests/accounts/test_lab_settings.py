@@ -1,5 +1,7 @@
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+from audit.models import AuditEvent
+
 
 def test_it_saves_the_retention_period(client, lab_admin, lab_a):
     client.force_login(lab_admin)
@@ -72,3 +74,24 @@ def test_it_refuses_another_labs_settings(client, technologist, outsider, lab_a)
     client.force_login(outsider)  # a pathologist of lab B
 
     assert client.get("/lab/settings/").status_code == 403
+
+
+def test_a_settings_change_is_audited_with_old_and_new_values(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    client.post("/lab/settings/", {"retention_days": "14", "unsigned_max_days": "7"})
+
+    event = AuditEvent.objects.get(action="lab_settings_changed")
+    assert (event.user, event.lab) == (lab_admin, lab_a)
+    assert event.details == {
+        "retention_days": {"old": 30, "new": 14},
+        "unsigned_max_days": {"old": 14, "new": 7},
+    }
+
+
+def test_saving_unchanged_settings_writes_no_event(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    client.post("/lab/settings/", {"retention_days": "30", "unsigned_max_days": "14"})
+
+    assert not AuditEvent.objects.filter(action="lab_settings_changed").exists()

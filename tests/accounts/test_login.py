@@ -77,6 +77,17 @@ def test_it_blocks_log_in_after_five_failed_attempts(client, technologist):
     assert logged_in_user_id(client) is None
 
 
+def test_a_rate_limited_attempt_is_audited(client, technologist):
+    for _attempt in range(5):
+        log_in(client, technologist.email, "not-the-password")
+
+    log_in(client, technologist.email)
+
+    event = AuditEvent.objects.get(action="login_rate_limited")
+    assert event.details == {"attempted_email": technologist.email}
+    assert event.client_address == "127.0.0.1"
+
+
 def test_it_allows_log_in_again_once_the_limit_window_has_passed(client, technologist):
     for _attempt in range(5):
         log_in(client, technologist.email, "not-the-password")

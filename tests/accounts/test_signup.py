@@ -80,9 +80,30 @@ def test_it_records_a_request_to_join_a_lab_by_name(client, lab_a):
     assert join_request.status == JoinRequest.Status.PENDING
 
 
-def test_it_refuses_an_unknown_lab_name(client, lab_a):
-    response = sign_up(client, lab="No Such Lab")
+def test_it_does_not_tell_whether_a_lab_name_exists(client, lab_a):
+    unknown = sign_up(client, lab="No Such Lab")
+    client.logout()
+    known = client.post(
+        "/accounts/signup/",
+        {
+            "email": "other@example.org",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "lab": "Lab A",
+        },
+    )
 
-    assert response.status_code == 200
-    assert "lab" in response.context["form"].errors
-    assert not User.objects.filter(email=NEW_EMAIL).exists()
+    assert (unknown.status_code, unknown.url) == (known.status_code, known.url)
+    assert User.objects.filter(email=NEW_EMAIL).exists()
+    assert not JoinRequest.objects.filter(user__email=NEW_EMAIL).exists()
+    assert JoinRequest.objects.filter(user__email="other@example.org", lab=lab_a).exists()
+
+
+def test_the_form_shows_the_same_errors_for_a_known_and_an_unknown_lab(client, lab_a):
+    # A bad password keeps the form on screen: nothing on it may depend on the lab name.
+    errors = [
+        sign_up(client, lab=name, password2="different-password-1").context["form"].errors
+        for name in ("Lab A", "No Such Lab")
+    ]
+
+    assert errors[0] == errors[1] and "lab" not in errors[0]

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from classifier.models import ModelVersion
+from classifier.models import CellImage, ModelVersion, Prediction
 from tests.factories import ModelVersionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -158,3 +158,28 @@ def _empty_inline(client, url):
         for name, value in inline_form.initial.items():
             data[f"{formset.prefix}-{index}-{name}"] = getattr(value, "pk", value)
     return data
+
+
+def test_an_image_deleted_in_the_admin_takes_its_file_with_it(admin_client, case, store_image):
+    image = store_image(case, consent_retain=True)
+    path = image.path
+
+    admin_client.post(
+        reverse("admin:classifier_cellimage_delete", args=[image.pk]), {"post": "yes"}
+    )
+
+    assert not CellImage.objects.filter(pk=image.pk).exists()
+    assert not path.exists()
+
+
+def test_a_prediction_cannot_be_deleted_in_the_admin(admin_client):
+    assert not admin_site_allows_delete(Prediction)
+
+
+def admin_site_allows_delete(model) -> bool:
+    from django.contrib.admin import site
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    return site._registry[model].has_delete_permission(request)

@@ -29,6 +29,13 @@ def test_members_see_their_labs_cases_only(persona, login, case, other_case):
     assert other_case.accession.encode() not in response.content
 
 
+def test_the_list_is_audited(login, case, technologist):
+    login("technologist").get(reverse("classifier:case_list"))
+
+    event = AuditEvent.objects.get(action="cases_listed")
+    assert (event.user, event.lab, event.details["view"]) == (technologist, case.lab, "cases")
+
+
 def test_the_list_filters_by_status(login, case, lab_a):
     CaseFactory(lab=lab_a, accession="DONE-1", status=Case.Status.AWAITING_REVIEW)
     response = login("technologist").get(

@@ -8,9 +8,9 @@ live_celery_worker); nothing is mocked between the upload and the prediction.
 import time
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.models import ApiToken
 from classifier.models import Case, CellImage
 from ml import appearance
 from tests.integration.model import fixture_images, fixture_labels
@@ -22,7 +22,8 @@ RESULT_TIMEOUT_SECONDS = 120
 
 def _api_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    _token, secret = ApiToken.issue(user, "integration test")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     return client
 
 

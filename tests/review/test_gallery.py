@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from classifier.models import Case
 from review import services
 from review.gallery import UNIDENTIFIED, gallery_groups
@@ -54,6 +55,9 @@ def test_a_pathologist_sees_the_gallery(client, case, pathologist):
     assert b'name="images"' in response.content
     assert b"js/gallery.js" in response.content
     assert b"<script>" not in response.content and b"onclick" not in response.content
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.CASE_VIEWED, details__view="gallery"
+    ).exists()
 
 
 @pytest.mark.parametrize("persona", ["technologist", "lab_admin"])

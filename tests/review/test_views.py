@@ -166,3 +166,18 @@ def test_amending_through_the_page_keeps_the_history(client, case, pathologist, 
     assert "Lymphocyte → Monocyte" in content
     client.force_login(technologist)  # the history is visible to every member of the lab
     assert client.get(reverse("review:history", args=[case.public_id])).status_code == 200
+
+
+def test_the_review_pages_are_audited(client, case, pathologist):
+    image = case.images.first()
+    client.force_login(pathologist)
+
+    client.get(reverse("review:queue"))
+    client.get(reverse("review:case", args=[case.public_id]))
+    client.get(image_url(case, image))
+    client.get(reverse("review:history", args=[case.public_id]))
+
+    events = AuditEvent.objects.filter(user=pathologist)
+    assert events.filter(action="cases_listed", details__view="review queue").exists()
+    assert events.filter(action="case_viewed", object_id=str(case.public_id)).count() == 2
+    assert events.filter(action="image_viewed", object_id=str(image.public_id)).exists()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_lab_model_version'),
+        ('accounts', '0006_api_tokens'),
     ]
 
     operations = [
