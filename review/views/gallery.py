@@ -14,6 +14,7 @@ from audit.models import AuditEvent
 from audit.services import record
 from classifier.access import get_case_or_404
 from classifier.labels import display_label
+from classifier.models import CellImage
 from review import services
 from review.access import pathologist_required
 from review.forms import GalleryForm
@@ -40,6 +41,7 @@ def gallery(request: HttpRequest, case_id) -> HttpResponse:
         "cell_count": sum(len(group.cells) for group in groups),
         "unidentified": len(groups[0].cells),
         "unreviewed": services.unreviewed_count(case),
+        "pending": case.images.filter(status__in=CellImage.PENDING_STATUSES).count(),
         "targets": [
             {"label": label, "display": display_label(label), "key": keys.get(label, "")}
             for label in labels

@@ -134,6 +134,9 @@
     button.addEventListener("click", function () { toggleZoom(button.closest(".cell-tile")); });
   });
 
+  // A page restored by the Back button must take keys again.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) submitting = false; });
+
   // Back from a post: start where the reviewer was working.
   var start = 0;
   var at = new URLSearchParams(window.location.search).get("at");

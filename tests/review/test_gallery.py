@@ -151,3 +151,14 @@ def test_a_case_without_classified_cells_has_an_empty_gallery(client, lab_a, pat
     response = client.get(gallery_url(empty))
     assert response.status_code == 200
     assert b'data-testid="gallery-cell"' not in response.content
+
+
+def test_it_says_how_many_cells_are_still_being_classified(client, case, pathologist):
+    from classifier.models import CellImage
+    from tests.factories import CellImageFactory
+
+    CellImageFactory(case=case, status=CellImage.Status.QUEUED)
+    client.force_login(pathologist)
+    response = client.get(gallery_url(case))
+    assert "1 still being classified" in response.content.decode()
+    assert response.content.count(b'data-testid="gallery-cell"') == 4
