@@ -100,3 +100,10 @@ def test_a_pathologist_reviews_in_the_gallery_and_the_files_go_at_sign_off(
     deleted = AuditEvent.objects.filter(action=AuditEvent.Action.IMAGE_DELETED)
     assert deleted.count() == len(uploads)
     assert {event.details["reason"] for event in deleted} == {"case signed off, not retained"}
+
+    # The signed case's gallery: read-only, the results kept, the pictures gone.
+    page.click("[data-testid=open-gallery]")
+    page.wait_for_selector("[data-testid=locked]")
+    assert page.locator(".cell-check").count() == 0
+    assert page.locator("[data-testid=gallery-cell] .no-file").count() == len(uploads)
+    assert_accessible(page)
