@@ -34,6 +34,7 @@ def case_review(request: HttpRequest, case_id) -> HttpResponse:
         "differential": case_differential(case, rows),
         "first_unreviewed": next_unreviewed(images),
         "unreviewed": services.unreviewed_count(case),
+        "unidentified": services.unidentified_count(case),
         "sign_off": latest_sign_off(case),
     }
     return render(request, "review/case.html", context)

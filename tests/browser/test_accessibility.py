@@ -76,6 +76,7 @@ def test_a_pathologists_pages_have_no_axe_violations(browser_page, live_server, 
 
     visit(page, live_server, reverse("classifier:case_list"))
     visit(page, live_server, reverse("classifier:case_detail", args=[case.public_id]))
+    shoot(page, "full-case-page.png")
     visit(page, live_server, reverse("review:queue"))
     visit(page, live_server, reverse("review:case", args=[case.public_id]))
     visit(page, live_server, reverse("review:image", args=[case.public_id, image.public_id]))
