@@ -102,7 +102,7 @@ class InvitationForm(forms.ModelForm):
         return email
 
 
-AUDITED_LAB_SETTINGS = ("name", "require_mfa", "retention_days")
+AUDITED_LAB_SETTINGS = ("name", "require_mfa", "retention_days", "unsigned_max_days")
 
 
 def changed_settings(form: forms.ModelForm) -> dict:
@@ -130,7 +130,7 @@ class LabSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Lab
-        fields = ["require_mfa", "retention_days", "model_version"]
+        fields = ["require_mfa", "retention_days", "unsigned_max_days", "model_version"]
 
     def __init__(self, *args, admin, **kwargs) -> None:
         self.admin = admin
@@ -202,6 +202,12 @@ class LabSettingsForm(forms.ModelForm):
 
     def clean_retention_days(self) -> int:
         days = self.cleaned_data["retention_days"]
+        if days < 1:
+            raise forms.ValidationError(_("Keep images for at least one day."))
+        return days
+
+    def clean_unsigned_max_days(self) -> int:
+        days = self.cleaned_data["unsigned_max_days"]
         if days < 1:
             raise forms.ValidationError(_("Keep images for at least one day."))
         return days

@@ -111,6 +111,14 @@ class Lab(models.Model):
         default=30,
         help_text=_("How long images uploaded with consent are kept before they are purged."),
     )
+    unsigned_max_days = models.PositiveIntegerField(
+        _("longest wait for sign-off (days)"),
+        default=14,
+        help_text=_(
+            "Images uploaded without consent are kept only until their case is signed off, "
+            "and never longer than this."
+        ),
+    )
     # A lab whose images differ from the training labs' can have its own version, adapted to its
     # reviewed cells (python -m ml adapt --labelled); the others use the portal's active one.
     model_version = models.ForeignKey(

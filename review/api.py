@@ -67,6 +67,13 @@ class CaseSignOffView(APIView):
         except services.UnreviewedImagesError as error:
             body = {"detail": str(error), "unreviewed": error.unreviewed}
             return Response(body, status=status.HTTP_409_CONFLICT)
+        except services.UnidentifiedImagesError as error:
+            body = {
+                "detail": str(error),
+                "unidentified": error.unidentified,
+                "unreviewed": services.unreviewed_count(case),
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
         except services.ReviewError as error:
             body = {"detail": str(error), "unreviewed": services.unreviewed_count(case)}
             return Response(body, status=status.HTTP_409_CONFLICT)

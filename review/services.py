@@ -5,10 +5,6 @@ rules, writes in one short transaction that locks the case row (so that a review
 of the same case cannot interleave), and appends to the audit trail.
 """
 
-import shutil
-from pathlib import Path
-
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,9 +17,9 @@ from audit.services import record
 from classifier.case_rows import case_differential, case_rows
 from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
-from review.models import Amendment, Feedback, Review, SignOff
-
-FEEDBACK_DIR = "feedback"
+from classifier.tasks import purge_signed_case
+from review.feedback import record_feedback
+from review.models import Amendment, Review, SignOff
 
 
 class ReviewError(Exception):
@@ -61,6 +57,25 @@ class CaseNotReadyError(ReviewError):
     """Sign-off refused: images are still being classified, or there is nothing to sign."""
 
 
+class UnidentifiedImagesError(ReviewError):
+    """Sign-off refused: some images are still unidentified (no class given by a reviewer)."""
+
+    def __init__(self, unidentified: int):
+        self.unidentified = unidentified
+        super().__init__(
+            ngettext(
+                "%(count)d image is still unidentified: give it a class in the gallery.",
+                "%(count)d images are still unidentified: give them a class in the gallery.",
+                unidentified,
+            )
+            % {"count": unidentified}
+        )
+
+
+class ImagesNotInCaseError(ReviewError):
+    """A batch review named images that are not classified images of the case."""
+
+
 def allowed_labels(image: CellImage) -> list[str]:
     """The labels a reviewer may choose for an image: the model's classes, then "other"."""
     return [*image.prediction.model_version.labels, OTHER_LABEL]
@@ -83,17 +98,71 @@ def review_image(
         if _locked_case(image.case).is_signed:
             raise CaseLockedError(_("This case is signed off; changes need an amendment."))
         review = _save_review(image, user, label, comment)
+    _after_review(review, user, request)
+    return review
+
+
+def review_images(
+    case: Case,
+    user: User,
+    image_ids: list[str],
+    label: str | None,
+    request: HttpRequest | None = None,
+) -> list[Review]:
+    """Review several images of an unsigned case at once (the gallery), in one transaction.
+
+    `image_ids` are public ids; `label` is the class they are moved to, or None to confirm each
+    one's current class (an unidentified image has none to confirm). Each image is reviewed and
+    audited as by review_image; a comment an image already has is kept.
+    """
+    wanted = {str(image_id) for image_id in image_ids}
+    images = list(
+        case.images.filter(status=CellImage.Status.DONE, public_id__in=wanted).select_related(
+            "prediction__model_version", "review"
+        )
+    )
+    if not wanted or len(images) != len(wanted):
+        raise ImagesNotInCaseError(_("Choose classified images of this case."))
+    labels = {image.pk: label or _current_label(image) for image in images}
+    for image in images:
+        if label is not None and label not in allowed_labels(image):
+            raise InvalidLabelError(
+                _("“%(label)s” is not a class of this model.") % {"label": label}
+            )
+    with transaction.atomic():
+        if _locked_case(case).is_signed:
+            raise CaseLockedError(_("This case is signed off; changes need an amendment."))
+        reviews = [_save_review(image, user, labels[image.pk], _comment(image)) for image in images]
+    for review in reviews:
+        _after_review(review, user, request)
+    return reviews
+
+
+def _current_label(image: CellImage) -> str:
+    review = getattr(image, "review", None)
+    if review is not None:
+        return review.label
+    if image.prediction.unidentified:
+        raise ReviewError(_("An unidentified image has no class to confirm: choose one."))
+    return image.prediction.label
+
+
+def _comment(image: CellImage) -> str:
+    review = getattr(image, "review", None)
+    return review.comment if review is not None else ""
+
+
+def _after_review(review: Review, user: User, request: HttpRequest | None) -> None:
     record_feedback(review)
     record(
         request,
         AuditEvent.Action.REVIEW,
-        obj=image,
+        obj=review.image,
         user=user,
         predicted=review.predicted_label,
-        label=label,
+        label=review.label,
         accepted=not review.is_correction,
     )
-    return review
 
 
 def _save_review(image: CellImage, user: User, label: str, comment: str) -> Review:
@@ -110,54 +179,6 @@ def _save_review(image: CellImage, user: User, label: str, comment: str) -> Revi
     return review
 
 
-def record_feedback(review: Review) -> Feedback | None:
-    """Keep a correction for model improvement (the image too, where consent was given).
-
-    An accepted label removes an earlier correction of the same image. Returns the feedback row.
-    """
-    image = review.image
-    if not review.is_correction:
-        for feedback in Feedback.objects.filter(image=image):
-            _delete_feedback(feedback)
-        return None
-    feedback, _created = Feedback.objects.update_or_create(
-        image=image,
-        defaults={
-            "lab_id": image.case.lab_id,
-            "sha256": image.sha256,
-            "model_version": image.prediction.model_version,
-            "predicted_label": review.predicted_label,
-            "corrected_label": review.label,
-            "reviewer": review.reviewer,
-            "consent": image.consent_retain,
-        },
-    )
-    if image.consent_retain and image.has_file and not feedback.file:
-        feedback.file = _copy_feedback_file(image)
-        feedback.save(update_fields=["file", "updated"])
-    return feedback
-
-
-def _copy_feedback_file(image: CellImage) -> str:
-    """Copy the retained file to feedback/<sha256><ext> (temporary name, then rename)."""
-    source = image.path
-    relative = f"{FEEDBACK_DIR}/{image.sha256}{source.suffix.lower()}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    shutil.copyfile(source, partial)
-    partial.replace(target)
-    return relative
-
-
-def _delete_feedback(feedback: Feedback) -> None:
-    path = feedback.path
-    feedback.delete()
-    # Another correction of an identical image (same checksum) may share the file.
-    if path is not None and not Feedback.objects.filter(file=feedback.file).exists():
-        path.unlink(missing_ok=True)
-
-
 def latest_sign_off(case: Case) -> SignOff | None:
     """The case's current signed version (amendments add later ones), or None if unsigned."""
     return case.sign_offs.order_by("-version").first()
@@ -165,6 +186,13 @@ def latest_sign_off(case: Case) -> SignOff | None:
 
 def unreviewed_count(case: Case) -> int:
     return case.images.filter(status=CellImage.Status.DONE, review__isnull=True).count()
+
+
+def unidentified_count(case: Case) -> int:
+    """Images whose final label is "unidentified": flagged by the model, not yet classed."""
+    return case.images.filter(
+        status=CellImage.Status.DONE, review__isnull=True, prediction__unidentified=True
+    ).count()
 
 
 def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
@@ -227,8 +255,11 @@ def sign_off(
 
     `comment` is the pathologist's comment on the case, printed on the report.
 
-    Raises CaseNotReadyError while images are pending or when no image has a prediction, and
-    UnreviewedImagesError (with the count) while any classified image lacks a review.
+    Raises CaseNotReadyError while images are pending or when no image has a prediction,
+    UnidentifiedImagesError while any image's final label is "unidentified" (flagged by the
+    model and not yet classed by a reviewer), and UnreviewedImagesError (with the count) while
+    any other classified image lacks a review. Once it has committed, the files of images
+    uploaded without consent are deleted (classifier.tasks).
     """
     with transaction.atomic():
         case = _locked_case(case)
@@ -238,10 +269,15 @@ def sign_off(
             raise CaseNotReadyError(_("Some images are still being classified."))
         if not case.images.filter(status=CellImage.Status.DONE).exists():
             raise CaseNotReadyError(_("This case has no classified image to sign off."))
+        if unidentified := unidentified_count(case):
+            raise UnidentifiedImagesError(unidentified)
         if unreviewed := unreviewed_count(case):
             raise UnreviewedImagesError(unreviewed)
         signed = _new_sign_off(case, user, version=1, comment=comment.strip())
         Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED, updated=timezone.now())
+        # The files kept only for this review go once the sign-off has committed (audited by
+        # the purge); the periodic purge_expired_images catches a lost task.
+        purge_signed_case.delay_on_commit(case.pk)
     record(request, AuditEvent.Action.SIGN_OFF, obj=case, user=user, version=signed.version)
     return signed
 

@@ -16,6 +16,7 @@ from classifier.labels import display_label
 from review import services
 from review.access import get_case_image_or_404, pathologist_required
 from review.forms import AmendmentForm, ReviewForm, SignOffForm
+from review.gallery import shortcut_keys
 from review.queue import next_unreviewed, reviewable_images
 from review.services import latest_sign_off
 
@@ -33,6 +34,7 @@ def case_review(request: HttpRequest, case_id) -> HttpResponse:
         "differential": case_differential(case, rows),
         "first_unreviewed": next_unreviewed(images),
         "unreviewed": services.unreviewed_count(case),
+        "unidentified": services.unidentified_count(case),
         "sign_off": latest_sign_off(case),
         "sign_off_form": SignOffForm(),
     }
@@ -102,8 +104,8 @@ def _image_context(case, image, images, labels, form) -> dict:
 
 def _shortcut_keys(labels: list[str]) -> list[str]:
     """1-9 for the model's classes (as on a cell counter), O for other / artefact."""
-    keys = [str(index + 1) if index < 9 else "" for index in range(len(labels) - 1)]
-    return [*keys, "o"]
+    keys = shortcut_keys(labels)
+    return [keys.get(label, "") for label in labels]
 
 
 @pathologist_required

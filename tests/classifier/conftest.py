@@ -5,6 +5,7 @@ one module (test_registry.py) loads a real, tiny bundle when one can be found.
 """
 
 import io
+import itertools
 from pathlib import Path
 
 import pytest
@@ -96,12 +97,22 @@ def media_root(settings) -> Path:
     return Path(settings.MEDIA_ROOT)
 
 
+def distinct_jpeg(number: int) -> bytes:
+    """The fixture JPEG, made a different file (checksum) by bytes after its end marker, which
+    decoders ignore: a case refuses the same file twice."""
+    return fixture_jpeg() + b"\0" * number
+
+
 @pytest.fixture
 def store_image(technologist):
-    """Upload through intake (as the technologist); the queued task is not run."""
+    """Upload through intake (as the technologist); the queued task is not run. Each call
+    stores a different file (the first one the fixture JPEG itself) unless given `content`."""
     from classifier import intake
 
+    stored = itertools.count()
+
     def store(case, consent_retain: bool = False, content: bytes | None = None, name="cell.jpg"):
+        content = distinct_jpeg(next(stored)) if content is None else content
         return intake.accept_upload(
             case, upload(name, content), consent_retain=consent_retain, user=technologist
         )

@@ -206,3 +206,31 @@ def test_the_other_key_is_shown_as_a_word_not_a_lone_letter(client, case, pathol
     assert '<kbd class="word"' in content
     assert ">Other / artefact</kbd>" in content
     assert "<kbd>O</kbd>" not in content
+
+
+def test_the_summary_points_unidentified_images_to_the_gallery(client, case, pathologist):
+    add_image(case, "neutrophil", confidence=0.3)
+    client.force_login(pathologist)
+
+    html = client.get(reverse("review:case", args=[case.public_id])).content.decode()
+
+    assert "1 of them is unidentified: give it a class in the gallery." in html
+    assert reverse("review:gallery", args=[case.public_id]) in html
+
+
+def test_signing_off_with_an_unidentified_image_is_refused_with_a_message(
+    client, case, pathologist
+):
+    unsure = add_image(case, "neutrophil", confidence=0.3)
+    review_all_but = [image for image in case.images.all() if image != unsure]
+    for image in review_all_but:
+        services.review_image(image, pathologist, image.prediction.label)
+    client.force_login(pathologist)
+
+    response = client.post(reverse("review:sign_off", args=[case.public_id]), follow=True)
+
+    assert "1 image is still unidentified: give it a class in the gallery." in (
+        response.content.decode()
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.AWAITING_REVIEW
