@@ -69,7 +69,7 @@ def _keras_model(bundle_dir: str):
 def render_overlay_png(image: CellImage) -> tuple[bytes, str]:
     """(Grad-CAM overlay as PNG bytes, the label explained): the model's predicted class."""
     from ml.explain import gradcam_heatmap, render_overlay
-    from ml.preprocess import STRETCH, framed_region, load_image, model_input
+    from ml.serving import STRETCH, framed_region, load_image, model_input
 
     prediction = image.prediction
     version = prediction.model_version

@@ -171,7 +171,7 @@ def _train_tiny_bundle(out: Path) -> None:
 @pytest.fixture(scope="session")
 def tiny_bundle(request) -> Path:
     """A real bundle trained on the fixture images; kept in pytest's cache between runs."""
-    from ml.bundle import BundleError, read_bundle_metadata
+    from ml.serving import BundleError, read_bundle_metadata
 
     folder = Path(request.config.cache.mkdir("classifier_tiny_bundle"))
     bundle = folder / "tiny"

@@ -7,8 +7,8 @@ code itself (tens of seconds), so the tests never depend on a bundle being prese
 
 from pathlib import Path
 
-from ml import paths
-from ml.bundle import BundleError, resolve_bundle
+from ml.serving.bundle import BundleError, resolve_bundle
+from ml.training import paths
 
 FIXTURE_IMAGES = paths.REPO_ROOT / "tests" / "fixtures" / "images"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
@@ -36,9 +36,9 @@ def shipped_bundle() -> Path | None:
 
 def train_tiny_bundle(work_dir: Path) -> Path:
     """A MobileNet-0.25 bundle at 64 px after one head-only epoch on the fixture images."""
-    from ml.data import list_images, write_split_csv
-    from ml.train import train
-    from ml.train_data import TrainConfig
+    from ml.training.data import list_images, write_split_csv
+    from ml.training.train import train
+    from ml.training.train_data import TrainConfig
 
     cycle = ("train", "val", "train", "test")
     rows = [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ml import paths
+from ml.training import paths
 
 FIXTURE_IMAGES = paths.REPO_ROOT / "tests" / "fixtures" / "images"
 SHIPPED_PBC8 = paths.BUNDLES_DIR / "pbc8"
@@ -24,7 +24,7 @@ def fixture_labels() -> list[str]:
 
 
 def _write_fixture_split(split_csv: Path) -> None:
-    from ml.data import list_images, write_split_csv
+    from ml.training.data import list_images, write_split_csv
 
     rows = [
         {"class": label, "file": path.name, "split": SPLIT_CYCLE[index % len(SPLIT_CYCLE)]}
@@ -44,8 +44,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def tiny_bundle(tmp_path_factory) -> Path:
     """Bundle directory of a MobileNet-0.25 model, 64 px, one head-only epoch (~20 s)."""
-    from ml.train import train
-    from ml.train_data import TrainConfig
+    from ml.training.train import train
+    from ml.training.train_data import TrainConfig
 
     work = tmp_path_factory.mktemp("tiny_bundle")
     split_csv = work / "split.csv"
@@ -71,7 +71,7 @@ def tiny_bundle(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_classifier(tiny_bundle):
-    from ml.serving import load_classifier
+    from ml.serving.classifier import load_classifier
 
     return load_classifier(tiny_bundle)
 

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from ml import adapt
-from ml.bundle import read_bundle_metadata
+from ml.adaptation import adapt
+from ml.serving.bundle import read_bundle_metadata
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 pytest.importorskip("tensorflow")

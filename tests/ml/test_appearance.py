@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from ml import appearance
-from ml.data import list_images
-from ml.serving import load_classifier
+from ml.serving import appearance
+from ml.serving.classifier import load_classifier
+from ml.training.data import list_images
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 

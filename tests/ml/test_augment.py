@@ -7,14 +7,14 @@ import pytest
 
 tf = pytest.importorskip("tensorflow")
 
-from ml.augment import (  # noqa: E402
+from ml.training.augment import (  # noqa: E402
     AugmentConfig,
     augment_batch,
     dihedral,
     random_blur,
     random_low_resolution,
 )
-from ml.train import make_dataset  # noqa: E402
+from ml.training.train import make_dataset  # noqa: E402
 
 
 def _images(count=6, size=32):

@@ -2,7 +2,7 @@
 
 import json
 
-from ml import bench
+from ml.training import bench
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ml.bundle import (
+from ml.serving.bundle import (
     FORMAT_VERSION,
     BundleError,
     read_bundle_metadata,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ml.calibration import (
+from ml.training.calibration import (
     MAX_THRESHOLD,
     MIN_THRESHOLD,
     choose_threshold,

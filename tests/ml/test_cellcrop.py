@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from ml.cellcrop import (
+from ml.serving.cellcrop import (
     CROP_FACTOR,
     FIELD_SHARE,
     MIN_SIDE,
@@ -13,7 +13,7 @@ from ml.cellcrop import (
     locate_cell,
     locate_field,
 )
-from ml.preprocess import (
+from ml.serving.preprocess import (
     CELL_CROP,
     CELL_FIELD,
     STRETCH,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.bundle import read_bundle_metadata
+from ml.serving.bundle import read_bundle_metadata
 from tests.ml.conftest import FIXTURE_IMAGES, train_on_fixtures
 
 FIXTURE = FIXTURE_IMAGES / "eosinophil"
@@ -22,7 +22,7 @@ def cross_entropy(logits: np.ndarray, label: int) -> float:
 
 
 def test_reencoded_copies_keep_shape_and_change_pixels():
-    from ml.consistency import reencoded_copies
+    from ml.training.consistency import reencoded_copies
 
     images = fixture_batch()
     copies = reencoded_copies(images, seed=3)
@@ -32,7 +32,7 @@ def test_reencoded_copies_keep_shape_and_change_pixels():
 
 
 def test_a_paired_batch_holds_each_image_and_its_copy_with_the_same_label():
-    from ml.consistency import paired_batch
+    from ml.training.consistency import paired_batch
 
     images = fixture_batch().astype(np.float32)
     batch, labels = paired_batch(images, np.array([2, 0, 1]))
@@ -42,7 +42,7 @@ def test_a_paired_batch_holds_each_image_and_its_copy_with_the_same_label():
 
 
 def test_the_loss_is_plain_cross_entropy_when_the_pair_agrees():
-    from ml.consistency import paired_loss
+    from ml.training.consistency import paired_loss
 
     logits = np.array([[2.0, 0.0, -1.0], [2.0, 0.0, -1.0]], np.float32)
     loss = np.asarray(paired_loss(12.0)(np.array([0, 0]), logits))
@@ -50,7 +50,7 @@ def test_the_loss_is_plain_cross_entropy_when_the_pair_agrees():
 
 
 def test_the_loss_adds_the_weighted_jensen_shannon_divergence_of_a_pair():
-    from ml.consistency import paired_loss
+    from ml.training.consistency import paired_loss
 
     # One pair: softmax (1/2, 1/2) against (1, e^-30) ~ (1, 0); JS computed by hand on those.
     logits = np.array([[0.0, 0.0], [30.0, 0.0]], np.float32)

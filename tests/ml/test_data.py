@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml import data, paths
-from ml.preprocess import ImageDecodeError, load_image, resize_to_array
+from ml.serving.preprocess import ImageDecodeError, load_image, resize_to_array
+from ml.training import data, paths
 from tests.ml.conftest import FIXTURE_IMAGES
 
 MANIFEST_HEADER = ["class", "file", "sha256_original", "duplicate_of", "label_conflict"]

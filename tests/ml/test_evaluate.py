@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from ml import evaluate, paths
+from ml.training import evaluate, paths
 from tests.ml.conftest import FIXTURE_IMAGES, fixture_labels, run_command
 
 REPORT_KEYS = {"model", "n", "accuracy", "macro_f1", "labels", "per_class", "confusion_matrix"}

@@ -8,18 +8,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml import explain
-from ml.bundle import BundleError, write_bundle_metadata
-from ml.cellcrop import cell_region
-from ml.explain import (
+from ml.explain.gradcam import (
     gradcam_heatmap,
     lime_weights,
     normalise_heatmap,
     render_lime,
     render_overlay,
 )
-from ml.preprocess import load_image, model_input
-from ml.serving import load_classifier
+from ml.serving.bundle import BundleError, write_bundle_metadata
+from ml.serving.cellcrop import cell_region
+from ml.serving.classifier import load_classifier
+from ml.serving.preprocess import load_image, model_input
 from tests.ml.conftest import FIXTURE_IMAGES, TINY_IMAGE_SIZE, run_command
 
 PBC_IMAGE = FIXTURE_IMAGES / "monocyte" / "pbc_MO_100695.jpg"

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from ml.bundle import BundleError, read_bundle_metadata
+from ml.serving.bundle import BundleError, read_bundle_metadata
 from tests.ml.conftest import run_command
 
 
@@ -18,7 +18,7 @@ def bundle_copy(tiny_bundle, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_int8_export_reports_its_accuracy_next_to_float(bundle_copy):
-    from ml import export
+    from ml.training import export
 
     assert run_command(export, ["--model", str(bundle_copy), "--format", "tflite-int8"]) == 0
     metadata = read_bundle_metadata(bundle_copy)
@@ -31,7 +31,7 @@ def test_int8_export_reports_its_accuracy_next_to_float(bundle_copy):
 
 @pytest.mark.slow
 def test_int8_outputs_track_the_float_model(bundle_copy):
-    from ml import export
+    from ml.training import export
 
     export.export_bundle(bundle_copy, "tflite-int8")
     images = np.random.default_rng(0).uniform(0, 255, size=(8, 64, 64, 3)).astype(np.float32)
@@ -43,7 +43,7 @@ def test_int8_outputs_track_the_float_model(bundle_copy):
 
 @pytest.mark.slow
 def test_float_export_rewrites_model_tflite_and_its_hash(bundle_copy):
-    from ml import export
+    from ml.training import export
 
     (bundle_copy / "model.tflite").write_bytes(b"broken")
     with pytest.raises(BundleError):
@@ -53,7 +53,7 @@ def test_float_export_rewrites_model_tflite_and_its_hash(bundle_copy):
 
 
 def test_top1_agreement_counts_matching_argmax():
-    from ml.export import top1_agreement
+    from ml.training.export import top1_agreement
 
     a = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     b = np.array([[2.0, 1.0], [1.0, 0.0], [3.0, 0.0]])
@@ -61,7 +61,7 @@ def test_top1_agreement_counts_matching_argmax():
 
 
 def test_the_command_names_an_unknown_bundle_without_a_traceback(capsys):
-    from ml import export
+    from ml.training import export
 
     assert run_command(export, ["--model", "no-such-bundle", "--format", "tflite"]) == 2
     assert capsys.readouterr().err.startswith("error: no model bundle 'no-such-bundle'")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ml.few_shot import SHOT_SHARE, select_shots, with_shots
+from ml.adaptation.few_shot import SHOT_SHARE, select_shots, with_shots
 
 # Class 0: groups a (3 copies), b (2), c (1); class 1: group d (4 copies).
 TARGETS = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1])

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from ml.metrics import classification_metrics, confusion_matrix, expected_calibration_error
+from ml.training.metrics import classification_metrics, confusion_matrix, expected_calibration_error
 
 LABELS = ["a", "b", "c", "d"]
 Y_TRUE = ["a", "a", "a", "b", "b", "c"]

@@ -2,7 +2,7 @@
 
 import json
 
-from ml import predict
+from ml.cli import predict
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 IMAGES = sorted(FIXTURE_IMAGES.glob("*/pbc_*"))[:2]

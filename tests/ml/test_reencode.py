@@ -3,7 +3,7 @@
 import numpy as np
 from PIL import Image
 
-from ml import reencode
+from ml.training import reencode
 from tests.ml.conftest import FIXTURE_IMAGES
 
 FIXTURE = FIXTURE_IMAGES / "neutrophil" / "pbc_BNE_100878.jpg"

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from ml import selective
-from ml.bundle import read_bundle_metadata, update_bundle_metadata
+from ml.serving.bundle import read_bundle_metadata, update_bundle_metadata
+from ml.training import selective
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 

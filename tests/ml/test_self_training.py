@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ml.self_training import select_pseudo_labels
+from ml.adaptation.self_training import select_pseudo_labels
 
 PROBS = np.array(
     [
@@ -38,7 +38,7 @@ def test_it_refuses_a_share_outside_0_to_1(share):
 
 
 def test_a_row_needs_its_bases_and_teachers_first():
-    from ml.crosslab_protocol import rows_needed
+    from research.cross_lab.protocol import rows_needed
 
     assert rows_needed("cell_field_norm_soft_pair2") == [
         "cell_field_norm_soft",
@@ -79,7 +79,7 @@ def test_a_row_needs_its_bases_and_teachers_first():
 
 
 def test_a_vote_of_all_seeds_counts_every_model_once_beside_the_rows_own():
-    from ml.crosslab_protocol import VARIANTS, voting_teachers
+    from research.cross_lab.protocol import VARIANTS, voting_teachers
 
     names = [name for name, _, _ in voting_teachers(VARIANTS["cell_crop_robust_pairs_co2"], 2)]
     # the row's own model is seed 2's crop student; the field student of seed 2 is named plainly

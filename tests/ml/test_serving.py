@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml import paths
-from ml.bundle import write_bundle_metadata
-from ml.serving import BundleError, ImageDecodeError, Prediction, load_classifier
+from ml.serving.bundle import write_bundle_metadata
+from ml.serving.classifier import BundleError, ImageDecodeError, Prediction, load_classifier
+from ml.training import paths
 from tests.ml.conftest import FIXTURE_IMAGES
 
 PBC_IMAGE = FIXTURE_IMAGES / "ig" / "pbc_IG_101958.jpg"
@@ -76,7 +76,7 @@ def test_a_batch_gives_the_same_results_as_single_images(tiny_classifier):
 
 
 def test_it_splits_batches_longer_than_the_largest_batch(tiny_classifier, monkeypatch):
-    monkeypatch.setattr("ml.serving.MAX_BATCH", 2)
+    monkeypatch.setattr("ml.serving.classifier.MAX_BATCH", 2)
     images = [Image.open(path) for path in sorted(FIXTURE_IMAGES.glob("*/*"))[:5]]
 
     assert len(tiny_classifier.predict(images)) == 5

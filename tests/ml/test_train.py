@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from ml.__main__ import main
-from ml.bundle import read_bundle_metadata, update_bundle_metadata
-from ml.train import class_weights
-from ml.train_data import limit_items
+from ml.serving.bundle import read_bundle_metadata, update_bundle_metadata
+from ml.training.train import class_weights
+from ml.training.train_data import limit_items
 from tests.ml.conftest import FIXTURE_IMAGES, KAGGLE_CLASSES, train_on_fixtures
 
 
@@ -77,7 +77,7 @@ def test_it_records_the_config_timing_and_a_model_card(cli_bundle):
 def test_the_tflite_model_agrees_with_keras(cli_bundle):
     import keras
 
-    from ml.export import tflite_outputs
+    from ml.training.export import tflite_outputs
 
     images = np.random.default_rng(0).uniform(0, 255, size=(5, 32, 32, 3)).astype(np.float32)
     model = keras.models.load_model(cli_bundle / "model.keras", compile=False)
@@ -186,8 +186,8 @@ def test_a_refit_refuses_a_missing_reference_before_any_work(tmp_path, capsys):
 def test_predict_logits_averages_the_views_as_serving_does(cli_bundle):
     import keras
 
-    from ml.model import predict_logits
-    from ml.views import tta_views
+    from ml.serving.test_time_views import tta_views
+    from ml.training.model import predict_logits
 
     model = keras.models.load_model(cli_bundle / "model.keras")
     images = np.random.default_rng(3).integers(0, 256, (5, 32, 32, 3), dtype=np.uint8)
@@ -202,7 +202,7 @@ def test_predict_logits_averages_the_views_as_serving_does(cli_bundle):
 def test_a_refit_refuses_a_reference_with_other_labels_before_decoding(
     cli_bundle, tmp_path, monkeypatch
 ):
-    from ml import data
+    from ml.training import data
 
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded images before checking the labels")
