@@ -89,10 +89,6 @@ def read_split_csv(path: Path) -> list[dict]:
     return rows
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def make_pbc_split(manifest: Path, seed: int = SPLIT_SEED) -> list[dict]:
     """Stratified train/val/test split of PBC by duplicate group.
 

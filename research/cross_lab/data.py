@@ -6,9 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.adaptation.few_shot import select_shots, with_shots
+from ml.adaptation.few_shot import with_shots
 from ml.training import data, paths
 from research.cross_lab.protocol import DIRECTIONS, LABS, SHARED_LABELS, VARIANTS, Protocol
+from research.cross_lab.shots import select_shots
 
 
 @dataclass

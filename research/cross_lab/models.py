@@ -1,8 +1,8 @@
 """The models of the cross-lab ablation (research/cross_lab/study.py): train, adapt, score, export.
 
-Training reuses ml.train's two stages unchanged; `protocol` is a ml.crosslab_protocol.Protocol.
-BatchNorm adaptation (AdaBN) re-estimates the backbone's normalisation statistics on unlabelled
-images of the target lab and changes no learned weight.
+Training reuses ml.training's two stages unchanged; `protocol` is a
+research.cross_lab.protocol.Protocol. BatchNorm adaptation (AdaBN) re-estimates the backbone's
+normalisation statistics on unlabelled images of the target lab and changes no learned weight.
 """
 
 from dataclasses import asdict, replace
@@ -32,9 +32,9 @@ def train_config(protocol, augment: dict):
 
 
 def train_model(arrays: dict, augment: dict, protocol, num_classes: int):
-    """A model trained with ml.train's two stages on {"train", "val"} arrays."""
+    """A model trained with ml.training's two stages on {"train", "val"} arrays."""
     from ml.training.model import build_model
-    from ml.training.train import fit_stages, set_seeds
+    from ml.training.stages import fit_stages, set_seeds
 
     set_seeds(protocol.seed)
     model, _ = build_model(protocol.backbone, num_classes, protocol.image_size)
@@ -48,7 +48,7 @@ def self_train_model(
     """Self-train the model in place on pseudo-labels from `target_probs`
     (ml/adaptation/self_training.py); returns (indices, pseudo-labels, history)."""
     from ml.adaptation.self_training import self_train
-    from ml.training.train import set_seeds
+    from ml.training.stages import set_seeds
 
     set_seeds(protocol.seed)
     config = train_config(protocol, variant.augment)
@@ -57,9 +57,9 @@ def self_train_model(
 
 
 def fine_tune_model(model, arrays: dict, variant, protocol, num_classes: int) -> dict:
-    """Run ml.train's fine-tuning stage again on `arrays` (the new lab's labelled cells among
+    """Run ml.training's fine-tuning stage again on `arrays` (the new lab's labelled cells among
     them); returns the training history."""
-    from ml.training.train import fit_stages, set_seeds
+    from ml.training.stages import fit_stages, set_seeds
 
     set_seeds(protocol.seed)
     config = replace(train_config(protocol, variant.augment), epochs=0)

@@ -81,7 +81,8 @@ VARIANTS = {
     ),
     "both_labs": Variant("trained on both labs' train splits at once", both_labs=True),
     "cell_crop": Variant(
-        "every image cropped to a square around the stained cell, 2x its size (ml/serving/cellcrop.py)",
+        "every image cropped to a square around the stained cell, 2x its size "
+        "(ml/serving/cellcrop.py)",
         resize=CELL_CROP,
     ),
     # Not one change: the ones that helped on validation, together.

@@ -1,7 +1,7 @@
 """The cross-lab ablation table (markdown) and coverage plots, from OUT/results.jsonl.
 
-Written by `python -m ml crosslab` after its rows; kept apart so that the table can be redrawn
-from finished results without TensorFlow.
+Written by `python -m research.cross_lab` after its rows; kept apart so that the table can be
+redrawn from finished results without TensorFlow.
 """
 
 import json

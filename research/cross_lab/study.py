@@ -1,6 +1,7 @@
 """Leave-one-lab-out: train on one lab, test on the other, one change at a time.
 
-    python -m ml crosslab --out runs/crosslab --image-size 128 --epochs 4 --limit-per-class 400
+    python -m research.cross_lab --out runs/crosslab --image-size 128 --epochs 4 \\
+        --limit-per-class 400
 
 Labs: PBC (Barcelona, CellaVision DM96, May-Grünwald-Giemsa) and Kaggle/BCCD (another lab, camera
 and stain), on the four classes they share. Directions: train on the PBC train split and test on

@@ -1,6 +1,6 @@
-"""`python -m ml robustness`: does the top-1 label survive how the image was saved?
+"""`python -m research.robustness`: does the top-1 label survive how the image was saved?
 
-    python -m ml robustness --model pbc8 --data ../shared/data --json
+    python -m research.robustness --model pbc8 --data ../shared/data --json
 
 The same cell reaches the portal as JPEG of any quality with 4:2:0 or 4:4:4 chroma, as PNG, TIFF
 or BMP, and at other sizes (the PBC copies here are 224 px JPEG q85; the originals are ~360 px).

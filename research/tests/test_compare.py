@@ -1,4 +1,4 @@
-"""python -m ml compare end to end on the fixture images: two backbones, 32 px, one epoch each."""
+"""`python -m research.backbones` end to end on the fixture images: two backbones, 32 px, one epoch each."""
 
 import csv
 import json

