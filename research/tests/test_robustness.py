@@ -1,4 +1,4 @@
-"""ml.robustness: the variant choice, and the command on a sample of the fixture images."""
+"""research.robustness: the variant choice, and the study on a sample of the fixture images."""
 
 import json
 
@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from ml.serving.classifier import Prediction
-from tests.ml.conftest import FIXTURE_IMAGES, run_command
+from research.robustness import study as robustness
+from research.tests.conftest import FIXTURE_IMAGES, run_study
 
 
 def test_it_rejects_an_unknown_variant():
@@ -48,7 +49,7 @@ def test_measure_counts_label_changes_that_nobody_is_warned_about(tmp_path):
 def test_the_command_prints_agreement_per_variant(tiny_bundle, capsys):
     variants = "png,bmp,jpeg_q50_420,resize_0.5x"
     argv = ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--limit", "6"]
-    assert run_command(robustness, [*argv, "--variants", variants, "--json"]) == 0
+    assert run_study("robustness", [*argv, "--variants", variants, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 6
     assert list(report["variants"]) == variants.split(",")
@@ -61,5 +62,5 @@ def test_the_command_prints_agreement_per_variant(tiny_bundle, capsys):
 
 
 def test_the_command_reports_a_missing_model(capsys):
-    assert run_command(robustness, ["--model", "no-such-model", "--data", str(FIXTURE_IMAGES)]) == 2
+    assert run_study("robustness", ["--model", "no-such-model", "--data", str(FIXTURE_IMAGES)]) == 2
     assert "no model bundle" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from PIL import Image
 from skimage.color import rgb2lab
 
 from research.cross_lab import stain
-from tests.ml.conftest import FIXTURE_IMAGES
+from research.tests.conftest import FIXTURE_IMAGES
 
 PBC_IMAGE = FIXTURE_IMAGES / "neutrophil" / "pbc_BNE_100878.jpg"
 KAGGLE_IMAGE = FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg"
@@ -96,7 +96,7 @@ def test_zoom_and_jpeg_augmentation_keep_shape_and_range():
 def test_the_cross_lab_options_keep_each_label_with_its_image():
     pytest.importorskip("tensorflow")
     from ml.training.augment import AugmentConfig
-    from ml.training.train import make_dataset
+    from ml.training.stages import make_dataset
 
     labels = np.array([0, 1, 2, 3] * 5)
     images = np.zeros((20, 16, 16, 3), dtype=np.uint8)

@@ -1,4 +1,4 @@
-"""ml.reencode: the re-encodings a cell image goes through on its way to the portal."""
+"""ml.training.reencode: the re-encodings a cell image goes through on its way to the portal."""
 
 import numpy as np
 from PIL import Image

@@ -1,4 +1,5 @@
-"""ml.bundle: bundle.json with format version and file hashes; corrupt bundles are rejected."""
+"""ml.serving.bundle: bundle.json with format version and file hashes; corrupt bundles are
+rejected."""
 
 import json
 

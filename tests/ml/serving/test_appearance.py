@@ -1,7 +1,4 @@
-"""ml/appearance.py: the descriptors of a model input, their summary, and the comparison."""
-
-import argparse
-import json
+"""ml/serving/appearance.py: the descriptors of a model input, their summary, and the comparison."""
 
 import numpy as np
 import pytest
@@ -9,7 +6,7 @@ import pytest
 from ml.serving import appearance
 from ml.serving.classifier import load_classifier
 from ml.training.data import list_images
-from tests.ml.conftest import FIXTURE_IMAGES, run_command
+from tests.ml.conftest import FIXTURE_IMAGES
 
 
 def _cell(background, stain, stained_side):
@@ -80,30 +77,3 @@ def test_serving_returns_the_appearance_with_each_prediction(tiny_bundle):
     assert set(prediction.appearance) == set(appearance.DESCRIPTORS)
     expected = appearance.describe(classifier.model_input([Image.open(path)])[0])
     assert prediction.appearance == expected
-
-
-def test_the_command_stores_the_training_summary_and_compares_a_folder(
-    tiny_bundle, tmp_path, monkeypatch, capsys
-):
-    import shutil
-
-    copy = tmp_path / "bundle"
-    shutil.copytree(tiny_bundle, copy)
-    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
-    parser = argparse.ArgumentParser()
-    appearance.add_arguments(parser)
-
-    args = parser.parse_args(["--model", str(copy), "--store", "--data", str(FIXTURE_IMAGES)])
-    assert appearance.run(args) == 0
-
-    report = json.loads(capsys.readouterr().out)
-    stored = json.loads((copy / "bundle.json").read_text())["training_appearance"]
-    assert stored == report["training_appearance"] and stored["n"] > 0
-    assert report["data"]["n"] > 0
-    assert isinstance(report["outside_reference_range"], list)
-    assert 0.0 <= report["flagged_share_of_50_image_windows"] <= 1.0
-
-
-def test_the_command_names_an_unknown_bundle(capsys):
-    assert run_command(appearance, ["--model", "no-such-bundle"]) == 2
-    assert "no model bundle" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""ml.calibration: temperature scaling and the "unidentified" threshold, on hand-made data."""
+"""ml.training.calibration: temperature scaling and the "unidentified" threshold, on hand-made
+data."""
 
 import numpy as np
 import pytest

@@ -41,7 +41,7 @@ def test_it_writes_an_adapted_bundle_that_records_its_rounds(
     out = tmp_path / "adapted"
     teachers = ["--teacher", str(tiny_bundle), "--teacher", str(tiny_bundle)]
     argv = _argv(tiny_bundle, lab_folder, out, "--shares", "0.5,1", *teachers)
-    assert run_command(adapt, argv) == 0
+    assert run_command("adapt", argv) == 0
     metadata = read_bundle_metadata(out)  # every file hash checks out
     assert metadata["name"] == "tiny-adapted"
     assert metadata["labels"] == read_bundle_metadata(tiny_bundle)["labels"]
@@ -80,7 +80,7 @@ def test_labelled_cells_alone_fine_tune_once_and_are_recorded(
     out = tmp_path / "adapted"
     argv = ["--model", str(tiny_bundle), "--labelled", str(reviewed_folder), "--out", str(out),
             "--epochs", "1"]  # fmt: skip
-    assert run_command(adapt, argv) == 0
+    assert run_command("adapt", argv) == 0
     config = json.loads((out / "config.json").read_text())
     adaptation = config["adaptation"]
     assert adaptation["labelled_cells"] == _counts(reviewed_folder)
@@ -97,7 +97,7 @@ def test_labelled_cells_join_every_self_training_round(
 ):
     out = tmp_path / "adapted"
     argv = _argv(tiny_bundle, lab_folder, out, "--labelled", str(reviewed_folder))
-    assert run_command(adapt, argv) == 0
+    assert run_command("adapt", argv) == 0
     adaptation = json.loads((out / "config.json").read_text())["adaptation"]
     assert adaptation["labelled_cells"] == _counts(reviewed_folder)
     assert [round_["share"] for round_ in adaptation["rounds"]] == [0.5, 0.75]
@@ -138,7 +138,7 @@ def test_it_refuses_bad_input_before_writing_anything(
         argv = argv[: argv.index("--images")] + argv[argv.index("--images") + 2 :]
         if problem == "teacher without images":
             argv += ["--labelled", str(lab_folder), "--teacher", str(tiny_bundle)]
-    assert run_command(adapt, argv) == 2
+    assert run_command("adapt", argv) == 2
     assert message in capsys.readouterr().err
     assert not out.exists()
 
@@ -146,7 +146,7 @@ def test_it_refuses_bad_input_before_writing_anything(
 def test_it_will_not_overwrite_a_bundle(tiny_bundle, lab_folder, tmp_path, isolated_cache, capsys):
     out = tmp_path / "adapted"
     shutil.copytree(tiny_bundle, out)
-    assert run_command(adapt, _argv(tiny_bundle, lab_folder, out)) == 2
+    assert run_command("adapt", _argv(tiny_bundle, lab_folder, out)) == 2
     assert "already there" in capsys.readouterr().err
     assert math.isclose(
         read_bundle_metadata(out)["temperature"], read_bundle_metadata(tiny_bundle)["temperature"]

@@ -8,18 +8,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.explain.gradcam import (
-    gradcam_heatmap,
-    lime_weights,
-    normalise_heatmap,
-    render_lime,
-    render_overlay,
-)
-from ml.serving.bundle import BundleError, write_bundle_metadata
+from ml.explain import explain_image, gradcam_heatmap, load_keras_model, normalise_heatmap
+from ml.explain.lime import lime_weights
+from ml.explain.render import render_lime, render_overlay
+from ml.serving import BundleError, load_classifier, load_image, model_input
+from ml.serving.bundle import write_bundle_metadata
 from ml.serving.cellcrop import cell_region
-from ml.serving.classifier import load_classifier
-from ml.serving.preprocess import load_image, model_input
-from tests.ml.conftest import FIXTURE_IMAGES, TINY_IMAGE_SIZE, run_command
+from tests.ml.conftest import FIXTURE_IMAGES, IMAGE_SIZE, run_command
 
 PBC_IMAGE = FIXTURE_IMAGES / "monocyte" / "pbc_MO_100695.jpg"
 SIZE = 32
@@ -60,9 +55,9 @@ def test_gradcam_has_the_shape_of_the_backbones_last_feature_map(pooled_backbone
 
 
 def test_gradcam_works_on_a_trained_bundle_model(tiny_bundle):
-    model = explain.load_keras_model(tiny_bundle)
+    model = load_keras_model(tiny_bundle)
 
-    heatmap = gradcam_heatmap(model, _image_array(TINY_IMAGE_SIZE))
+    heatmap = gradcam_heatmap(model, _image_array(IMAGE_SIZE))
 
     # MobileNet reduces 64 px by 32: a 2 x 2 map.
     assert heatmap.shape == (2, 2)
@@ -156,7 +151,7 @@ def test_the_command_writes_a_png(tiny_bundle, tmp_path, method, capsys):
     out = tmp_path / "explained.png"
     argv = ["--model", str(tiny_bundle), str(PBC_IMAGE), "--method", method, "--out", str(out)]
 
-    code = run_command(explain, [*argv, "--samples", "60"])
+    code = run_command("explain", [*argv, "--samples", "60"])
 
     assert code == 0
     with Image.open(out) as drawing:
@@ -168,7 +163,7 @@ def test_the_command_writes_a_png(tiny_bundle, tmp_path, method, capsys):
 def test_the_command_rejects_an_unknown_label(tiny_bundle, tmp_path, capsys):
     argv = ["--model", str(tiny_bundle), str(PBC_IMAGE), "--out", str(tmp_path / "x.png")]
 
-    code = run_command(explain, [*argv, "--label", "smudge_cell"])
+    code = run_command("explain", [*argv, "--label", "smudge_cell"])
 
     assert code == 2
     assert "--label" in capsys.readouterr().err
@@ -180,11 +175,11 @@ def test_it_rejects_a_corrupt_keras_model(tiny_bundle, tmp_path):
     (copy / "model.keras").write_bytes(b"garbage")
 
     with pytest.raises(BundleError, match="corrupt"):
-        explain.load_keras_model(copy)
+        load_keras_model(copy)
 
 
 def test_the_shipped_model_looks_at_the_centred_cell(shipped_pbc8):
-    model = explain.load_keras_model(shipped_pbc8)
+    model = load_keras_model(shipped_pbc8)
     image = model_input([load_image(PBC_IMAGE)], 224)[0]
 
     heatmap = gradcam_heatmap(model, image)
@@ -203,7 +198,7 @@ def test_a_cell_crop_bundle_is_explained_on_the_cell_it_saw(tiny_bundle, tmp_pat
     write_bundle_metadata(copy, metadata, ["model.tflite", "model.keras"])
     image = load_image(FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg")
 
-    drawing, _ = explain.explain_image(load_classifier(copy), image, "gradcam", None)
+    drawing, _ = explain_image(load_classifier(copy), image, "gradcam", None)
 
     assert drawing.size == cell_region(image).size
     assert drawing.size[0] == drawing.size[1] < image.size[0]

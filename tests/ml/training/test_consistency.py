@@ -1,4 +1,4 @@
-"""ml.consistency: paired batches and the cross-entropy + Jensen-Shannon loss."""
+"""ml.training.consistency: paired batches and the cross-entropy + Jensen-Shannon loss."""
 
 import json
 
@@ -62,6 +62,7 @@ def test_the_loss_adds_the_weighted_jensen_shannon_divergence_of_a_pair():
     assert loss[1] == pytest.approx(cross_entropy(logits[1], 1) + 2.0 * js, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_training_with_consistency_writes_a_bundle_that_loads(tmp_path, monkeypatch):
     status = train_on_fixtures(
         tmp_path, monkeypatch,

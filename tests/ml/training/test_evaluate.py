@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from ml.training import evaluate, paths
+from ml.training import paths
 from tests.ml.conftest import FIXTURE_IMAGES, fixture_labels, run_command
 
 REPORT_KEYS = {"model", "n", "accuracy", "macro_f1", "labels", "per_class", "confusion_matrix"}
@@ -20,7 +20,7 @@ def _folder_with(tmp_path, class_names):
 
 def test_it_prints_one_json_report(tiny_bundle, capsys):
     code = run_command(
-        evaluate, ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--json"]
+        "evaluate", ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--json"]
     )
 
     report = json.loads(capsys.readouterr().out)
@@ -34,7 +34,7 @@ def test_it_prints_one_json_report(tiny_bundle, capsys):
 
 
 def test_the_confusion_matrix_rows_are_the_true_classes(tiny_bundle, capsys):
-    run_command(evaluate, ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--json"])
+    run_command("evaluate", ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--json"])
 
     report = json.loads(capsys.readouterr().out)
     for label, row in zip(report["labels"], report["confusion_matrix"], strict=True):
@@ -47,7 +47,7 @@ def test_it_scores_data_with_fewer_classes_against_all_the_models_classes(
 ):
     data = _folder_with(tmp_path, ["lymphocyte", "neutrophil"])
 
-    code = run_command(evaluate, ["--model", str(tiny_bundle), "--data", str(data), "--json"])
+    code = run_command("evaluate", ["--model", str(tiny_bundle), "--data", str(data), "--json"])
 
     report = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -61,7 +61,7 @@ def test_it_rejects_a_class_folder_the_model_does_not_know(tiny_bundle, tmp_path
     data = _folder_with(tmp_path, ["lymphocyte"])
     (data / "smudge_cell").mkdir()
 
-    code = run_command(evaluate, ["--model", str(tiny_bundle), "--data", str(data), "--json"])
+    code = run_command("evaluate", ["--model", str(tiny_bundle), "--data", str(data), "--json"])
 
     captured = capsys.readouterr()
     assert code == 2
@@ -71,7 +71,7 @@ def test_it_rejects_a_class_folder_the_model_does_not_know(tiny_bundle, tmp_path
 
 
 def test_it_prints_a_table_without_json(tiny_bundle, capsys):
-    code = run_command(evaluate, ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES)])
+    code = run_command("evaluate", ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES)])
 
     out = capsys.readouterr().out
     assert code == 0
@@ -80,7 +80,7 @@ def test_it_prints_a_table_without_json(tiny_bundle, capsys):
 
 
 def test_it_fails_on_an_unknown_model(capsys):
-    code = run_command(evaluate, ["--model", "no-such-bundle", "--data", str(FIXTURE_IMAGES)])
+    code = run_command("evaluate", ["--model", "no-such-bundle", "--data", str(FIXTURE_IMAGES)])
 
     assert code == 2
     assert "no model bundle" in capsys.readouterr().err
@@ -107,6 +107,6 @@ def test_the_shipped_bundle_scores_the_pbc_fixtures(shipped_pbc8, tmp_path, caps
         for path in (FIXTURE_IMAGES / label).glob("pbc_*"):
             (data / label / path.name).symlink_to(path)
 
-    run_command(evaluate, ["--model", "pbc8", "--data", str(data), "--json"])
+    run_command("evaluate", ["--model", "pbc8", "--data", str(data), "--json"])
 
     assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.8

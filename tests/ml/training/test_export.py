@@ -1,4 +1,5 @@
-"""ml.export: float32 and int8 TFLite files written into a bundle, int8 scored next to float."""
+"""ml.training.export: float32 and int8 TFLite files written into a bundle, int8 scored next to
+float."""
 
 import json
 import shutil
@@ -18,9 +19,8 @@ def bundle_copy(tiny_bundle, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_int8_export_reports_its_accuracy_next_to_float(bundle_copy):
-    from ml.training import export
 
-    assert run_command(export, ["--model", str(bundle_copy), "--format", "tflite-int8"]) == 0
+    assert run_command("export", ["--model", str(bundle_copy), "--format", "tflite-int8"]) == 0
     metadata = read_bundle_metadata(bundle_copy)
     assert "model_int8.tflite" in metadata["files"]
     report = json.loads((bundle_copy / "metrics.json").read_text())["int8"]
@@ -61,7 +61,6 @@ def test_top1_agreement_counts_matching_argmax():
 
 
 def test_the_command_names_an_unknown_bundle_without_a_traceback(capsys):
-    from ml.training import export
 
-    assert run_command(export, ["--model", "no-such-bundle", "--format", "tflite"]) == 2
+    assert run_command("export", ["--model", "no-such-bundle", "--format", "tflite"]) == 2
     assert capsys.readouterr().err.startswith("error: no model bundle 'no-such-bundle'")

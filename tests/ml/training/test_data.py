@@ -1,4 +1,4 @@
-"""ml.data and ml.preprocess: split files, image-folder loading and its errors."""
+"""ml.training.data and ml.serving.preprocess: split files, image-folder loading and its errors."""
 
 import csv
 import shutil

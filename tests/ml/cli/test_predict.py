@@ -2,14 +2,13 @@
 
 import json
 
-from ml.cli import predict
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 IMAGES = sorted(FIXTURE_IMAGES.glob("*/pbc_*"))[:2]
 
 
 def test_it_prints_label_confidence_and_top_3(tiny_bundle, tiny_classifier, capsys):
-    code = run_command(predict, ["--model", str(tiny_bundle), *map(str, IMAGES)])
+    code = run_command("predict", ["--model", str(tiny_bundle), *map(str, IMAGES)])
 
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
@@ -21,7 +20,7 @@ def test_it_prints_label_confidence_and_top_3(tiny_bundle, tiny_classifier, caps
 
 
 def test_it_prints_json_on_request(tiny_bundle, capsys):
-    code = run_command(predict, ["--model", str(tiny_bundle), "--json", str(IMAGES[0])])
+    code = run_command("predict", ["--model", str(tiny_bundle), "--json", str(IMAGES[0])])
 
     [result] = json.loads(capsys.readouterr().out)
     assert code == 0
@@ -37,7 +36,7 @@ def test_an_unreadable_file_is_reported_and_the_others_are_still_predicted(
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG but not really")
 
-    code = run_command(predict, ["--model", str(tiny_bundle), str(broken), *map(str, IMAGES)])
+    code = run_command("predict", ["--model", str(tiny_bundle), str(broken), *map(str, IMAGES)])
 
     captured = capsys.readouterr()
     assert code == 1

@@ -1,4 +1,5 @@
-"""ml.serving: loading a bundle, calibrated batch prediction, decoding, and no TensorFlow."""
+"""ml.serving.classifier: loading a bundle, calibrated batch prediction, decoding, and no
+TensorFlow."""
 
 import dataclasses
 import io

@@ -1,4 +1,5 @@
-"""ml.selective: coverage curves, the share flagged at a threshold, the confidence summary."""
+"""ml.training.selective: coverage curves, the share flagged at a threshold, the confidence
+summary."""
 
 import json
 
@@ -47,7 +48,7 @@ def test_the_command_stores_the_validation_summary_in_the_bundle(tiny_bundle, tm
     bundle = tmp_path / "bundle"
     shutil.copytree(tiny_bundle, bundle)
     argv = ["--model", str(bundle), "--data", str(FIXTURE_IMAGES), "--out", str(tmp_path / "c.png")]
-    assert run_command(selective, [*argv, "--json", "--store-validation-summary"]) == 0
+    assert run_command("selective", [*argv, "--json", "--store-validation-summary"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == len(list(FIXTURE_IMAGES.glob("*/*.jp*g")))
     stored = read_bundle_metadata(bundle)["validation_confidence"]
@@ -66,7 +67,7 @@ def test_a_refit_keeps_the_validation_summary_it_was_given(tiny_bundle, tmp_path
     before = read_bundle_metadata(bundle)["validation_confidence"]
 
     argv = ["--model", str(bundle), "--data", str(FIXTURE_IMAGES), "--store-validation-summary"]
-    assert run_command(selective, argv) == 2
+    assert run_command("selective", argv) == 2
 
     assert "not held out" in capsys.readouterr().err
     assert read_bundle_metadata(bundle)["validation_confidence"] == before

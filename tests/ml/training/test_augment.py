@@ -1,4 +1,4 @@
-"""ml.augment: batch augmentation keeps shapes, value range and labels."""
+"""ml.training.augment: batch augmentation keeps shapes, value range and labels."""
 
 from collections import Counter
 
@@ -14,7 +14,7 @@ from ml.training.augment import (  # noqa: E402
     random_blur,
     random_low_resolution,
 )
-from ml.training.train import make_dataset  # noqa: E402
+from ml.training.stages import make_dataset  # noqa: E402
 
 
 def _images(count=6, size=32):

@@ -1,4 +1,5 @@
-"""ml.cellcrop: the stained cell is found, framed to its size, and blank fields fall back."""
+"""ml.serving.cellcrop: the stained cell is found, framed to its size, and blank fields fall
+back."""
 
 import numpy as np
 import pytest

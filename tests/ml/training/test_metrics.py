@@ -1,4 +1,4 @@
-"""ml.metrics against hand-computed confusion matrices."""
+"""ml.training.metrics against hand-computed confusion matrices."""
 
 import math
 

@@ -9,7 +9,7 @@ from tests.ml.conftest import FIXTURE_IMAGES, run_command
 def test_it_prints_latency_and_throughput_as_json(tiny_bundle, capsys):
     argv = ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--runs", "10", "--json"]
 
-    code = run_command(bench, argv)
+    code = run_command("bench", argv)
 
     result = json.loads(capsys.readouterr().out)
     assert code == 0
