@@ -59,9 +59,10 @@ def source_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def train_tiny_bundle(out: Path) -> Path:
-    """Train the tiny bundle into `out` (its parent also gets the split file and image cache)."""
-    split_csv = out.parent / "split.csv"
+def train_tiny_bundle(out: Path, split_csv: Path) -> Path:
+    """Train the tiny bundle into `out` on the split `split_csv` (written here), which must stay
+    where it is: the bundle's config.json names it, and rescoring reads it (tta, export, adapt).
+    `out`'s parent also gets the decoded-image cache."""
     write_fixture_split(split_csv)
     command = [
         sys.executable, "-m", "ml", "train", "--dataset", "folder",
@@ -83,7 +84,7 @@ def cached_tiny_bundle(cache_root: Path) -> Path:
     """The tiny bundle for the current fixtures and code, trained into `cache_root` if missing.
 
     Trained in a temporary folder and renamed into place, so an interrupted run leaves nothing
-    that a later run would take for a finished bundle.
+    that a later run would take for a finished bundle; the split file stays beside it.
     """
     bundle = Path(cache_root) / source_hash() / "tiny"
     if (bundle / "bundle.json").is_file():
@@ -92,7 +93,7 @@ def cached_tiny_bundle(cache_root: Path) -> Path:
     bundle.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=bundle.parent, prefix=".training-"))
     try:
-        trained = train_tiny_bundle(work / "tiny")
+        trained = train_tiny_bundle(work / "tiny", bundle.parent / "split.csv")
         shutil.rmtree(bundle, ignore_errors=True)
         trained.rename(bundle)
     finally:

@@ -19,11 +19,32 @@ from ml.training.train_data import TrainConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_data_arguments(parser)
+    add_recipe_arguments(parser)
+    add_start_arguments(parser)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which images, split and output folder."""
     parser.add_argument("--dataset", required=True, choices=("pbc", "kaggle", "folder"))
-    parser.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=sorted(BACKBONES))
     parser.add_argument("--data", type=Path, default=None, help="data dir (or the folder tree)")
     parser.add_argument("--out", type=Path, required=True, help="bundle directory to write")
     parser.add_argument("--name", default="", help="bundle name (default: the --out folder name)")
+    parser.add_argument("--limit-per-class", type=int, default=0, help="for tiny runs; 0 = all")
+    parser.add_argument(
+        "--extra-data",
+        action="append",
+        default=[],
+        help='more training images: "pbc" or "kaggle" (that train split, shared classes) or a '
+        "class-folder tree",
+    )
+    parser.add_argument("--labels", help="comma-separated labels (folder dataset)")
+    parser.add_argument("--split-csv", type=Path, help="split file (class,file,split)")
+
+
+def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
+    """The model and how it is trained."""
+    parser.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=sorted(BACKBONES))
     parser.add_argument("--epochs", type=int, default=3, help="head-only epochs (frozen backbone)")
     parser.add_argument("--fine-tune-epochs", type=int, default=20, help="0 skips fine-tuning")
     parser.add_argument("--image-size", type=int, default=224)
@@ -60,16 +81,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup-epochs", type=int, default=0, help="fine-tuning warm-up")
     parser.add_argument("--clipnorm", type=float, default=None, help="clip gradient norm")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--limit-per-class", type=int, default=0, help="for tiny runs; 0 = all")
-    parser.add_argument(
-        "--extra-data",
-        action="append",
-        default=[],
-        help='more training images: "pbc" or "kaggle" (that train split, shared classes) or a '
-        "class-folder tree",
-    )
-    parser.add_argument("--labels", help="comma-separated labels (folder dataset)")
-    parser.add_argument("--split-csv", type=Path, help="split file (class,file,split)")
+
+
+def add_start_arguments(parser: argparse.ArgumentParser) -> None:
+    """Start from a bundle's weights, or repeat its recipe on train + val."""
     parser.add_argument(
         "--init-from",
         help="start from this bundle's weights (same labels and backbone); e.g. --epochs 0",

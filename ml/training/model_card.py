@@ -81,36 +81,37 @@ FRAMING = {
 }
 
 
-def write_model_card(
-    out: Path, metadata: dict, config: dict, metrics: dict, description: str
-) -> None:
-    extra = ", ".join(config.get("extra_data") or []) or "none"
-    timing = config.get("training", {}).get("timing", {})
-    size = metadata["input"]["size"]
-    framing = FRAMING.get(metadata["input"]["resize"], metadata["input"]["resize"])
+def _augment_text(config: dict) -> str:
     augment = ", ".join(f"{k} {v}" for k, v in sorted((config.get("augment") or {}).items()))
-    augment_text = ", " + augment if augment else ""
+    text = ", " + augment if augment else ""
     if config.get("consistency"):
-        augment_text += (
+        text += (
             f"; consistency loss (weight {config['consistency']}) between each image and a"
             " re-saved or resized copy"
         )
-    refit = _refit_note(metadata.get("refit_of"))
-    stopping = (
-        ("all", "no early stopping: a refit")
-        if refit
-        else ("up to", f"early stopping on validation loss, patience {config['patience']}")
-    )
-    text = f"""# Model card: {metadata["name"]}
+    return text
 
-## Intended use
+
+def _intended_use(metadata: dict) -> str:
+    return f"""## Intended use
 Classifies one microscope image of a single blood cell into {len(metadata["labels"])} classes
 ({", ".join(metadata["labels"])}) for HematoVision's review queue. **Decision support, not a
 diagnostic device**: a technologist or pathologist confirms or corrects every prediction. A
 prediction whose calibrated confidence is below {metadata["confidence_threshold"]:.2f} is shown as
-"unidentified".
+"unidentified"."""
 
-## Model
+
+def _model_section(metadata: dict, config: dict) -> str:
+    size = metadata["input"]["size"]
+    framing = FRAMING.get(metadata["input"]["resize"], metadata["input"]["resize"])
+    extra = ", ".join(config.get("extra_data") or []) or "none"
+    timing = config.get("training", {}).get("timing", {})
+    refit = _refit_note(metadata.get("refit_of"))
+    if refit:
+        stopping = ("all", "no early stopping: a refit")
+    else:
+        stopping = ("up to", f"early stopping on validation loss, patience {config['patience']}")
+    return f"""## Model
 - Backbone `{metadata["backbone"]}`, initialisation: {metadata["initialisation"]}; head: global
   average pooling, dropout {config["dropout"]}, dense logits.
 - Input: float32 RGB 0..255, {framing}, {size}x{size} (scaling inside the model).
@@ -119,26 +120,38 @@ prediction whose calibrated confidence is below {metadata["confidence_threshold"
 - Training: {config["epochs"]} head-only epochs (lr {config["learning_rate"]}), then {stopping[0]}
   {config["fine_tune_epochs"]} fine-tuning epochs (BatchNorm frozen, cosine lr from
   {config["fine_tune_learning_rate"]}, {stopping[1]}), class-weighted loss,
-  flips/90-degree rotations, small crops, colour and HED stain jitter{augment_text},
+  flips/90-degree rotations, small crops, colour and HED stain jitter{_augment_text(config)},
   seed {config["seed"]}.
   Extra training data: {extra}.
-  Fit time: {timing.get("fit_seconds", "?")} s on CPU.{refit}
+  Fit time: {timing.get("fit_seconds", "?")} s on CPU.{refit}"""
 
-## Data
-{DATA_NOTES.get(config["dataset"], "")}
 
-Source used: {description}. Split hash `{metadata["split_hash"]}`.
-
-## Figures (test split scored once, after all choices were made on validation)
+def _figures_section(metrics: dict) -> str:
+    agreement = metrics["test"]["tflite_keras_top1_agreement"]
+    return f"""## Figures (test split scored once, after all choices were made on validation)
 {_figures_table(metrics)}
 
-TFLite vs Keras top-1 agreement on test: {metrics["test"]["tflite_keras_top1_agreement"]:.4f}.
+TFLite vs Keras top-1 agreement on test: {agreement:.4f}.
 Threshold rule: {metrics["threshold_rule"]}.
 
 Per class, test split:
 
-{_per_class_table(metrics["test"])}
+{_per_class_table(metrics["test"])}"""
 
-## Limits
-{LIMITS}"""
-    (out / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+def write_model_card(
+    out: Path, metadata: dict, config: dict, metrics: dict, description: str
+) -> None:
+    data = f"""## Data
+{DATA_NOTES.get(config["dataset"], "")}
+
+Source used: {description}. Split hash `{metadata["split_hash"]}`."""
+    sections = [
+        f"# Model card: {metadata['name']}",
+        _intended_use(metadata),
+        _model_section(metadata, config),
+        data,
+        _figures_section(metrics),
+        f"## Limits\n{LIMITS}",
+    ]
+    (out / "MODEL_CARD.md").write_text("\n\n".join(sections), encoding="utf-8")
