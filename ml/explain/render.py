@@ -1,6 +1,7 @@
 """Draw an explanation on the image: a Grad-CAM heatmap blended in, or LIME's best superpixels."""
 
 import numpy as np
+from matplotlib import colormaps
 from PIL import Image
 from skimage.segmentation import find_boundaries
 
@@ -15,8 +16,6 @@ def render_overlay(
 
     Blending is weighted by the heat, so cold regions keep the original colours.
     """
-    from matplotlib import colormaps
-
     base = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
     heat = Image.fromarray(np.asarray(heatmap, dtype=np.float32))
     heat = np.clip(np.asarray(heat.resize(image.size, Image.Resampling.BILINEAR)), 0.0, 1.0)

@@ -54,17 +54,15 @@ def best_choice(scores: dict[str, float]) -> str:
     return max(scores, key=lambda tta: (scores[tta], -test_time_views.view_count(tta)))
 
 
-def apply_choice(bundle_dir: Path, classifier: Classifier, splits, arrays: dict, tta: str) -> dict:
-    """Rescore every split with `tta`, refit calibration on validation, rewrite the bundle."""
-    metadata = read_bundle_metadata(bundle_dir)
-    old_metrics = json.loads((bundle_dir / "metrics.json").read_text(encoding="utf-8"))
+def rescored_metrics(classifier: Classifier, arrays: dict, labels, old_metrics: dict, tta: str):
+    """metrics.json after rescoring every split with `tta`: temperature and threshold refitted
+    on validation; the TFLite/Keras agreement kept (the model itself is unchanged)."""
     logits = {s: classifier.logits(arrays[s][0].astype(np.float32), tta) for s in SPLITS}
     val_targets = arrays["val"][1]
     temperature = calibration.fit_temperature(logits["val"], val_targets)
     threshold = calibration.choose_threshold(
         calibration.softmax(logits["val"], temperature), val_targets
     )
-    labels = metadata["labels"]
     metrics = {
         **old_metrics,
         **{
@@ -76,15 +74,23 @@ def apply_choice(bundle_dir: Path, classifier: Classifier, splits, arrays: dict,
         "test_time_augmentation": tta,
     }
     for key in ("tflite_keras_top1_agreement", "tflite_keras_max_abs_logit_difference"):
-        if key in old_metrics["test"]:  # the model itself is unchanged
+        if key in old_metrics["test"]:
             metrics["test"][key] = old_metrics["test"][key]
+    validation = calibration.softmax(logits["val"], temperature).max(axis=1)
+    return metrics, confidence_summary(validation, threshold)
+
+
+def apply_choice(bundle_dir: Path, classifier: Classifier, splits, arrays: dict, tta: str) -> dict:
+    """Rescore every split with `tta`, refit calibration on validation, rewrite the bundle."""
+    metadata = read_bundle_metadata(bundle_dir)
+    old_metrics = json.loads((bundle_dir / "metrics.json").read_text(encoding="utf-8"))
+    labels = metadata["labels"]
+    metrics, validation_confidence = rescored_metrics(classifier, arrays, labels, old_metrics, tta)
     metadata.update(
-        temperature=temperature,
-        confidence_threshold=threshold,
+        temperature=metrics["temperature"],
+        confidence_threshold=metrics["confidence_threshold"],
         test_time_augmentation=tta,
-        validation_confidence=confidence_summary(
-            calibration.softmax(logits["val"], temperature).max(axis=1), threshold
-        ),
+        validation_confidence=validation_confidence,
     )
     write_json_atomic(bundle_dir / "metrics.json", metrics)
     plot_confusion_matrix(

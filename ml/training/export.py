@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+from ai_edge_litert.interpreter import Interpreter
 
 from ml.serving import test_time_views
 from ml.serving.bundle import (
@@ -49,8 +50,6 @@ def tflite_outputs(
 ) -> np.ndarray:
     """Raw outputs of a TFLite model for uint8/float images (n, s, s, 3) in 0..255, averaged
     over the views of `tta` (ml/serving/test_time_views.py) as serving does."""
-    from ai_edge_litert.interpreter import Interpreter
-
     interpreter = Interpreter(model_path=str(model_path), num_threads=os.cpu_count() or 1)
     input_detail = interpreter.get_input_details()[0]
     output_detail = interpreter.get_output_details()[0]

@@ -78,6 +78,7 @@ def plot_coverage_curves(
     threshold cuts it.
     """
     per_line = threshold if isinstance(threshold, dict) else dict.fromkeys(curves, threshold)
+    # Imported here: only a plot needs matplotlib; `selective --json` and bundle writing do not.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

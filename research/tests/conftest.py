@@ -38,9 +38,13 @@ def run_study(study: str, argv: list[str]) -> int:
     return importlib.import_module(f"research.{study}.__main__").main(argv)
 
 
+# Fixtures whose tests train models: `-m "not slow"` skips them.
+TRAINING_FIXTURES = ("tiny_bundle", "tiny_data")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tiny_bundle" in getattr(item, "fixturenames", ()):
+        if any(name in getattr(item, "fixturenames", ()) for name in TRAINING_FIXTURES):
             item.add_marker(pytest.mark.slow)
 
 
