@@ -59,11 +59,6 @@ def tta_views(batch: np.ndarray, tta: str) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate(views))
 
 
-def dihedral_views(batch: np.ndarray) -> np.ndarray:
-    """(8n, s, s, c): all 8 flips/rotations of each image, view-major."""
-    return tta_views(batch, DIHEDRAL8)
-
-
 def expand(batch: np.ndarray, tta: str) -> np.ndarray:
     """The batch the model runs on: itself, or all its views."""
     return tta_views(batch, tta) if view_count(tta) > 1 else batch

@@ -13,7 +13,7 @@ from ml.serving.classifier import BundleError, load_classifier
 def test_the_eight_views_are_the_flips_and_rotations_of_each_image():
     batch = np.arange(2 * 3 * 3 * 1, dtype=np.float32).reshape(2, 3, 3, 1)
 
-    expanded = test_time_views.dihedral_views(batch)
+    expanded = test_time_views.tta_views(batch, test_time_views.DIHEDRAL8)
 
     assert expanded.shape == (16, 3, 3, 1)
     first = {expanded[k * 2, ..., 0].tobytes() for k in range(8)}
@@ -64,8 +64,8 @@ def test_serving_averages_the_views_when_the_bundle_says_so(tiny_bundle):
 
     single = classifier.logits(batch, test_time_views.NONE)
     averaged = classifier.logits(batch, test_time_views.DIHEDRAL8)
-    by_hand = np.mean([classifier.logits(v[None], test_time_views.NONE)[0] for v in
-                       test_time_views.dihedral_views(batch[:1])], axis=0)  # fmt: skip
+    views = test_time_views.tta_views(batch[:1], test_time_views.DIHEDRAL8)
+    by_hand = np.mean([classifier.logits(v[None], test_time_views.NONE)[0] for v in views], axis=0)
 
     assert averaged.shape == single.shape
     assert np.allclose(averaged[0], by_hand, atol=1e-4)
