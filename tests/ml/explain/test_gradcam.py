@@ -1,20 +1,14 @@
-"""ml.explain: Grad-CAM through a nested backbone, LIME, and the drawing functions."""
+"""ml.explain.gradcam: Grad-CAM through a nested backbone, on trained and shipped models."""
 
-import json
 import shutil
 
 import keras
 import numpy as np
 import pytest
-from PIL import Image
 
-from ml.explain import explain_image, gradcam_heatmap, load_keras_model, normalise_heatmap
-from ml.explain.lime import lime_weights
-from ml.explain.render import render_lime, render_overlay
-from ml.serving import BundleError, load_classifier, load_image, model_input
-from ml.serving.bundle import write_bundle_metadata
-from ml.serving.cellcrop import cell_region
-from tests.ml.conftest import FIXTURE_IMAGES, IMAGE_SIZE, run_command
+from ml.explain import gradcam_heatmap, load_keras_model, normalise_heatmap
+from ml.serving import BundleError, load_image, model_input
+from tests.ml.conftest import FIXTURE_IMAGES, IMAGE_SIZE
 
 PBC_IMAGE = FIXTURE_IMAGES / "monocyte" / "pbc_MO_100695.jpg"
 SIZE = 32
@@ -98,77 +92,6 @@ def test_normalise_heatmap_leaves_an_all_zero_map_at_zero():
     assert (normalise_heatmap(np.full((2, 2), np.nan)) == 0).all()
 
 
-def test_render_overlay_draws_on_an_image_of_the_same_size():
-    image = Image.open(PBC_IMAGE).convert("RGB")
-    heatmap = np.zeros((8, 8), dtype=np.float32)
-    heatmap[2:4, 2:4] = 1.0
-
-    overlay = render_overlay(image, heatmap)
-
-    assert overlay.size == image.size
-    assert overlay.mode == "RGB"
-    assert np.asarray(overlay).tolist() != np.asarray(image).tolist()
-
-
-def test_render_overlay_of_a_zero_map_keeps_the_image():
-    image = Image.open(PBC_IMAGE).convert("RGB")
-
-    overlay = render_overlay(image, np.zeros((8, 8), dtype=np.float32))
-
-    assert np.abs(np.asarray(overlay, int) - np.asarray(image, int)).max() <= 1
-
-
-def test_lime_finds_the_region_the_classifier_looks_at():
-    image = _image_array(64)
-
-    def looks_at_top_left(batch):
-        # "Probability" of class 0 is how unchanged the top-left quarter is.
-        change = np.abs(batch[:, :32, :32] - image[:32, :32]).mean(axis=(1, 2, 3))
-        score = 1.0 - change / 255.0
-        return np.stack([score, 1.0 - score], axis=1)
-
-    segment_map, weights = lime_weights(looks_at_top_left, image, class_index=0, samples=200)
-
-    best = int(np.argmax(weights))
-    rows, columns = np.nonzero(segment_map == best)
-    assert segment_map.shape == (64, 64)
-    assert rows.mean() < 32 and columns.mean() < 32
-
-
-def test_render_lime_returns_an_image_of_the_same_size():
-    image = Image.open(PBC_IMAGE).convert("RGB")
-    segment_map = np.arange(16).reshape(4, 4).repeat(16, 0).repeat(16, 1)
-    weights = np.linspace(-1, 1, 16)
-
-    drawing = render_lime(image, segment_map, weights, top=3)
-
-    assert drawing.size == image.size
-    assert drawing.mode == "RGB"
-
-
-@pytest.mark.parametrize("method", ["gradcam", "lime"])
-def test_the_command_writes_a_png(tiny_bundle, tmp_path, method, capsys):
-    out = tmp_path / "explained.png"
-    argv = ["--model", str(tiny_bundle), str(PBC_IMAGE), "--method", method, "--out", str(out)]
-
-    code = run_command("explain", [*argv, "--samples", "60"])
-
-    assert code == 0
-    with Image.open(out) as drawing:
-        assert drawing.format == "PNG"
-        assert drawing.size == Image.open(PBC_IMAGE).size
-    assert method in capsys.readouterr().out
-
-
-def test_the_command_rejects_an_unknown_label(tiny_bundle, tmp_path, capsys):
-    argv = ["--model", str(tiny_bundle), str(PBC_IMAGE), "--out", str(tmp_path / "x.png")]
-
-    code = run_command("explain", [*argv, "--label", "smudge_cell"])
-
-    assert code == 2
-    assert "--label" in capsys.readouterr().err
-
-
 def test_it_rejects_a_corrupt_keras_model(tiny_bundle, tmp_path):
     copy = tmp_path / "bundle"
     shutil.copytree(tiny_bundle, copy)
@@ -188,17 +111,3 @@ def test_the_shipped_model_looks_at_the_centred_cell(shipped_pbc8):
     border[1:-1, 1:-1] = False
     assert heatmap.shape == (7, 7)
     assert heatmap[2:5, 2:5].mean() > 2 * heatmap[border].mean()
-
-
-def test_a_cell_crop_bundle_is_explained_on_the_cell_it_saw(tiny_bundle, tmp_path):
-    copy = tmp_path / "bundle"
-    shutil.copytree(tiny_bundle, copy)
-    metadata = json.loads((copy / "bundle.json").read_text())
-    metadata["input"]["resize"] = "cell_crop"
-    write_bundle_metadata(copy, metadata, ["model.tflite", "model.keras"])
-    image = load_image(FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg")
-
-    drawing, _ = explain_image(load_classifier(copy), image, "gradcam", None)
-
-    assert drawing.size == cell_region(image).size
-    assert drawing.size[0] == drawing.size[1] < image.size[0]
