@@ -1,6 +1,9 @@
 """`python -m ml train`: train a model and write its bundle (ml/training/train.py).
 
-python -m ml train --dataset pbc --backbone mobilenet_025 --out runs/pbc8
+    python -m ml train --dataset pbc --backbone mobilenet_025 --out runs/pbc8
+
+The options say which data, which recipe, and whether to start from a bundle; they are checked
+before minutes of decoding.
 """
 
 import argparse
@@ -98,7 +101,7 @@ def add_start_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_scales(text: str | None) -> list[float]:
     """ "LOW,HIGH" -> [LOW, HIGH], with 0 < LOW <= HIGH (ValueError otherwise); None -> the
-    resize range that `robustness` scores."""
+    resize range that `python -m research.robustness` scores."""
     if text is None:
         return list(RESIZE_RANGE)
     try:
