@@ -38,8 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Lab
 from classifier.models import ModelVersion, Prediction
-from ml import appearance
-from ml.bundle import BundleError
+from ml.serving import BundleError, appearance
 
 MEDIAN_QUANTILE = "0.25"  # the lab's median must not fall below this validation quantile
 UNIDENTIFIED_RISE_BOUND = 0.05  # and its unidentified share not rise by more than this

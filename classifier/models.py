@@ -337,7 +337,7 @@ class ModelVersion(models.Model):
         """The bundle directory this version loads from."""
         if self.uploaded:
             return Path(settings.MEDIA_ROOT) / "models" / str(self.public_id)
-        from ml.bundle import resolve_bundle
+        from ml.serving import resolve_bundle
 
         return Path(resolve_bundle(self.bundle_path))
 

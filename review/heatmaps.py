@@ -1,8 +1,9 @@
 """Explanations of retained images, asked for by the review page and made on the "explain" queue:
 the Grad-CAM heatmap (Heatmap) and the LIME picture (LimeExplanation).
 
-The web process only queues; `render_overlay_png` (TensorFlow through ml.explain) and
-`render_lime_png` (ml.lime on the model.tflite the image was classified with) run in the worker.
+The web process only queues; `render_overlay_png` (TensorFlow through ml.explain.gradcam) and
+`render_lime_png` (ml.explain.lime on the model.tflite the image was classified with) run in the
+worker.
 An explanation exists only while its image file does: the image purge (classifier/purge.py)
 deletes it with the file, and `purge_for_image` throws away one finished after that purge.
 """
@@ -72,15 +73,16 @@ def claim_heatmap(image_id: int, model: type[Explanation] = Heatmap) -> Explanat
 @lru_cache(maxsize=2)
 def _keras_model(bundle_dir: str):
     # Loaded once per worker process and model version: loading takes seconds.
-    from ml.explain import load_keras_model
+    from ml.explain.gradcam import load_keras_model
 
     return load_keras_model(Path(bundle_dir))
 
 
 def render_overlay_png(image: CellImage) -> tuple[bytes, str]:
     """(Grad-CAM overlay as PNG bytes, the label explained): the model's predicted class."""
-    from ml.explain import gradcam_heatmap, render_overlay
-    from ml.preprocess import STRETCH, framed_region, load_image, model_input
+    from ml.explain.gradcam import gradcam_heatmap
+    from ml.explain.render import render_overlay
+    from ml.serving import STRETCH, framed_region, load_image, model_input
 
     prediction = image.prediction
     version = prediction.model_version
@@ -99,8 +101,9 @@ def render_overlay_png(image: CellImage) -> tuple[bytes, str]:
 def render_lime_png(image: CellImage) -> tuple[bytes, str]:
     """(LIME picture as PNG bytes, the label explained): the model's predicted class, through the
     model.tflite of the version that classified the image (no TensorFlow needed)."""
-    from ml.lime import lime_weights, render_lime
-    from ml.preprocess import framed_region, load_image, model_input
+    from ml.explain.lime import lime_weights
+    from ml.explain.render import render_lime
+    from ml.serving import framed_region, load_image, model_input
 
     prediction = image.prediction
     version = prediction.model_version

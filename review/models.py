@@ -241,7 +241,8 @@ class Heatmap(Explanation):
 
 
 class LimeExplanation(Explanation):
-    """The LIME picture of one image: the superpixels that most support its label (ml.lime)."""
+    """The LIME picture of one image: the superpixels that most support its label
+    (ml.explain.lime)."""
 
     files_dir = "lime"
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from classifier.models import Case, CellImage
-from ml import appearance
+from ml.serving import appearance
 from tests.integration.model import fixture_images, fixture_labels
 
 pytestmark = pytest.mark.integration

@@ -1,5 +1,6 @@
 """LIME beside Grad-CAM on the review page: asked for like the heatmap, computed on the explain
-queue with ml.lime and the version's classifier (a fake one here), cached, gone with the image."""
+queue with ml.explain.lime and the version's classifier (a fake one here), cached, gone with the
+image."""
 
 import numpy as np
 import pytest
