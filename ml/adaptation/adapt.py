@@ -4,20 +4,20 @@ labelled by its reviewers, or both.
     python -m ml adapt --model pbc8 --images /srv/lab-uploads --out runs/pbc8-mylab \
         [--labelled REVIEWED_TREE] [--teacher BUNDLE ...] [--shares 0.5,0.75] [--epochs 2]
 
-The cross-lab protocol (docs/cross-lab.md) found that a model trained in one lab gains most in
-another when it labels that lab's images itself and trains on the surest of them, round after round
-(ml/adaptation/self_training.py); other models that vote beside it (`--teacher`, repeatable, same
-labels: one that frames cells differently, or the same recipe trained with other seeds) make those
-pseudo-labels more often right. This command does that to a shipped bundle: each round keeps the
-given share of each predicted class, adds those images to the bundle's own training split and
-fine-tunes again, with early stopping, temperature and threshold on the bundle's validation split.
-No label of the lab's unlabelled images is read: there is none.
+The cross-lab protocol (research/cross_lab/README.md) found that a model trained in one lab gains
+most in another when it labels that lab's images itself and trains on the surest of them, round
+after round (ml/adaptation/self_training.py); other models that vote beside it (`--teacher`,
+repeatable, same labels: one that frames cells differently, or the same recipe trained with other
+seeds) make those pseudo-labels more often right. This command does that to a shipped bundle: each
+round keeps the given share of each predicted class, adds those images to the bundle's own training
+split and fine-tunes again, with early stopping, temperature and threshold on the bundle's
+validation split. No label of the lab's unlabelled images is read: there is none.
 
 `--labelled` adds what self-training cannot: cells of the new lab labelled by its reviewers (a tree
 of one folder per class, such as `manage.py export_feedback` writes). They join the bundle's
 training split, repeated to about a fifth of it (ml/adaptation/few_shot.py), in every round; with no
 `--images`, one fine-tuning stage runs on them. The cross-lab protocol measures how many a lab needs
-(docs/cross-lab.md).
+(research/cross_lab/README.md).
 
 The result is a new bundle, not a replacement. Before a lab admin makes it the lab's model, it
 must be checked on the lab's own reviewed cases (`python -m ml evaluate --model OUT --data

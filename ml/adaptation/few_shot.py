@@ -1,8 +1,9 @@
 """A few labelled cells of the new lab, and how they join a training set.
 
 Self-training reads no label of the new lab, so what every voter gets wrong stays wrong (the
-cross-lab study, docs/cross-lab.md). A lab's own reviewers can label a few cells per class; this
-module repeats them so that a few dozen images are not lost among thousands of the training lab's.
+cross-lab study, research/cross_lab/README.md). A lab's own reviewers can label a few cells per
+class; this module repeats them so that a few dozen images are not lost among thousands of the
+training lab's.
 """
 
 import math

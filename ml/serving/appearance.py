@@ -1,9 +1,10 @@
 """How an image looks, in four numbers, and whether a set of images looks like the training data.
 
-A model can be sure of itself on another lab's images and still be wrong (docs/cross-lab.md: the
-Kaggle-trained model's median confidence on PBC images was 0.98 at 0.57 accuracy), so its
-confidence alone cannot warn that a lab's images are new to it. These descriptors look at the
-model's input itself, after its resize rule, with numpy only (serving computes them per image):
+A model can be sure of itself on another lab's images and still be wrong
+(research/cross_lab/README.md: the Kaggle-trained model's median confidence on PBC images was 0.98
+at 0.57 accuracy), so its confidence alone cannot warn that a lab's images are new to it. These
+descriptors look at the model's input itself, after its resize rule, with numpy only (serving
+computes them per image):
 
     background_brightness  median brightness of the unstained pixels (0-255): light source, exposure
     stain_darkness         median brightness of the stained pixels: stain strength

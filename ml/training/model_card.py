@@ -30,7 +30,7 @@ LIMITS = """\
   artefacts or anything outside the labels will still get one of the labels (with a lower
   confidence if all goes well): "unidentified" catches only part of them.
 - Domain shift: another analyser, stain or hospital lowers accuracy, sometimes a lot (see the
-  cross-domain figures in docs/ml.md). Validate on local images before use.
+  cross-domain figures in docs/ml/bundles.md). Validate on local images before use.
 - Probabilities are calibrated (temperature scaling) on the validation split of the training
   data only; calibration on other data is not guaranteed.
 """

