@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import changed_settings
 from accounts.models import ApiToken, Invitation, JoinRequest, Lab, Membership, User
+from accounts.services import record_model_version_change
 from accounts.views import admin_login
 from audit.models import AuditEvent
 from audit.services import record
@@ -69,13 +70,16 @@ class UserAdmin(DjangoUserAdmin):
     """Django's user admin, keyed on email (there is no username)."""
 
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "lab_name", "is_staff", "is_active"]
+    list_display = ["email", "full_name", "professional_title", "lab_name", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_superuser", "is_active", "membership__lab"]
-    search_fields = ["email", "first_name", "last_name"]
+    search_fields = ["email", "full_name", "first_name", "last_name"]
     inlines = [MembershipInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (
+            _("Personal info"),
+            {"fields": ("full_name", "professional_title", "first_name", "last_name")},
+        ),
         (
             _("Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -142,14 +146,7 @@ class LabAdmin(admin.ModelAdmin):
         if change and (changes := changed_settings(form)):
             record(request, AuditEvent.Action.LAB_SETTINGS_CHANGED, obj=obj, **changes)
         if "model_version" in form.changed_data:  # what classifies this lab's images changed
-            version = obj.model_version
-            record(
-                request,
-                AuditEvent.Action.MODEL_VERSION_CHANGED,
-                obj=obj,
-                change="lab's own version set" if version else "lab's own version removed",
-                model_version=str(version.public_id) if version else None,
-            )
+            record_model_version_change(request, obj)
 
 
 @admin.register(Membership)

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.join_requests import ask_to_join
-from accounts.models import Invitation, JoinRequest, Lab, Membership
+from accounts.models import Invitation, JoinRequest, Lab, Membership, User
+from accounts.reference_intervals import INTERVAL_NAMES
 
 
 def find_lab(name: str) -> Lab | None:
@@ -101,7 +102,13 @@ class InvitationForm(forms.ModelForm):
         return email
 
 
-AUDITED_LAB_SETTINGS = ("name", "require_mfa", "retention_days", "report_language")
+AUDITED_LAB_SETTINGS = (
+    "name",
+    "require_mfa",
+    "retention_days",
+    "unsigned_max_days",
+    "report_language",
+)
 
 
 def changed_settings(form: forms.ModelForm) -> dict:
@@ -113,14 +120,89 @@ def changed_settings(form: forms.ModelForm) -> dict:
     }
 
 
+def _percent_field(label: str) -> forms.DecimalField:
+    # Not required: a lab that leaves an interval out keeps what it had (or the default).
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=100, decimal_places=1, max_digits=4, required=False
+    )
+
+
 class LabSettingsForm(forms.ModelForm):
+    """The lab's security and retention settings and its reference intervals.
+
+    Each interval is two fields, `interval_<label>_low` and `interval_<label>_high`, stored
+    together in Lab.reference_intervals.
+    """
+
     class Meta:
         model = Lab
-        fields = ["require_mfa", "retention_days", "report_language"]
+        fields = [
+            "require_mfa",
+            "retention_days",
+            "unsigned_max_days",
+            "model_version",
+            "report_language",
+        ]
 
     def __init__(self, *args, admin, **kwargs) -> None:
         self.admin = admin
         super().__init__(*args, **kwargs)
+        versions = self.fields["model_version"]
+        # ModelVersion is reached through the field, so that accounts need not import classifier.
+        active = versions.queryset.filter(is_active=True).first()
+        versions.label = _("Model version")
+        versions.empty_label = (
+            _("The portal's active version (%(name)s)") % {"name": active.name}
+            if active
+            else _("The portal's active version")
+        )
+        versions.help_text = _(
+            "The model that classifies this lab's new images. Images already classified keep "
+            "the version that classified them."
+        )
+        for label, name in INTERVAL_NAMES.items():
+            low, high = self.instance.reference_interval(label)
+            self.fields[f"interval_{label}_low"] = _percent_field(
+                _("%(cells)s from") % {"cells": name}
+            )
+            self.fields[f"interval_{label}_high"] = _percent_field(
+                _("%(cells)s to") % {"cells": name}
+            )
+            self.initial.setdefault(f"interval_{label}_low", low)
+            self.initial.setdefault(f"interval_{label}_high", high)
+
+    def interval_rows(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        """(cell name, low field, high field) per class, for the settings page's table."""
+        return [
+            (name, self[f"interval_{label}_low"], self[f"interval_{label}_high"])
+            for label, name in INTERVAL_NAMES.items()
+        ]
+
+    def other_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if not name.startswith("interval_")]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for label, name in INTERVAL_NAMES.items():
+            low = cleaned.get(f"interval_{label}_low")
+            high = cleaned.get(f"interval_{label}_high")
+            if low is not None and high is not None and low > high:
+                self.add_error(
+                    f"interval_{label}_high",
+                    _("%(cells)s: the upper limit must not be below the lower one.")
+                    % {"cells": name},
+                )
+        return cleaned
+
+    def save(self, commit: bool = True) -> Lab:
+        intervals = dict(self.instance.reference_intervals or {})
+        for label in INTERVAL_NAMES:
+            low = self.cleaned_data.get(f"interval_{label}_low")
+            high = self.cleaned_data.get(f"interval_{label}_high")
+            if low is not None and high is not None:
+                intervals[label] = [float(low), float(high)]
+        self.instance.reference_intervals = intervals
+        return super().save(commit=commit)
 
     def clean_require_mfa(self) -> bool:
         require_mfa = self.cleaned_data["require_mfa"]
@@ -132,6 +214,12 @@ class LabSettingsForm(forms.ModelForm):
 
     def clean_retention_days(self) -> int:
         days = self.cleaned_data["retention_days"]
+        if days < 1:
+            raise forms.ValidationError(_("Keep images for at least one day."))
+        return days
+
+    def clean_unsigned_max_days(self) -> int:
+        days = self.cleaned_data["unsigned_max_days"]
         if days < 1:
             raise forms.ValidationError(_("Keep images for at least one day."))
         return days
@@ -157,3 +245,11 @@ class ApiTokenForm(forms.Form):
     def expires_at(self):
         days = self.cleaned_data.get("expires_in_days")
         return timezone.now() + timedelta(days=int(days)) if days else None
+
+
+class ProfileForm(forms.ModelForm):
+    """A person's own name and title, as reports print them."""
+
+    class Meta:
+        model = User
+        fields = ["full_name", "professional_title"]

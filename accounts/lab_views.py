@@ -22,6 +22,7 @@ from accounts.models import (
     LastLabAdminError,
     Membership,
 )
+from accounts.services import record_model_version_change
 from audit.models import AuditEvent
 from audit.services import record
 
@@ -186,6 +187,8 @@ def lab_settings(request: HttpRequest) -> HttpResponse:
         lab = form.save()
         if changes := changed_settings(form):
             record(request, AuditEvent.Action.LAB_SETTINGS_CHANGED, obj=lab, **changes)
+        if "model_version" in form.changed_data:
+            record_model_version_change(request, lab)
         messages.success(request, _("Lab settings saved."))
         return redirect("accounts:lab_settings")
     return render(request, "accounts/lab/settings.html", {"form": form})

@@ -56,8 +56,26 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractUser):
+    """A person who logs in with an email address.
+
+    `full_name` and `professional_title` are what reports print for a reviewer or a signer
+    ("Dr Ada Byron, Consultant haematologist"); empty ones fall back to the email address.
+    """
+
     username = None
     email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(
+        _("full name"),
+        max_length=150,
+        blank=True,
+        help_text=_("As it should appear on signed reports."),
+    )
+    professional_title = models.CharField(
+        _("professional title"),
+        max_length=150,
+        blank=True,
+        help_text=_("For example: Consultant haematologist, Biomedical scientist."),
+    )
     # Empty until the person picks a language: the browser's preference applies meanwhile.
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
@@ -71,6 +89,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    def get_full_name(self) -> str:
+        return self.full_name.strip() or super().get_full_name()
+
+    @property
+    def display_name(self) -> str:
+        """Full name, else the email address."""
+        return self.get_full_name() or self.email
+
+    @property
+    def signature(self) -> str:
+        """Full name and professional title, as reports name a reviewer or signer."""
+        title = self.professional_title.strip()
+        return f"{self.display_name}, {title}" if title else self.display_name
+
 
 class Lab(models.Model):
     """A hospital or clinic laboratory: it owns its members and its cases."""
@@ -82,6 +114,14 @@ class Lab(models.Model):
         _("image retention (days)"),
         default=30,
         help_text=_("How long images uploaded with consent are kept before they are purged."),
+    )
+    unsigned_max_days = models.PositiveIntegerField(
+        _("longest wait for sign-off (days)"),
+        default=14,
+        help_text=_(
+            "Images uploaded without consent are kept only until their case is signed off, "
+            "and never longer than this."
+        ),
     )
     # A lab whose images differ from the training labs' can have its own version, adapted to its
     # reviewed cells (python -m ml adapt --labelled); the others use the portal's active one.
@@ -96,12 +136,15 @@ class Lab(models.Model):
             "A model version adapted to this lab's images. Empty: the portal's active version."
         ),
     )
+    # {"neutrophil": [40, 75], ...}: the lab's own intervals, in % of leukocytes; a class not
+    # named here uses accounts.reference_intervals.DEFAULT_REFERENCE_INTERVALS.
+    reference_intervals = models.JSONField(_("reference intervals"), default=dict, blank=True)
     report_language = models.CharField(
         _("report language"),
         max_length=10,
         choices=settings.LANGUAGES,
         default="en",
-        help_text=_("The language of the PDF reports and CSV exports of this lab."),
+        help_text=_("The language of the PDF reports of this lab, whoever downloads them."),
     )
     created = models.DateTimeField(auto_now_add=True)
 
@@ -111,6 +154,12 @@ class Lab(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def reference_interval(self, label: str) -> tuple[float, float] | None:
+        """The lab's interval for a class (in % of leukocytes), else the adult default."""
+        from accounts.reference_intervals import interval_for
+
+        return interval_for(label, self.reference_intervals)
 
 
 class Membership(models.Model):

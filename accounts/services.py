@@ -1,9 +1,12 @@
-"""Making ready-to-use members outside the web flow (the adduser command, site admins)."""
+"""Making ready-to-use members outside the web flow (the adduser command, site admins), and the
+audit record of a lab's model version changing (the lab settings page and the Django admin)."""
 
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from accounts.models import AlreadyInLabError, Lab, Membership, User
+from audit.models import AuditEvent
+from audit.services import record
 
 
 @transaction.atomic
@@ -30,3 +33,15 @@ def create_member(email: str, lab_name: str, role: str, password: str) -> Member
         user=user, defaults={"lab": lab, "role": role}
     )
     return membership
+
+
+def record_model_version_change(request, lab: Lab) -> None:
+    """Audit that `lab` now classifies with its own model version, or again with the portal's."""
+    version = lab.model_version
+    record(
+        request,
+        AuditEvent.Action.MODEL_VERSION_CHANGED,
+        obj=lab,
+        change="lab's own version set" if version else "lab's own version removed",
+        model_version=str(version.public_id) if version else None,
+    )

@@ -24,6 +24,7 @@ token_patterns = [
 ]
 
 urlpatterns = [
+    path("profile/", views.profile, name="profile"),
     path("lab/", include(lab_patterns)),
     path("profile/tokens/", include(token_patterns)),
 ]

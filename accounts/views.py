@@ -1,5 +1,5 @@
-"""Pages for any logged-in person: the home redirect, the waiting page, invitations; and the
-admin's log-in, which is allauth's."""
+"""Pages for any logged-in person: the home redirect, the waiting page, invitations, profile;
+and the admin's log-in, which is allauth's."""
 
 from urllib.parse import urlencode
 
@@ -15,22 +15,29 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts.access import get_membership
-from accounts.forms import JoinRequestForm
+from accounts.forms import JoinRequestForm, ProfileForm
 from accounts.join_requests import ask_to_join
-from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError
+from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError, Membership
 from audit.models import AuditEvent
 from audit.services import record
 
+# Where each role starts its day; technologists (and any other role) land on the case list.
+LANDING_PAGES = {
+    Membership.Role.PATHOLOGIST: "review:queue",
+    Membership.Role.LAB_ADMIN: "reports:lab_overview",
+}
+
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each visitor where they belong: log-in, the waiting page, or their lab's cases."""
+    """Send each visitor where they belong: log-in, the waiting page, or their role's start
+    page (pathologists: the review queue; lab admins: the lab overview; others: the cases)."""
     if not request.user.is_authenticated:
         return redirect("account_login")
     membership = get_membership(request.user)
     if membership is None:
         return redirect("accounts:waiting")
     try:
-        return redirect(reverse("classifier:case_list"))
+        return redirect(reverse(LANDING_PAGES.get(membership.role, "classifier:case_list")))
     except NoReverseMatch:
         # The cases app is not installed yet: a plain dashboard instead.
         return render(request, "accounts/dashboard.html", {"membership": membership})
@@ -109,3 +116,14 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
         raise PermissionDenied
     next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
     return redirect(f"{reverse('account_login')}?{urlencode({REDIRECT_FIELD_NAME: next_url})}")
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The person's own full name and professional title, as signed reports print them."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})

@@ -36,3 +36,9 @@ def may_delete_image(membership: Membership, image: CellImage) -> bool:
     if image.case.is_signed:
         return False
     return membership.can_manage_lab or image.uploaded_by_id == membership.user_id
+
+
+def may_see_image_file(membership: Membership, image: CellImage) -> bool:
+    """An image uploaded without consent is kept for its review: the lab's reviewers
+    (pathologists, and lab admins) may see it; one kept with consent, every member."""
+    return image.consent_retain or membership.can_review or membership.can_manage_lab

@@ -24,10 +24,12 @@ class ImageRow:
     confidence: float | None
     unidentified: bool
     reviewed: str | None
-    reviewer: str
+    reviewer: str  # the reviewer's email address
     reviewed_at: datetime.datetime | None
     comment: str
     model_version: str
+    # Full name and professional title (User.signature), as reports print the reviewer.
+    reviewer_name: str = ""
 
     @property
     def final(self) -> str | None:
@@ -53,6 +55,7 @@ def image_row(image: CellImage) -> ImageRow:
         reviewed_at=review.updated if review else None,
         comment=review.comment if review else "",
         model_version=prediction.model_version.name if prediction else "",
+        reviewer_name=review.reviewer.signature if review and review.reviewer else "",
     )
 
 

@@ -9,13 +9,13 @@ predictions with it and warns when either figure moves past a bound:
     median confidence  < the validation 25th percentile of confidence
     unidentified share > validation share + max(UNIDENTIFIED_RISE_BOUND, 3 standard errors)
 
-The bounds were chosen on the cross-lab runs (docs/cross-lab.md), on validation images only. The
-pbc8 candidate (224 px) had a median of 0.9998 and a 25th percentile of 0.997 on PBC validation,
-3.5 % unidentified; on Kaggle's validation images (another lab) it was right 0.7 % of the time,
-yet its median was still 0.93 and only 13.9 % were unidentified. A fixed drop of the median
-(0.10) would have missed that; the 25th percentile catches it. Under the validation distribution
-itself, a median of 50 predictions falls below the 25th percentile with a chance of about 1e-4.
-Warnings need MIN_PREDICTIONS recent predictions.
+The bounds were chosen on the cross-lab runs (research/cross_lab/README.md), on validation images
+only. The pbc8 candidate (224 px) had a median of 0.9998 and a 25th percentile of 0.997 on PBC
+validation, 3.5 % unidentified; on Kaggle's validation images (another lab) it was right 0.7 % of
+the time, yet its median was still 0.93 and only 13.9 % were unidentified. A fixed drop of the
+median (0.10) would have missed that; the 25th percentile catches it. Under the validation
+distribution itself, a median of 50 predictions falls below the 25th percentile with a chance of
+about 1e-4. Warnings need MIN_PREDICTIONS recent predictions.
 
 Confidence cannot catch a model that is sure of itself and wrong: the Kaggle-trained cross-lab
 model had a median confidence of 0.98 on PBC's images at 0.57 accuracy. So the check also looks
@@ -38,8 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Lab
 from classifier.models import ModelVersion, Prediction
-from ml import appearance
-from ml.bundle import BundleError
+from ml.serving import BundleError, appearance
 
 MEDIAN_QUANTILE = "0.25"  # the lab's median must not fall below this validation quantile
 UNIDENTIFIED_RISE_BOUND = 0.05  # and its unidentified share not rise by more than this

@@ -54,15 +54,22 @@ class MultipleFileField(forms.FileField):
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label=_("Cell images"),
-        help_text=_("JPEG, PNG, TIFF or BMP. Choose or drop several at once."),
+        help_text=_(
+            "JPEG, PNG, TIFF or BMP. Choose or drop several at once. A file already in this "
+            "case is refused, so that no cell is counted twice."
+        ),
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/tiff,image/bmp"}),
     )
     consent_retain = forms.BooleanField(
         label=_("Retain these images for review and model improvement"),
-        help_text=_(
-            "Off: each image is deleted as soon as it is classified. On: kept for the lab's "
-            "retention period, then deleted."
-        ),
         required=False,
         initial=False,
     )
+
+    def __init__(self, *args, lab: Lab, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent_retain"].help_text = _(
+            "Unticked, the images are kept only for the review, seen by the lab's pathologists "
+            "and admins, and deleted when the case is signed off (or after %(unsigned)d days "
+            "unsigned); ticked, they are kept for %(retention)d days."
+        ) % {"unsigned": lab.unsigned_max_days, "retention": lab.retention_days}

@@ -79,7 +79,7 @@ def classify(image: CellImage) -> InferenceResult:
     Raises NoActiveModelError, ImageFileMissingError, ml.serving.BundleError (a broken bundle)
     or ml.serving.ImageDecodeError (an unreadable file).
     """
-    from ml.preprocess import load_image
+    from ml.serving import load_image
 
     version = version_for(image)
     classifier = classifier_for(version)

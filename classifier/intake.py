@@ -3,7 +3,9 @@
 Pipeline for one upload (`accept_upload`):
     check_upload   size caps, Pillow open with a format whitelist, pixel cap, verify(), full load
     store_bytes    write to a temporary name next to the target, fsync, rename; sha256 on the way
-    CellImage row  created in a transaction; classify_image queued when it commits
+    CellImage row  created in a transaction that locks the case, refused if the case already
+                   has a file with the same sha256 (counted once, so the differential stays
+                   right); classify_image queued when it commits
 A refused file leaves nothing behind: no file, no row. The name or Content-Type a browser sends
 is never trusted; only what Pillow decodes counts.
 """
@@ -176,6 +178,15 @@ def store_bytes(upload: UploadedFile, extension: str) -> tuple[str, str]:
     return relative.as_posix(), digest.hexdigest()
 
 
+def refuse_duplicate(case: Case, sha256: str) -> None:
+    """UploadRefused if the case already has this very file (same checksum)."""
+    earlier = case.images.filter(sha256=sha256).first()
+    if earlier is not None:
+        raise UploadRefused(
+            _("this file is already in the case (as %(name)s)") % {"name": earlier.original_name}
+        )
+
+
 def accept_upload(
     case: Case, upload: UploadedFile, *, consent_retain: bool, user: User | None
 ) -> CellImage:
@@ -186,6 +197,9 @@ def accept_upload(
     name, sha256 = store_bytes(upload, checked.extension)
     try:
         with transaction.atomic():
+            # Locked, so that the same file sent twice at once is still found by one of them.
+            Case.objects.select_for_update().filter(pk=case.pk).first()
+            refuse_duplicate(case, sha256)
             image = CellImage.objects.create(
                 case=case,
                 file=name,
@@ -198,9 +212,8 @@ def accept_upload(
                 consent_retain=consent_retain,
                 uploaded_by=user,
             )
-            if consent_retain:
-                image.retain_until = image.retention_deadline()
-                image.save(update_fields=["retain_until"])
+            image.retain_until = image.retention_deadline()
+            image.save(update_fields=["retain_until"])
             case.start_processing()
             classify_image.delay_on_commit(image.pk)
     except BaseException:

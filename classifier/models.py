@@ -122,9 +122,11 @@ class Case(models.Model):
 class CellImage(models.Model):
     """One microscope image of one cell, stored under a random name in MEDIA_ROOT.
 
-    The file is deleted once its prediction is stored unless the uploader ticked consent to
-    retain it; retained files are purged after the lab's retention period. The row (checksum,
-    size, prediction) stays either way.
+    Without the uploader's consent the file is kept only for the review: the lab's reviewers
+    may see it, and it is purged once its case is signed off, or after the lab's longest wait for
+    sign-off (`Lab.unsigned_max_days`). With consent it is kept for the lab's retention period.
+    Either way `retain_until` is the latest the file may stay, and the row (checksum, size,
+    prediction) stays after the file has gone.
     """
 
     class Status(models.TextChoices):
@@ -205,10 +207,18 @@ class CellImage(models.Model):
     def is_pending(self) -> bool:
         return self.status in self.PENDING_STATUSES
 
+    @property
+    def kept_for_review_only(self) -> bool:
+        """No consent: the file is for the lab's reviewers, until the case is signed off."""
+        return not self.consent_retain
+
     def retention_deadline(self, now: datetime.datetime | None = None) -> datetime.datetime:
-        """When a retained file must be deleted: upload time plus the lab's retention period."""
+        """The latest the file may stay: upload time plus the lab's retention period with
+        consent, plus the lab's longest wait for sign-off without (sign-off purges it sooner)."""
         start = now or self.created or timezone.now()
-        return start + datetime.timedelta(days=self.case.lab.retention_days)
+        lab = self.case.lab
+        days = lab.retention_days if self.consent_retain else lab.unsigned_max_days
+        return start + datetime.timedelta(days=days)
 
     def purge_file(self) -> bool:
         """Delete the stored file and forget its name; the row and its prediction stay.
@@ -327,7 +337,7 @@ class ModelVersion(models.Model):
         """The bundle directory this version loads from."""
         if self.uploaded:
             return Path(settings.MEDIA_ROOT) / "models" / str(self.public_id)
-        from ml.bundle import resolve_bundle
+        from ml.serving import resolve_bundle
 
         return Path(resolve_bundle(self.bundle_path))
 

@@ -76,8 +76,7 @@ def stored_bundle_path(name_or_path: str) -> str:
     An alias such as "default" is resolved now, so that the version keeps meaning the same
     model when the alias later points elsewhere.
     """
-    from ml.bundle import BundleError, resolve_bundle
-    from ml.paths import BUNDLES_DIR
+    from ml.serving import BUNDLES_DIR, BundleError, resolve_bundle
 
     try:
         bundle_dir = Path(resolve_bundle(name_or_path)).resolve()
@@ -173,7 +172,7 @@ def refresh_changed_shipped_versions() -> list[ModelVersion]:
     registered with, which would then no longer match the calibration the worker applies, so
     it is re-checked and brought up to date. Uploaded bundles never change on disk.
     """
-    from ml.bundle import BundleError, read_bundle_metadata
+    from ml.serving import BundleError, read_bundle_metadata
 
     refreshed = []
     for version in ModelVersion.objects.filter(uploaded=False).exclude(bundle_path=""):

@@ -1,14 +1,20 @@
-"""What the case page shows for each image, as plain dicts: the page and its JSON poll share it.
+"""What the case page shows, as plain dicts: the page and its JSON poll share it.
 
-Images that need a person's eyes come first: unidentified (low confidence), then the other
-results from the least to the most confident, then failures, then those still in the queue.
+Each image: once nothing is pending, images that need a person's eyes come first: unidentified
+(low confidence), then the other results from the least to the most confident, then failures.
+While images are still being classified they stay in upload order, so that rows do not jump as
+results arrive. The differential comes with it, rows in the model's label order, with how many
+images are classified and how many are still pending, so that a partial count reads as one.
 """
 
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Membership
-from classifier.access import may_delete_image
+from classifier.access import may_delete_image, may_see_image_file
+from classifier.case_rows import case_differential
 from classifier.labels import display_label
 from classifier.models import Case, CellImage
 
@@ -32,6 +38,15 @@ def prediction_summary(image: CellImage) -> dict | None:
     }
 
 
+def file_note(image: CellImage, membership: Membership) -> str:
+    """Why there is no picture (or who may see it), for the case page."""
+    if not image.has_file:
+        return _("Image deleted; its result is kept.") if image.file_purged_at else ""
+    if image.kept_for_review_only and not may_see_image_file(membership, image):
+        return _("Kept for the pathologists' review only.")
+    return ""
+
+
 def image_summary(image: CellImage, membership: Membership) -> dict:
     return {
         "id": str(image.public_id),
@@ -40,11 +55,14 @@ def image_summary(image: CellImage, membership: Membership) -> dict:
         "status_display": image.get_status_display(),
         # The worker stores the reason in English; a fixed one is a catalogue msgid, so it is
         # shown in the reader's language (one with details, e.g. an exception, stays English).
-        "error": gettext(image.error) if image.error else "",
+        "error": _(image.error) if image.error else "",
         "consent_retain": image.consent_retain,
         "file_url": (
-            reverse("classifier:image_file", args=[image.public_id]) if image.has_file else None
+            reverse("classifier:image_file", args=[image.public_id])
+            if image.has_file and may_see_image_file(membership, image)
+            else None
         ),
+        "file_note": file_note(image, membership),
         "delete_url": (
             reverse("classifier:image_delete", args=[image.public_id])
             if may_delete_image(membership, image) and not image.is_pending
@@ -64,20 +82,81 @@ def review_order(summary: dict) -> tuple:
 
 
 def case_images(case: Case, membership: Membership) -> list[dict]:
-    """Every image of the case, summarised, in review order (stable: upload order breaks ties)."""
+    """Every image of the case, summarised: in upload order while any is pending, then in
+    review order (stable: upload order breaks ties)."""
     images = case.images.select_related("prediction__model_version", "case").order_by(
         "created", "id"
     )
     summaries = [image_summary(image, membership) for image in images]
+    if any(summary["status"] in CellImage.PENDING_STATUSES for summary in summaries):
+        return summaries
     return sorted(summaries, key=review_order)
+
+
+def image_counts(statuses: list[str]) -> dict[str, int]:
+    pending = sum(1 for status in statuses if status in CellImage.PENDING_STATUSES)
+    failed = statuses.count(CellImage.Status.FAILED)
+    done = statuses.count(CellImage.Status.DONE)
+    return {"total": len(statuses), "done": done, "pending": pending, "failed": failed}
+
+
+def progress_text(counts: dict[str, int]) -> str:
+    """E.g. "18 of 20 classified, 2 pending": how far a partial differential is from final."""
+    if counts["pending"]:
+        text = _("%(done)d of %(total)d classified, %(pending)d pending") % counts
+    else:
+        text = _("%(done)d of %(total)d classified") % counts
+    if counts["failed"]:
+        text += " · " + ngettext("%(failed)d failed", "%(failed)d failed", counts["failed"]) % (
+            counts
+        )
+    return text
+
+
+def share_text(row: dict) -> str:
+    """A differential row's share: "62.5 %" of the leukocytes for a white-cell class,
+    "12.0 / 100 WBC" for other cells, "—" with no leukocytes to count against. Rows of signed
+    snapshots signed before shares were per 100 leukocytes have a percent of all images only."""
+    percent, per_100 = row.get("percent"), row.get("per_100_leukocytes")
+    if percent is not None:
+        return f"{floatformat(percent, 1)} %"
+    if per_100 is not None:
+        return _("%(value)s / 100 WBC") % {"value": floatformat(per_100, 1)}
+    return "—"
+
+
+def unreviewed_text(unreviewed: int) -> str:
+    return ngettext(
+        "%(count)d image not yet reviewed (counted with the model's label).",
+        "%(count)d images not yet reviewed (counted with the model's label).",
+        unreviewed,
+    ) % {"count": unreviewed}
+
+
+def differential_summary(case: Case) -> dict:
+    """The case's differential as the page shows it; rows in the model's label order."""
+    differential = case_differential(case)
+    return {
+        "rows": [
+            {"label": row.label, "count": row.count, "share": share_text(vars(row))}
+            for row in differential.rows
+        ],
+        "leukocytes": differential.leukocytes,
+        "total": differential.total,
+        "unreviewed_text": unreviewed_text(differential.unreviewed),
+    }
 
 
 def case_state(case: Case, membership: Membership) -> dict:
     images = case_images(case, membership)
+    counts = image_counts([image["status"] for image in images])
     return {
         "id": str(case.public_id),
         "status": case.status,
         "status_display": case.get_status_display(),
-        "pending": sum(1 for image in images if image["status"] in CellImage.PENDING_STATUSES),
+        "pending": counts["pending"],
+        "counts": counts,
+        "progress_text": progress_text(counts),
+        "differential": differential_summary(case),
         "images": images,
     }

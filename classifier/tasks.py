@@ -1,5 +1,6 @@
-"""Celery tasks: classify one image (queue "classify"); purge expired files and requeue images
-whose task message was lost (periodic, queue "celery").
+"""Celery tasks: classify one image (queue "classify"); purge the files of a signed case kept
+only for its review (queued by review.services.sign_off); purge expired files and requeue images
+whose task message was lost (periodic); the last three on queue "celery".
 
 classify_image(image_id) is safe to run twice and safe under acks_late: it claims its row with
 a conditional update (queued -> running) and goes on only if exactly that one row changed.
@@ -14,14 +15,14 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import record
 from classifier import inference, purge
-from classifier.models import CellImage
+from classifier.models import Case, CellImage
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ def claim_image(image_id: int) -> CellImage | None:
 
 
 def fail_image(image: CellImage, reason: str) -> None:
-    """Permanent failure: record the reason; without consent the file goes at once."""
+    """Permanent failure: record the reason; without consent the file goes at once (there is
+    no prediction to review, so nothing to keep it for)."""
     logger.warning("Image %s failed: %s", image.pk, reason)
     image.mark_failed(reason)
     if not image.consent_retain:
@@ -102,9 +104,7 @@ def store_result(image: CellImage, result: inference.InferenceResult) -> None:
         unidentified=prediction.unidentified,
         model_version=str(result.version.public_id),
     )
-    # Outside the transaction: the prediction is safely stored before the file goes.
-    if not image.consent_retain:
-        purge.purge_image_file(image.pk, reason="classified, not retained")
+    # Without consent the file stays too: the reviewers look at it until the case is signed off.
     image.case.finish_processing_if_complete()
 
 
@@ -155,18 +155,54 @@ def classify_image(self, image_id: int) -> str:
 
 
 @shared_task
-def purge_expired_images() -> int:
-    """Delete the files whose retention has ended (and any that should already have gone).
+def purge_signed_case(case_id: int) -> int:
+    """Delete the files of a signed case's images that were kept only for its review.
 
-    Returns how many files were deleted. The rows stay, with checksum, size and prediction.
+    Queued by review.services.sign_off once the sign-off has committed; safe to run twice.
+    Returns how many files were deleted.
+    """
+    images = CellImage.objects.filter(
+        case_id=case_id, case__status=Case.Status.SIGNED, consent_retain=False
+    ).exclude(file="")
+    purged = 0
+    for image_id in images.values_list("pk", flat=True).iterator():
+        if purge.purge_image_file(image_id, reason="case signed off, not retained"):
+            purged += 1
+    return purged
+
+
+def expired_images() -> QuerySet[CellImage]:
+    """Finished images whose file must go now.
+
+    With consent: the lab's retention period has ended. Without: the case is signed off (its
+    own task may have been lost), the lab's longest wait for sign-off has passed, or the image
+    predates `retain_until` for unconsented files (they went once classified then).
     """
     finished = [CellImage.Status.DONE, CellImage.Status.FAILED]
-    expired = Q(retain_until__lte=timezone.now()) | Q(consent_retain=False)
-    images = CellImage.objects.exclude(file="").filter(expired, status__in=finished)
+    expired = Q(retain_until__lte=timezone.now()) | Q(
+        Q(case__status=Case.Status.SIGNED) | Q(retain_until__isnull=True), consent_retain=False
+    )
+    return CellImage.objects.exclude(file="").filter(expired, status__in=finished)
+
+
+def purge_reason(consent_retain: bool, case_status: str) -> str:
+    if consent_retain:
+        return "retention period ended"
+    if case_status == Case.Status.SIGNED:
+        return "case signed off, not retained"
+    return "not signed off in time, not retained"
+
+
+@shared_task
+def purge_expired_images() -> int:
+    """Delete the files whose time is up (expired_images); returns how many were deleted.
+
+    The rows stay, with checksum, size and prediction.
+    """
     purged = 0
-    for image_id, consent_retain in images.values_list("pk", "consent_retain").iterator():
-        reason = "retention period ended" if consent_retain else "not retained"
-        if purge.purge_image_file(image_id, reason=reason):
+    rows = expired_images().values_list("pk", "consent_retain", "case__status")
+    for image_id, consent_retain, case_status in rows.iterator():
+        if purge.purge_image_file(image_id, reason=purge_reason(consent_retain, case_status)):
             purged += 1
     if purged:
         logger.info("Purged %d image files", purged)

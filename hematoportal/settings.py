@@ -278,6 +278,7 @@ CELERY_TASK_QUEUES = [Queue("classify"), Queue("explain"), Queue("celery")]
 CELERY_TASK_ROUTES = {
     "classifier.tasks.classify_image": {"queue": "classify"},
     "review.tasks.compute_heatmap": {"queue": "explain"},
+    "review.tasks.compute_lime": {"queue": "explain"},
 }
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-images": {
@@ -310,6 +311,8 @@ LANGUAGES = [
 # locale/ is written by makemessages; locale_extra/ holds, by hand, the Hindi of the allauth and
 # django.contrib.auth strings we show, which those packages do not ship (docs/i18n.md).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_extra"]
+# "7 Dec 2026, 10:33 UTC" in every language (hematoportal/formats/).
+FORMAT_MODULE_PATH = ["hematoportal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,10 +1,11 @@
-"""`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split, robustness,
-crosslab, selective, tta, appearance, adapt.
+"""`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split, selective,
+tta, appearance, adapt.
 
-Each command lives in its own module with `add_arguments(parser)` and `run(args) -> int`; the
-module is imported only when its command runs, so `predict` never pays for TensorFlow's import.
-What a user can get wrong (a bundle name, a path, an unreadable image, data that does not fit the
-model) ends every command the same way: one "error:" line on stderr and exit status 2.
+Each command lives in its own module, ml/cli/<command>.py, with `add_arguments(parser)` and
+`run(args) -> int`; the module is imported only when its command runs, so `predict` never pays for
+TensorFlow's import. What a user can get wrong (a bundle name, a path, an unreadable image, data
+that does not fit the model) ends every command the same way: one "error:" line on stderr and exit
+status 2.
 """
 
 import argparse
@@ -12,27 +13,23 @@ import importlib
 import os
 import sys
 
-from ml.bundle import BundleError
-from ml.preprocess import ImageDecodeError
+from ml.serving import BundleError, ImageDecodeError
 
 # ValueError covers the loaders' refusals (an unknown class folder, a non-image, no images).
 USER_ERRORS = (BundleError, ImageDecodeError, OSError, ValueError)
 
 COMMANDS = {
-    "train": ("ml.train", "train a model and write its bundle"),
-    "evaluate": ("ml.evaluate", "score a bundle on an image-folder tree or a dataset split"),
-    "predict": ("ml.predict", "classify image files with a bundle"),
-    "explain": ("ml.explain", "Grad-CAM overlay for one image"),
-    "bench": ("ml.bench", "measure TFLite latency of a bundle"),
-    "export": ("ml.export", "write TFLite (float32 or int8) files into a bundle"),
-    "split": ("ml.split", "write the committed split files ml/splits/{pbc,kaggle}.csv"),
-    "compare": ("ml.compare", "train several backbones under one protocol and tabulate them"),
-    "robustness": ("ml.robustness", "top-1 agreement when images are re-saved or resized"),
-    "crosslab": ("ml.crosslab", "leave-one-lab-out ablation over PBC and Kaggle"),
-    "selective": ("ml.selective", "coverage against accuracy; confidence summary of a bundle"),
-    "tta": ("ml.tta", "choose test-time augmentation on validation and write it into a bundle"),
-    "appearance": ("ml.appearance", "how images look next to a bundle's training images"),
-    "adapt": ("ml.adapt", "self-train a bundle on a new lab's unlabelled images"),
+    "train": "train a model and write its bundle",
+    "evaluate": "score a bundle on an image-folder tree or a dataset split",
+    "predict": "classify image files with a bundle",
+    "explain": "Grad-CAM overlay for one image",
+    "bench": "measure TFLite latency of a bundle",
+    "export": "write TFLite (float32 or int8) files into a bundle",
+    "split": "write the committed split files ml/splits/{pbc,kaggle}.csv",
+    "selective": "coverage against accuracy; confidence summary of a bundle",
+    "tta": "choose test-time augmentation on validation and write it into a bundle",
+    "appearance": "how images look next to a bundle's training images",
+    "adapt": "self-train a bundle on a new lab's unlabelled images",
 }
 
 
@@ -45,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before any TensorFlow import
     command, rest = argv[0], argv[1:]
-    module_name, description = COMMANDS[command]
-    module = importlib.import_module(module_name)
+    description = COMMANDS[command]
+    module = importlib.import_module(f"ml.cli.{command}")
     sub_parser = argparse.ArgumentParser(prog=f"python -m ml {command}", description=description)
     module.add_arguments(sub_parser)
     args = sub_parser.parse_args(rest)

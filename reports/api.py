@@ -4,7 +4,8 @@
     GET /api/v1/cases/{id}/report.pdf       application/pdf (watermarked DRAFT until signed off)
     GET /api/v1/cases/{id}/report.csv       text/csv, one row per image
     GET /api/v1/cases/{id}/fhir             application/fhir+json, a DiagnosticReport
-Downloads are recorded in the audit trail.
+Each is an attachment named by the accession number (reports/filenames.py). Downloads are
+recorded in the audit trail.
 """
 
 import json
@@ -24,6 +25,7 @@ from audit.services import record
 from classifier.access import get_case_or_404
 from classifier.case_rows import case_differential
 from reports import csv, fhir, pdf
+from reports.filenames import report_filename
 
 
 class _DownloadRenderer(BaseRenderer):
@@ -83,7 +85,7 @@ class CaseReportPdfView(APIView):
             format="pdf",
             draft=not case.is_signed,
         )
-        return _download(content, "application/pdf", pdf.pdf_filename(case))
+        return _download(content, "application/pdf", report_filename(case, "pdf"))
 
 
 class CaseReportCsvView(APIView):
@@ -97,7 +99,7 @@ class CaseReportCsvView(APIView):
         case = get_case_or_404(request.membership, case_id)
         content = csv.case_csv(case)
         record(request, AuditEvent.Action.REPORT_DOWNLOADED, obj=case, format="csv")
-        return _download(content, "text/csv; charset=utf-8", f"case-{case.public_id}.csv")
+        return _download(content, "text/csv; charset=utf-8", report_filename(case, "csv"))
 
 
 class CaseFhirView(APIView):
@@ -114,6 +116,4 @@ class CaseFhirView(APIView):
         case = get_case_or_404(request.membership, case_id)
         content = json.dumps(fhir.diagnostic_report(case), indent=2)
         record(request, AuditEvent.Action.REPORT_DOWNLOADED, obj=case, format="fhir")
-        response = HttpResponse(content, content_type="application/fhir+json")
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return _download(content, "application/fhir+json", report_filename(case, "fhir.json"))

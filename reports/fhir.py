@@ -2,9 +2,13 @@
 
 Each Observation carries the class's count and its share per 100 leukocytes as two components
 (classifier/differential.py), and, for the classes LOINC names, the LOINC code of that share
-beside the portal's own code. The status follows the case: preliminary until signed off, final
-once signed, amended after an amendment. The patient is referenced by the lab's pseudonymous
-reference only (an identifier, no Patient resource).
+beside the portal's own code. A leukocyte share has the lab's reference interval
+(`referenceRange`, in %) and its interpretation (H, L or N, HL7 v3 ObservationInterpretation),
+on the component and on the Observation. The status follows the case: preliminary until signed
+off, final once signed, amended after an amendment. The signer is the `resultsInterpreter` (name
+and professional title), the pathologist's comment ends the `conclusion`, and a contained
+ServiceRequest (`basedOn`) carries the request's priority and clinical note. The patient is
+referenced by the lab's pseudonymous reference only (an identifier, no Patient resource).
 """
 
 from django.utils import timezone
@@ -12,6 +16,7 @@ from django.utils import timezone
 from classifier.case_rows import case_differential, case_rows
 from classifier.labels import display_label
 from classifier.models import Case
+from reports.results import ResultRow, result_rows, reviewer_names
 from review.services import latest_sign_off
 
 CODE_SYSTEM = "urn:hematovision:cell-class"
@@ -41,6 +46,10 @@ LOINC_SHARE_CODES = {
     "neutrophil": ("26511-6", "Neutrophils/100 leukocytes in Blood"),
 }
 PER_100_LEUKOCYTES = {"unit": "/100 WBC", "system": UCUM, "code": "/100{WBCs}"}
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+INTERPRETATIONS = {"H": "High", "L": "Low", "": "Normal"}
+# Case.Priority values are FHIR's request-priority codes but for "asap", which the portal lacks.
+REQUEST_PRIORITIES = {"routine": "routine", "urgent": "urgent", "stat": "stat"}
 
 
 def _report_status(case: Case, version: int | None) -> str:
@@ -61,9 +70,31 @@ def _coding(label: str) -> list[dict]:
     return coding
 
 
-def _share_component(row) -> dict:
-    """A leukocyte class's percentage, or another cell's count per 100 leukocytes; with no
-    leukocytes counted the latter has no value, and says why."""
+def _percent(value: float) -> dict:
+    return {"value": value, "unit": "%", "system": UCUM, "code": "%"}
+
+
+def _reference_range(row: ResultRow) -> list[dict]:
+    low, high = row.interval
+    return [{"low": _percent(low), "high": _percent(high), "text": "% of leukocytes"}]
+
+
+def _interpretation(row: ResultRow) -> list[dict]:
+    code = row.flag or "N"
+    return [
+        {
+            "coding": [
+                {"system": INTERPRETATION, "code": code, "display": INTERPRETATIONS[row.flag]}
+            ],
+            "text": INTERPRETATIONS[row.flag],
+        }
+    ]
+
+
+def _share_component(row: ResultRow) -> dict:
+    """A leukocyte class's percentage (with its reference range and interpretation), or another
+    cell's count per 100 leukocytes; with no leukocytes counted the latter has no value, and says
+    why."""
     if row.percent is not None:
         code, value = "percent", {"value": row.percent, "unit": "%", "system": UCUM, "code": "%"}
     else:
@@ -75,11 +106,14 @@ def _share_component(row) -> dict:
         component["dataAbsentReason"] = {"text": "no leukocytes counted"}
     else:
         component["valueQuantity"] = value
+    if row.interval is not None and value["value"] is not None:
+        component["interpretation"] = _interpretation(row)
+        component["referenceRange"] = _reference_range(row)
     return component
 
 
-def _observation(case: Case, index: int, row, status: str) -> dict:
-    return {
+def _observation(case: Case, index: int, row: ResultRow, status: str) -> dict:
+    observation = {
         "resourceType": "Observation",
         "id": f"class-{index}",
         "status": status,
@@ -102,6 +136,26 @@ def _observation(case: Case, index: int, row, status: str) -> dict:
             _share_component(row),
         ],
     }
+    share = observation["component"][1]
+    if "interpretation" in share:
+        observation["interpretation"] = share["interpretation"]
+        observation["referenceRange"] = share["referenceRange"]
+    return observation
+
+
+def _service_request(case: Case) -> dict:
+    request = {
+        "resourceType": "ServiceRequest",
+        "id": "request",
+        "status": "completed" if case.is_signed else "active",
+        "intent": "order",
+        "priority": REQUEST_PRIORITIES.get(case.priority, "routine"),
+        "code": {"coding": [REPORT_CODE], "text": REPORT_CODE["display"]},
+        "subject": {"identifier": _identifier(case, "patient", case.patient_ref)},
+    }
+    if case.clinical_note:
+        request["note"] = [{"text": case.clinical_note}]
+    return request
 
 
 def _specimen(case: Case) -> dict:
@@ -122,13 +176,24 @@ def diagnostic_report(case: Case) -> dict:
     status = _report_status(case, sign_off.version if sign_off else None)
     observations = [
         _observation(case, index, row, status)
-        for index, row in enumerate(differential.rows, start=1)
+        for index, row in enumerate(result_rows(case, differential), start=1)
     ]
     versions = sorted({row.model_version for row in rows if row.model_version})
+    reviewers = reviewer_names(rows)
+    conclusion = (
+        f"{DISCLAIMER} Images: {differential.total}; leukocytes: {differential.leukocytes}; "
+        f"reviewed: {differential.reviewed}; "
+        f"not yet reviewed: {differential.unreviewed}. Model: {', '.join(versions) or '-'}."
+    )
+    if reviewers:
+        conclusion += f" Reviewed by: {'; '.join(reviewers)}."
+    if sign_off is not None and sign_off.comment:
+        conclusion += f" Pathologist's comment: {sign_off.comment}"
     report = {
         "resourceType": "DiagnosticReport",
         "id": str(case.public_id),
-        "contained": [_specimen(case), *observations],
+        "contained": [_specimen(case), *observations, _service_request(case)],
+        "basedOn": [{"reference": "#request"}],
         "identifier": [_identifier(case, "accession", case.accession)],
         "status": status,
         "category": [{"coding": [HEMATOLOGY_CATEGORY]}],
@@ -138,12 +203,8 @@ def diagnostic_report(case: Case) -> dict:
         "performer": [{"display": case.lab.name}],
         "specimen": [{"reference": "#specimen"}],
         "result": [{"reference": f"#{obs['id']}"} for obs in observations],
-        "conclusion": (
-            f"{DISCLAIMER} Images: {differential.total}; leukocytes: {differential.leukocytes}; "
-            f"reviewed: {differential.reviewed}; "
-            f"not yet reviewed: {differential.unreviewed}. Model: {', '.join(versions) or '-'}."
-        ),
+        "conclusion": conclusion,
     }
     if sign_off is not None:
-        report["resultsInterpreter"] = [{"display": sign_off.signer_name}]
+        report["resultsInterpreter"] = [{"display": sign_off.signer_signature}]
     return report

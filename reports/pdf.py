@@ -1,19 +1,23 @@
 """The case report as a PDF (WeasyPrint), from templates/reports/report_pdf.html.
 
-It carries the lab, the case (accession, pseudonymous patient reference, specimen), the
-differential, every image with its predicted and final label, the model version, the reviewer and
-the sign-off. Until the case is signed off every page is watermarked DRAFT. Nothing is fetched
-while rendering: thumbnails are inline data: URIs and any other URL is refused.
+It carries the lab, the case (accession, pseudonymous patient reference, specimen, priority,
+clinical note), the differential with counts, shares and the lab's reference intervals (H/L
+marks), every image with its predicted and final label, the model version, the reviewers and the
+signer by name and title, and the pathologist's comment. Until the case is signed off every page
+is watermarked DRAFT. Rows never break across pages and each page says "Page x of y". Nothing is
+fetched while rendering: thumbnails are inline data: URIs and any other URL is refused.
 """
 
 import logging
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from classifier.case_rows import case_differential, case_rows
 from classifier.labels import display_label
 from classifier.models import Case
+from reports.results import result_rows, reviewer_names
 from reports.thumbnails import thumbnail_data_uri
 from review.services import latest_sign_off
 
@@ -26,7 +30,7 @@ def report_context(case: Case) -> dict:
         "case": case,
         "lab": case.lab,
         "differential": differential,
-        "differential_rows": [(display_label(row.label), row) for row in differential.rows],
+        "results": result_rows(case, differential),
         "images": [
             {
                 "row": row,
@@ -37,11 +41,30 @@ def report_context(case: Case) -> dict:
             for row in rows
         ],
         "model_versions": sorted({row.model_version for row in rows if row.model_version}),
-        "reviewers": sorted({row.reviewer for row in rows if row.reviewer}),
+        "reviewers": reviewer_names(rows),
         "sign_off": sign_off,
         "draft": sign_off is None,
         "generated": timezone.now(),
+        "page_counter": page_counter_css(),
     }
+
+
+def page_counter_css() -> str:
+    """The CSS `content` value of the footer's "Page x of y", from one translated sentence
+    (a translation may put the two numbers in another order)."""
+    marker = "\x00"
+    sentence = _("Page %(page)s of %(pages)s") % {
+        "page": f"{marker}page{marker}",
+        "pages": f"{marker}pages{marker}",
+    }
+    css = []
+    for index, part in enumerate(sentence.split(marker)):
+        if index % 2:
+            css.append(f"counter({part})")
+        elif part:
+            # The value is written into a <style> element: no quote, backslash or "<".
+            css.append('"' + "".join(c for c in part if c not in '"\\<') + '"')
+    return " ".join(css)
 
 
 def render_pdf(case: Case) -> bytes:
@@ -60,12 +83,3 @@ def render_pdf(case: Case) -> bytes:
     with translation.override(case.lab.report_language):
         html = render_to_string("reports/report_pdf.html", report_context(case))
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
-
-
-def pdf_filename(case: Case) -> str:
-    prefix = "draft-" if not case.is_signed else ""
-    return f"{prefix}report-{_safe(case.accession)}.pdf"
-
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64] or "case"

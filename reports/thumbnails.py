@@ -11,9 +11,13 @@ THUMBNAIL_SIZE = (96, 96)
 
 
 def thumbnail_data_uri(image: CellImage) -> str | None:
-    """A PNG data: URI of the image, at most 96 px; None when the file is gone or unreadable."""
+    """A PNG data: URI of the image, at most 96 px; None when the file is gone or unreadable.
+
+    None too for an image uploaded without consent: its file is kept for the lab's reviewers
+    until sign-off, and a downloaded report would keep a copy of it for good.
+    """
     path = image.path
-    if path is None or not path.is_file():
+    if not image.consent_retain or path is None or not path.is_file():
         return None
     try:
         with Image.open(path) as picture:

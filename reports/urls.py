@@ -8,4 +8,5 @@ app_name = "reports"
 
 urlpatterns = [
     path("export/", views.lab_export, name="lab_export"),
+    path("overview/", views.lab_overview, name="lab_overview"),
 ]

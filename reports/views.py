@@ -1,17 +1,17 @@
-"""The lab-wide CSV export over a date range (pathologists and lab admins)."""
+"""The lab-wide CSV export over a date range (pathologists and lab admins), and the lab admin's
+overview (where lab admins land)."""
 
 import io
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from accounts.access import membership_required
+from accounts.access import lab_admin_required, membership_required
 from audit.models import AuditEvent
 from audit.services import record
-from reports import csv
+from reports import csv, overview
 from reports.forms import DateRangeForm
 
 
@@ -26,8 +26,7 @@ def lab_export(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/export.html", {"form": form})
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     out = io.StringIO()
-    with translation.override(membership.lab.report_language):
-        rows = csv.write_cases(csv.lab_cases_between(membership.lab, start, end), out)
+    rows = csv.write_cases(csv.lab_cases_between(membership.lab, start, end), out)
     record(
         request,
         AuditEvent.Action.EXPORT_DOWNLOADED,
@@ -42,3 +41,19 @@ def lab_export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@lab_admin_required
+@require_GET
+def lab_overview(request: HttpRequest) -> HttpResponse:
+    membership = request.membership
+    awaiting = overview.awaiting_review(membership)
+    context = {
+        "lab": membership.lab,
+        "status_counts": overview.status_counts(membership),
+        "awaiting_by_priority": overview.awaiting_by_priority(membership),
+        "oldest_awaiting": awaiting[: overview.OLDEST_SHOWN],
+        "turnaround": overview.turnaround(membership),
+        "turnaround_days": overview.TURNAROUND_DAYS,
+    }
+    return render(request, "reports/overview.html", context)

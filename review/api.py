@@ -15,7 +15,12 @@ from accounts.api_schema import error_responses
 from classifier.access import get_case_or_404, get_image_or_404
 from review import services
 from review.access import IsLabPathologist
-from review.serializers import ReviewInputSerializer, ReviewSerializer, SignOffSerializer
+from review.serializers import (
+    ReviewInputSerializer,
+    ReviewSerializer,
+    SignOffInputSerializer,
+    SignOffSerializer,
+)
 
 
 class ImageReviewView(APIView):
@@ -48,14 +53,26 @@ class CaseSignOffView(APIView):
     permission_classes = [IsLabPathologist]
 
     @extend_schema(
-        request=None, responses={200: SignOffSerializer, **error_responses(401, 403, 404, 409)}
+        request=SignOffInputSerializer,
+        responses={200: SignOffSerializer, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request: Request, case_id) -> Response:
         case = get_case_or_404(request.membership, case_id)
+        given = SignOffInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
         try:
-            signed = services.sign_off(case, request.user, request)
+            signed = services.sign_off(
+                case, request.user, request, comment=given.validated_data["comment"]
+            )
         except services.UnreviewedImagesError as error:
             body = {"detail": str(error), "unreviewed": error.unreviewed}
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        except services.UnidentifiedImagesError as error:
+            body = {
+                "detail": str(error),
+                "unidentified": error.unidentified,
+                "unreviewed": services.unreviewed_count(case),
+            }
             return Response(body, status=status.HTTP_409_CONFLICT)
         except services.ReviewError as error:
             body = {"detail": str(error), "unreviewed": services.unreviewed_count(case)}

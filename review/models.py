@@ -65,6 +65,8 @@ class SignOff(models.Model):
         related_name="+",
     )
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    # The pathologist's comment on the case as a whole (an amendment carries it over).
+    comment = models.TextField(_("pathologist's comment"), blank=True)
     snapshot = models.JSONField(_("snapshot"), default=dict)
 
     class Meta:
@@ -81,6 +83,13 @@ class SignOff(models.Model):
     @property
     def signer_name(self) -> str:
         return self.snapshot.get("signed_by", {}).get("name", "")
+
+    @property
+    def signer_signature(self) -> str:
+        """The signer's name and professional title as they were when the version was signed."""
+        signer = self.snapshot.get("signed_by", {})
+        title = signer.get("title", "")
+        return f"{signer.get('name', '')}, {title}" if title else signer.get("name", "")
 
 
 class Amendment(models.Model):
@@ -155,14 +164,14 @@ class Feedback(models.Model):
         return Path(settings.MEDIA_ROOT) / self.file if self.file else None
 
 
-class Heatmap(DerivedFromImage, models.Model):
-    """The Grad-CAM overlay of one image, computed on the "explain" queue.
+class Explanation(DerivedFromImage, models.Model):
+    """A picture explaining the model's label for one image, computed on the "explain" queue.
 
     queued -> running   the task claims the row (conditional update)
-    running -> done     the PNG is written under MEDIA_ROOT/heatmaps/
+    running -> done     the PNG is written under MEDIA_ROOT/<files_dir>/
     queued/running -> failed   with the reason; asking again moves failed -> queued
     The PNG shows the cell, so the image purge (classifier/purge.py, through DerivedFromImage)
-    deletes it together with the image file.
+    deletes it together with the image file. Each kind is a concrete model with one row per image.
     """
 
     class Status(models.TextChoices):
@@ -171,11 +180,6 @@ class Heatmap(DerivedFromImage, models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    files_dir = "heatmaps"
-
-    image = models.OneToOneField(
-        "classifier.CellImage", on_delete=models.CASCADE, related_name="heatmap"
-    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
@@ -187,8 +191,7 @@ class Heatmap(DerivedFromImage, models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("heatmap")
-        verbose_name_plural = _("heatmaps")
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.image} ({self.get_status_display()})"
@@ -211,13 +214,42 @@ class Heatmap(DerivedFromImage, models.Model):
 
     @classmethod
     def delete_for_image(cls, image_id: int) -> list[Path]:
-        """Delete the image's heatmap row; the image purge (classifier/purge.py) unlinks the PNG."""
-        heatmap = cls.objects.filter(image_id=image_id).first()
-        if heatmap is None:
+        """Delete the image's row; the image purge (classifier/purge.py) unlinks the PNG."""
+        explanation = cls.objects.filter(image_id=image_id).first()
+        if explanation is None:
             return []
-        heatmap.delete()
-        return [heatmap.path] if heatmap.path is not None else []
+        explanation.delete()
+        return [explanation.path] if explanation.path is not None else []
 
     @classmethod
     def stored_files(cls) -> set[str]:
         return set(cls.objects.exclude(file="").values_list("file", flat=True))
+
+
+class Heatmap(Explanation):
+    """The Grad-CAM overlay of one image (review/heatmaps.py, ml.explain)."""
+
+    files_dir = "heatmaps"
+
+    image = models.OneToOneField(
+        "classifier.CellImage", on_delete=models.CASCADE, related_name="heatmap"
+    )
+
+    class Meta:
+        verbose_name = _("heatmap")
+        verbose_name_plural = _("heatmaps")
+
+
+class LimeExplanation(Explanation):
+    """The LIME picture of one image: the superpixels that most support its label
+    (ml.explain.lime)."""
+
+    files_dir = "lime"
+
+    image = models.OneToOneField(
+        "classifier.CellImage", on_delete=models.CASCADE, related_name="lime"
+    )
+
+    class Meta:
+        verbose_name = _("LIME explanation")
+        verbose_name_plural = _("LIME explanations")

@@ -51,7 +51,7 @@ def image_review_key(image: CellImage) -> tuple:
 def reviewable_images(case: Case) -> list[CellImage]:
     """The case's classified images in review order: unidentified, then least confident first."""
     images = case.images.filter(status=CellImage.Status.DONE).select_related(
-        "prediction__model_version", "review__reviewer", "heatmap"
+        "prediction__model_version", "review__reviewer", "heatmap", "lime"
     )
     return sorted(images, key=image_review_key)
 

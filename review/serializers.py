@@ -20,6 +20,10 @@ class ReviewSerializer(serializers.ModelSerializer):
         fields = ["image", "label", "predicted_label", "comment", "reviewer", "reviewed_at"]
 
 
+class SignOffInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+
+
 class SignOffSerializer(serializers.ModelSerializer):
     case = serializers.UUIDField(source="case.public_id", read_only=True)
     signed_by = serializers.EmailField(source="signed_by.email", read_only=True, default=None)
@@ -27,4 +31,4 @@ class SignOffSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SignOff
-        fields = ["case", "version", "signed_by", "signed_at", "differential"]
+        fields = ["case", "version", "signed_by", "signed_at", "comment", "differential"]

@@ -5,10 +5,6 @@ rules, writes in one short transaction that locks the case row (so that a review
 of the same case cannot interleave), and appends to the audit trail.
 """
 
-import shutil
-from pathlib import Path
-
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,9 +17,9 @@ from audit.services import record
 from classifier.case_rows import case_differential, case_rows
 from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
-from review.models import Amendment, Feedback, Review, SignOff
-
-FEEDBACK_DIR = "feedback"
+from classifier.tasks import purge_signed_case
+from review.feedback import record_feedback
+from review.models import Amendment, Review, SignOff
 
 
 class ReviewError(Exception):
@@ -61,6 +57,25 @@ class CaseNotReadyError(ReviewError):
     """Sign-off refused: images are still being classified, or there is nothing to sign."""
 
 
+class UnidentifiedImagesError(ReviewError):
+    """Sign-off refused: some images are still unidentified (no class given by a reviewer)."""
+
+    def __init__(self, unidentified: int):
+        self.unidentified = unidentified
+        super().__init__(
+            ngettext(
+                "%(count)d image is still unidentified: give it a class in the gallery.",
+                "%(count)d images are still unidentified: give them a class in the gallery.",
+                unidentified,
+            )
+            % {"count": unidentified}
+        )
+
+
+class ImagesNotInCaseError(ReviewError):
+    """A batch review named images that are not classified images of the case."""
+
+
 def allowed_labels(image: CellImage) -> list[str]:
     """The labels a reviewer may choose for an image: the model's classes, then "other"."""
     return [*image.prediction.model_version.labels, OTHER_LABEL]
@@ -83,17 +98,71 @@ def review_image(
         if _locked_case(image.case).is_signed:
             raise CaseLockedError(_("This case is signed off; changes need an amendment."))
         review = _save_review(image, user, label, comment)
+    _after_review(review, user, request)
+    return review
+
+
+def review_images(
+    case: Case,
+    user: User,
+    image_ids: list[str],
+    label: str | None,
+    request: HttpRequest | None = None,
+) -> list[Review]:
+    """Review several images of an unsigned case at once (the gallery), in one transaction.
+
+    `image_ids` are public ids; `label` is the class they are moved to, or None to confirm each
+    one's current class (an unidentified image has none to confirm). Each image is reviewed and
+    audited as by review_image; a comment an image already has is kept.
+    """
+    wanted = {str(image_id) for image_id in image_ids}
+    images = list(
+        case.images.filter(status=CellImage.Status.DONE, public_id__in=wanted).select_related(
+            "prediction__model_version", "review"
+        )
+    )
+    if not wanted or len(images) != len(wanted):
+        raise ImagesNotInCaseError(_("Choose classified images of this case."))
+    labels = {image.pk: label or _current_label(image) for image in images}
+    for image in images:
+        if label is not None and label not in allowed_labels(image):
+            raise InvalidLabelError(
+                _("“%(label)s” is not a class of this model.") % {"label": label}
+            )
+    with transaction.atomic():
+        if _locked_case(case).is_signed:
+            raise CaseLockedError(_("This case is signed off; changes need an amendment."))
+        reviews = [_save_review(image, user, labels[image.pk], _comment(image)) for image in images]
+    for review in reviews:
+        _after_review(review, user, request)
+    return reviews
+
+
+def _current_label(image: CellImage) -> str:
+    review = getattr(image, "review", None)
+    if review is not None:
+        return review.label
+    if image.prediction.unidentified:
+        raise ReviewError(_("An unidentified image has no class to confirm: choose one."))
+    return image.prediction.label
+
+
+def _comment(image: CellImage) -> str:
+    review = getattr(image, "review", None)
+    return review.comment if review is not None else ""
+
+
+def _after_review(review: Review, user: User, request: HttpRequest | None) -> None:
     record_feedback(review)
     record(
         request,
         AuditEvent.Action.REVIEW,
-        obj=image,
+        obj=review.image,
         user=user,
         predicted=review.predicted_label,
-        label=label,
+        label=review.label,
         accepted=not review.is_correction,
     )
-    return review
 
 
 def _save_review(image: CellImage, user: User, label: str, comment: str) -> Review:
@@ -110,54 +179,6 @@ def _save_review(image: CellImage, user: User, label: str, comment: str) -> Revi
     return review
 
 
-def record_feedback(review: Review) -> Feedback | None:
-    """Keep a correction for model improvement (the image too, where consent was given).
-
-    An accepted label removes an earlier correction of the same image. Returns the feedback row.
-    """
-    image = review.image
-    if not review.is_correction:
-        for feedback in Feedback.objects.filter(image=image):
-            _delete_feedback(feedback)
-        return None
-    feedback, _created = Feedback.objects.update_or_create(
-        image=image,
-        defaults={
-            "lab_id": image.case.lab_id,
-            "sha256": image.sha256,
-            "model_version": image.prediction.model_version,
-            "predicted_label": review.predicted_label,
-            "corrected_label": review.label,
-            "reviewer": review.reviewer,
-            "consent": image.consent_retain,
-        },
-    )
-    if image.consent_retain and image.has_file and not feedback.file:
-        feedback.file = _copy_feedback_file(image)
-        feedback.save(update_fields=["file", "updated"])
-    return feedback
-
-
-def _copy_feedback_file(image: CellImage) -> str:
-    """Copy the retained file to feedback/<sha256><ext> (temporary name, then rename)."""
-    source = image.path
-    relative = f"{FEEDBACK_DIR}/{image.sha256}{source.suffix.lower()}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    shutil.copyfile(source, partial)
-    partial.replace(target)
-    return relative
-
-
-def _delete_feedback(feedback: Feedback) -> None:
-    path = feedback.path
-    feedback.delete()
-    # Another correction of an identical image (same checksum) may share the file.
-    if path is not None and not Feedback.objects.filter(file=feedback.file).exists():
-        path.unlink(missing_ok=True)
-
-
 def latest_sign_off(case: Case) -> SignOff | None:
     """The case's current signed version (amendments add later ones), or None if unsigned."""
     return case.sign_offs.order_by("-version").first()
@@ -167,9 +188,18 @@ def unreviewed_count(case: Case) -> int:
     return case.images.filter(status=CellImage.Status.DONE, review__isnull=True).count()
 
 
-def snapshot(case: Case, user: User, signed_at) -> dict:
-    """The signed version as data: every image's labels, the differential and the signer."""
+def unidentified_count(case: Case) -> int:
+    """Images whose final label is "unidentified": flagged by the model, not yet classed."""
+    return case.images.filter(
+        status=CellImage.Status.DONE, review__isnull=True, prediction__unidentified=True
+    ).count()
+
+
+def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
+    """The signed version as data: every image's labels, the differential, the signer and the
+    pathologist's comment."""
     rows = case_rows(case)
+    differential = case_differential(case, rows)
     return {
         "case": str(case.public_id),
         "accession": case.accession,
@@ -177,8 +207,10 @@ def snapshot(case: Case, user: User, signed_at) -> dict:
         "signed_by": {
             "id": user.pk,
             "email": user.email,
-            "name": user.get_full_name() or user.email,
+            "name": user.display_name,
+            "title": user.professional_title.strip(),
         },
+        "comment": comment,
         "images": [
             {
                 "image": str(row.image.public_id),
@@ -188,30 +220,46 @@ def snapshot(case: Case, user: User, signed_at) -> dict:
                 "reviewed": row.reviewed,
                 "final": row.final,
                 "reviewer": row.reviewer,
+                "reviewer_name": row.reviewer_name,
                 "model_version": row.model_version,
             }
             for row in rows
         ],
-        "differential": case_differential(case, rows).as_dict(),
+        "differential": differential.as_dict(),
+        # The lab's intervals when signed: a later change on the settings page must not change
+        # the flags of a signed report.
+        "reference_intervals": {
+            row.label: list(interval)
+            for row in differential.rows
+            if (interval := case.lab.reference_interval(row.label)) is not None
+        },
     }
 
 
-def _new_sign_off(case: Case, user: User, version: int) -> SignOff:
+def _new_sign_off(case: Case, user: User, version: int, comment: str = "") -> SignOff:
     signed_at = timezone.now()
     return SignOff.objects.create(
         case=case,
         version=version,
         signed_by=user,
         signed_at=signed_at,
-        snapshot=snapshot(case, user, signed_at),
+        comment=comment,
+        snapshot=snapshot(case, user, signed_at, comment),
     )
 
 
-def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> SignOff:
+def sign_off(
+    case: Case, user: User, request: HttpRequest | None = None, comment: str = ""
+) -> SignOff:
     """Sign a fully reviewed case: it becomes locked. Signing a signed case changes nothing.
 
-    Raises CaseNotReadyError while images are pending or when no image has a prediction, and
-    UnreviewedImagesError (with the count) while any classified image lacks a review.
+    `comment` is the pathologist's comment on the case, printed on the report.
+
+    Raises CaseNotReadyError while images are pending or when no image has a prediction,
+    UnidentifiedImagesError while any image's final label is "unidentified" (flagged by the
+    model and not yet classed by a reviewer), and UnreviewedImagesError (with the count) while
+    any other classified image lacks a review. Once it has committed, the files of images
+    uploaded without consent are deleted (classifier.tasks).
     """
     with transaction.atomic():
         case = _locked_case(case)
@@ -221,10 +269,15 @@ def sign_off(case: Case, user: User, request: HttpRequest | None = None) -> Sign
             raise CaseNotReadyError(_("Some images are still being classified."))
         if not case.images.filter(status=CellImage.Status.DONE).exists():
             raise CaseNotReadyError(_("This case has no classified image to sign off."))
+        if unidentified := unidentified_count(case):
+            raise UnidentifiedImagesError(unidentified)
         if unreviewed := unreviewed_count(case):
             raise UnreviewedImagesError(unreviewed)
-        signed = _new_sign_off(case, user, version=1)
+        signed = _new_sign_off(case, user, version=1, comment=comment.strip())
         Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED, updated=timezone.now())
+        # The files kept only for this review go once the sign-off has committed (audited by
+        # the purge); the periodic purge_expired_images catches a lost task.
+        purge_signed_case.delay_on_commit(case.pk)
     record(request, AuditEvent.Action.SIGN_OFF, obj=case, user=user, version=signed.version)
     return signed
 
@@ -250,7 +303,9 @@ def amend(
         if not changes:
             raise ReviewError(_("Nothing was changed."))
         previous = latest_sign_off(case)
-        new_version = _new_sign_off(case, user, version=previous.version + 1)
+        new_version = _new_sign_off(
+            case, user, version=previous.version + 1, comment=previous.comment
+        )
         amendment = Amendment.objects.create(
             case=case,
             previous=previous,

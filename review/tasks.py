@@ -1,7 +1,8 @@
-"""Celery task on the "explain" queue: the Grad-CAM heatmap of one retained image.
+"""Celery tasks on the "explain" queue: the Grad-CAM heatmap and the LIME picture of one
+retained image.
 
-Safe to run twice: it claims the Heatmap row (queued -> running) and goes on only if it did.
-A failure is stored with its reason and never retried automatically (asking again re-queues it).
+Safe to run twice: each claims its row (queued -> running) and goes on only if it did. A failure
+is stored with its reason and never retried automatically (asking again re-queues it).
 """
 
 import logging
@@ -15,20 +16,30 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def compute_heatmap(image_id: int) -> str:
-    """Compute and store the heatmap of CellImage `image_id`; returns the heatmap's status."""
-    heatmap = heatmaps.claim_heatmap(image_id)
-    if heatmap is None:
-        logger.info("Heatmap of image %s is gone or already claimed", image_id)
+    """Compute and store the Grad-CAM heatmap of CellImage `image_id`; returns its status."""
+    return _compute(image_id, heatmaps.Heatmap, heatmaps.render_overlay_png)
+
+
+@shared_task
+def compute_lime(image_id: int) -> str:
+    """Compute and store the LIME picture of CellImage `image_id`; returns its status."""
+    return _compute(image_id, heatmaps.LimeExplanation, heatmaps.render_lime_png)
+
+
+def _compute(image_id: int, model, render) -> str:
+    explanation = heatmaps.claim_heatmap(image_id, model)
+    if explanation is None:
+        logger.info("%s of image %s is gone or already claimed", model.__name__, image_id)
         return "skipped"
-    image = heatmap.image
+    image = explanation.image
     if not image.has_file:
         heatmaps.purge_for_image(image)
         return "purged"
     try:
-        png, label = heatmaps.render_overlay_png(image)
+        png, label = render(image)
     except Exception as error:
-        logger.warning("Heatmap of image %s failed", image_id, exc_info=True)
-        heatmaps.mark_failed(heatmap, f"{type(error).__name__}: {error}")
-        return heatmaps.Heatmap.Status.FAILED
-    heatmaps.store_png(heatmap, png, label)
-    return heatmaps.Heatmap.Status.DONE
+        logger.warning("%s of image %s failed", model.__name__, image_id, exc_info=True)
+        heatmaps.mark_failed(explanation, f"{type(error).__name__}: {error}")
+        return model.Status.FAILED
+    heatmaps.store_png(explanation, png, label)
+    return model.Status.DONE

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from review.views import agreement, cases, heatmaps, queue
+from review.views import agreement, cases, gallery, heatmaps, queue
 
 app_name = "review"
 
@@ -10,11 +10,15 @@ urlpatterns = [
     path("", queue.queue, name="queue"),
     path("cases/<uuid:case_id>/", cases.case_review, name="case"),
     path("cases/<uuid:case_id>/images/<uuid:image_id>/", cases.image_review, name="image"),
+    path("cases/<uuid:case_id>/gallery/", gallery.gallery, name="gallery"),
+    path("cases/<uuid:case_id>/gallery/review/", gallery.gallery_review, name="gallery_review"),
     path("cases/<uuid:case_id>/sign-off/", cases.sign_off, name="sign_off"),
     path("cases/<uuid:case_id>/amend/", cases.amend, name="amend"),
     path("cases/<uuid:case_id>/history/", cases.history, name="history"),
     path("images/<uuid:image_id>/heatmap/", heatmaps.heatmap, name="heatmap"),
     path("images/<uuid:image_id>/heatmap.png", heatmaps.heatmap_png, name="heatmap_png"),
+    path("images/<uuid:image_id>/lime/", heatmaps.lime, name="lime"),
+    path("images/<uuid:image_id>/lime.png", heatmaps.lime_png, name="lime_png"),
     path("agreement/", agreement.agreement_page, name="agreement"),
     path("agreement/confusion.png", agreement.confusion_png, name="agreement_confusion"),
     path("agreement/trend.png", agreement.trend_png, name="agreement_trend"),

@@ -1,4 +1,6 @@
-"""Shared test set-up: fast settings, media in a temporary folder, personas."""
+"""Shared test set-up: fast settings, media in a temporary folder, personas, the tiny bundle."""
+
+import shutil
 
 import pytest
 
@@ -162,16 +164,11 @@ def live_celery_worker(celery_broker, transactional_db, settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def integration_bundle(tmp_path_factory):
+def integration_bundle(request):
     """The model bundle the worker classifies with (tests/integration/model.py)."""
-    from tests.integration.model import shipped_bundle, train_tiny_bundle
+    from tests.integration.model import shipped_bundle
 
-    if bundle := shipped_bundle():
-        return bundle
-    work_dir = tmp_path_factory.mktemp("tiny_bundle")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEMATOVISION_CACHE", str(work_dir / "cache"))
-        return train_tiny_bundle(work_dir)
+    return shipped_bundle() or request.getfixturevalue("tiny_bundle")
 
 
 @pytest.fixture
@@ -179,3 +176,26 @@ def active_model_version(integration_bundle, transactional_db):
     from classifier import registry
 
     return registry.register_bundle(None, str(integration_bundle), activate=True)
+
+
+# Tests that need a trained model share one tiny bundle (tests/tiny_bundle.py). It is trained once
+# and then kept in pytest's cache, but a run may have to train it: such tests are `slow`, and
+# `-m "not slow"` skips them.
+_TRAINING_FIXTURES = ("tiny_bundle", "tiny_classifier")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in _TRAINING_FIXTURES):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def tiny_bundle(request, tmp_path_factory):
+    """A session copy of the cached tiny bundle (tests may rewrite their copy, never the cache)."""
+    from tests.tiny_bundle import cached_tiny_bundle
+
+    cached = cached_tiny_bundle(request.config.cache.mkdir("tiny_bundle"))
+    copy = tmp_path_factory.mktemp("tiny_bundle") / "tiny"
+    shutil.copytree(cached, copy)
+    return copy

@@ -66,11 +66,18 @@ class ImageQueuedSerializer(serializers.Serializer):
 class ImageUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         allow_empty_file=True,  # intake.py refuses it, with the same words as the web page
-        help_text=_("A JPEG, PNG, TIFF or BMP image of one cell."),
+        help_text=_(
+            "A JPEG, PNG, TIFF or BMP image of one cell. A file already in the case (same "
+            "SHA-256) is refused with 400 and nothing is stored, so that no cell counts twice."
+        ),
     )
     consent_retain = serializers.BooleanField(
         default=False,
-        help_text=_("Retain the image for review and model improvement (off by default)."),
+        help_text=_(
+            "Retain the image for model improvement, for the lab's retention period. Off (the "
+            "default): it is kept for the lab's reviewers only and deleted when its case is "
+            "signed off, or after the lab's limit for unsigned cases."
+        ),
     )
 
 

@@ -73,7 +73,10 @@ class CaseViewSet(
         request={"multipart/form-data": ImageUploadSerializer},
         responses={
             202: ImageQueuedSerializer,
-            400: OpenApiResponse(description="The file was refused; the reason is given."),
+            400: OpenApiResponse(
+                description="The file was refused (not a sound image, too large, already in "
+                "the case, or the case is signed off); the reason is given."
+            ),
             **error_responses(401, 403, 404),
         },
     )

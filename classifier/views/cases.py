@@ -55,7 +55,7 @@ def case_detail(request: HttpRequest, case_id) -> HttpResponse:
     context = {
         "case": case,
         "state": case_state(case, request.membership),
-        "upload_form": UploadForm(),
+        "upload_form": UploadForm(lab=case.lab),
     }
     return render(request, "classifier/case_detail.html", context)
 

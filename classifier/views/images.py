@@ -13,7 +13,12 @@ from accounts.access import membership_required
 from audit.models import AuditEvent
 from audit.services import record
 from classifier import intake, purge
-from classifier.access import get_case_or_404, get_image_or_404, may_delete_image
+from classifier.access import (
+    get_case_or_404,
+    get_image_or_404,
+    may_delete_image,
+    may_see_image_file,
+)
 from classifier.forms import UploadForm
 
 CONTENT_TYPES = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png"}
@@ -24,7 +29,7 @@ CONTENT_TYPES |= {"TIFF": "image/tiff", "BMP": "image/bmp"}
 @require_POST
 def image_upload(request: HttpRequest, case_id) -> HttpResponse:
     case = get_case_or_404(request.membership, case_id)
-    form = UploadForm(request.POST, request.FILES)
+    form = UploadForm(request.POST, request.FILES, lab=case.lab)
     if not form.is_valid():
         messages.error(request, _("Choose at least one image to upload."))
         return redirect("classifier:case_detail", case_id=case.public_id)
@@ -57,8 +62,13 @@ def image_upload(request: HttpRequest, case_id) -> HttpResponse:
 @membership_required
 @require_GET
 def image_file(request: HttpRequest, image_id) -> FileResponse:
-    """The stored image, to members of its lab only; 404 once it has been deleted."""
+    """The stored image, to members of its lab only; 404 once it has been deleted.
+
+    Without consent only the lab's reviewers may see it (404 for the others).
+    """
     image = get_image_or_404(request.membership, image_id)
+    if not may_see_image_file(request.membership, image):
+        raise Http404(_("This image is kept for the lab's reviewers only."))
     if image.path is None or not image.path.is_file():
         raise Http404(_("This image is no longer stored."))
     record(request, AuditEvent.Action.IMAGE_VIEWED, obj=image)

@@ -15,7 +15,8 @@ from classifier.differential import final_label
 from classifier.labels import display_label
 from review import services
 from review.access import get_case_image_or_404, pathologist_required
-from review.forms import AmendmentForm, ReviewForm
+from review.forms import AmendmentForm, ReviewForm, SignOffForm
+from review.gallery import shortcut_keys
 from review.queue import next_unreviewed, reviewable_images
 from review.services import latest_sign_off
 
@@ -33,7 +34,9 @@ def case_review(request: HttpRequest, case_id) -> HttpResponse:
         "differential": case_differential(case, rows),
         "first_unreviewed": next_unreviewed(images),
         "unreviewed": services.unreviewed_count(case),
+        "unidentified": services.unidentified_count(case),
         "sign_off": latest_sign_off(case),
+        "sign_off_form": SignOffForm(),
     }
     return render(request, "review/case.html", context)
 
@@ -94,14 +97,15 @@ def _image_context(case, image, images, labels, form) -> dict:
         "previous": images[position - 1] if position > 0 else None,
         "next": images[position + 1] if position + 1 < len(images) else None,
         "heatmap": getattr(image, "heatmap", None),
+        "lime": getattr(image, "lime", None),
         "locked": case.is_signed,
     }
 
 
 def _shortcut_keys(labels: list[str]) -> list[str]:
     """1-9 for the model's classes (as on a cell counter), O for other / artefact."""
-    keys = [str(index + 1) if index < 9 else "" for index in range(len(labels) - 1)]
-    return [*keys, "o"]
+    keys = shortcut_keys(labels)
+    return [keys.get(label, "") for label in labels]
 
 
 @pathologist_required
@@ -109,8 +113,10 @@ def _shortcut_keys(labels: list[str]) -> list[str]:
 def sign_off(request: HttpRequest, case_id) -> HttpResponse:
     case = get_case_or_404(request.membership, case_id)
     was_signed = case.is_signed
+    form = SignOffForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:
-        services.sign_off(case, request.user, request)
+        services.sign_off(case, request.user, request, comment=comment)
     except services.ReviewError as error:
         messages.error(request, str(error))
     else:

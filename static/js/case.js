@@ -50,6 +50,8 @@
     if (image.file_url) {
       thumb.appendChild(el("a", { href: image.file_url }, [el("img", {
         src: image.file_url, alt: image.name, width: "64", height: "64", loading: "lazy" })]));
+    } else if (image.file_note) {
+      thumb.appendChild(el("span", { "class": "muted small", "data-testid": "file-note", text: image.file_note }));
     }
     var status = el("td", { "class": "status" }, [
       el("span", { "class": "badge " + image.status, "data-testid": "image-status",
@@ -82,6 +84,16 @@
     ]);
   }
 
+  function labelCells(tableRow) {
+    // As the server-rendered rows: each cell names its column, shown as a card label on phones.
+    var headers = table.querySelectorAll("thead th");
+    Array.prototype.forEach.call(tableRow.children, function (cell, index) {
+      var text = headers[index] ? headers[index].textContent.trim() : "";
+      if (text) cell.setAttribute("data-label", text);
+    });
+    return tableRow;
+  }
+
   function keepThumbnail(newRow, image) {
     // Reuse the loaded <img>: a new one would fetch the (uncached) image again.
     var old = document.getElementById("image-" + image.id);
@@ -95,7 +107,9 @@
 
   function render(state) {
     var body = table.querySelector("tbody");
-    var rows = state.images.map(function (image) { return keepThumbnail(row(image), image); });
+    var rows = state.images.map(function (image) {
+      return keepThumbnail(labelCells(row(image)), image);
+    });
     body.replaceChildren.apply(body, rows);
     var badge = document.getElementById("case-status");
     if (badge) {
@@ -105,6 +119,33 @@
     }
     document.getElementById("pending-note").hidden = state.pending === 0;
     document.getElementById("no-images").hidden = state.images.length > 0;
+  }
+
+  function updateDifferential(state) {
+    // Counts change in place, in rows that keep the model's label order; only when the table
+    // itself changes (its first result, or a class it has no row for) is the panel fetched anew.
+    var panel = document.querySelector("[data-testid=case-report-panel]");
+    if (!panel || !state.differential) return;
+    var progress = panel.querySelector("[data-testid=differential-progress]");
+    if (progress) progress.textContent = state.progress_text;
+    var table = panel.querySelector("[data-testid=differential]");
+    var rows = state.differential.rows;
+    var missing = !table && state.differential.total > 0;
+    rows.forEach(function (item) {
+      var tr = table && table.querySelector('tr[data-label="' + CSS.escape(item.label) + '"]');
+      if (!tr) { missing = missing || Boolean(table); return; }
+      tr.querySelector(".count").textContent = item.count;
+      tr.querySelector(".share").textContent = item.share;
+    });
+    if (missing) { refreshReportPanel(); return; }
+    if (!table) return;
+    var set = function (testid, text) {
+      var node = panel.querySelector("[data-testid=" + testid + "]");
+      if (node) node.textContent = text;
+    };
+    set("differential-leukocytes", state.differential.leukocytes);
+    set("differential-total", state.differential.total);
+    set("differential-unreviewed", state.differential.unreviewed_text);
   }
 
   function refreshReportPanel() {
@@ -137,7 +178,7 @@
           delay = POLL_MS;
           var text = JSON.stringify(state);
           // Re-render only on change, so focus and selection on the page survive the poll.
-          if (text !== last) { last = text; render(state); }
+          if (text !== last) { last = text; render(state); updateDifferential(state); }
           // The case leaves "processing" just after its last image is done: poll until both.
           if (state.pending > 0 || state.status === "processing") window.setTimeout(poll, delay);
           else refreshReportPanel();

@@ -1,4 +1,4 @@
-/* Review page keyboard shortcuts, as on a cell counter, and the Grad-CAM heatmap request.
+/* Review page keyboard shortcuts, as on a cell counter, and the Grad-CAM and LIME requests.
  * Every shortcut clicks a visible button or follows a visible link (data-key / data-nav), so the
  * page works the same without JavaScript. Keys typed into the comment box are left alone. */
 (function () {
@@ -28,43 +28,45 @@
     }
   });
 
-  /* Heatmap: ask for it without leaving the page, then poll until it is ready. */
-  var box = page.querySelector("[data-testid=heatmap]");
-  var form = box && box.querySelector("form");
-  var status = box && box.querySelector("[data-testid=heatmap-status]");
+  /* Explanations (Grad-CAM, LIME): ask for one without leaving the page, then poll until it
+     is ready. Each box carries its state URL, its form and a status line. */
+  page.querySelectorAll(".explanation").forEach(function (box) {
+    var form = box.querySelector("form");
+    var status = box.querySelector("[data-role=status]");
 
-  function show(state) {
-    box.dataset.status = state.status;
-    if (state.status === "done" && state.url) {
-      var img = document.createElement("img");
-      img.src = state.url; img.className = "cell"; img.alt = box.dataset.altText || "Grad-CAM";
-      img.setAttribute("data-testid", "heatmap-image");
-      if (form) form.remove();
-      box.insertBefore(img, status);
-      status.textContent = "";
-      return true;
+    function show(state) {
+      box.dataset.status = state.status;
+      if (state.status === "done" && state.url) {
+        var img = document.createElement("img");
+        img.src = state.url; img.className = "cell"; img.alt = box.dataset.altText || "";
+        img.setAttribute("data-testid", box.dataset.imageTestid);
+        if (form) form.remove();
+        box.insertBefore(img, status);
+        status.textContent = "";
+        return true;
+      }
+      if (state.status === "failed") { status.textContent = state.error || "—"; return true; }
+      status.textContent = "…";
+      return false;
     }
-    if (state.status === "failed") { status.textContent = state.error || "—"; return true; }
-    status.textContent = "…";
-    return false;
-  }
 
-  function poll() {
-    fetch(box.dataset.stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.json(); })
-      .then(function (state) { if (!show(state)) window.setTimeout(poll, 2000); })
-      .catch(function () { window.setTimeout(poll, 5000); });
-  }
-
-  if (form) {
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
-      fetch(form.action, { method: "POST", credentials: "same-origin",
-                           headers: { Accept: "application/json", "X-CSRFToken": token } })
+    function poll() {
+      fetch(box.dataset.stateUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (r) { return r.json(); })
-        .then(function (state) { if (!show(state)) window.setTimeout(poll, 2000); });
-    });
-  }
-  if (box && (box.dataset.status === "queued" || box.dataset.status === "running")) poll();
+        .then(function (state) { if (!show(state)) window.setTimeout(poll, 2000); })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    }
+
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var token = form.querySelector("[name=csrfmiddlewaretoken]").value;
+        fetch(form.action, { method: "POST", credentials: "same-origin",
+                             headers: { Accept: "application/json", "X-CSRFToken": token } })
+          .then(function (r) { return r.json(); })
+          .then(function (state) { if (!show(state)) window.setTimeout(poll, 2000); });
+      });
+    }
+    if (box.dataset.status === "queued" || box.dataset.status === "running") poll();
+  });
 })();

@@ -108,6 +108,7 @@ def test_lab_settings_changed_in_the_admin_are_audited(client, site_admin, lab_a
         {
             "name": lab_a.name,
             "retention_days": "7",
+            "unsigned_max_days": "14",
             "require_mfa": "on",
             "report_language": "en",
             "memberships-TOTAL_FORMS": "0",

@@ -42,3 +42,18 @@ def test_it_shows_lab_admin_links_to_lab_admins_only(client, lab_admin, technolo
     assert b'href="/lab/members/"' in client.get("/lab/invitations/new/").content
     client.force_login(technologist)
     assert b'href="/lab/members/"' not in client.get("/accounts/2fa/").content
+
+
+def test_a_pathologist_lands_on_the_review_queue(client, pathologist):
+    client.force_login(pathologist)
+    assert client.get("/").url == reverse("review:queue")
+
+
+def test_a_lab_admin_lands_on_the_lab_overview(client, lab_admin):
+    client.force_login(lab_admin)
+    assert client.get("/").url == reverse("reports:lab_overview")
+
+
+def test_a_technologist_lands_on_the_case_list(client, technologist):
+    client.force_login(technologist)
+    assert client.get("/").url == reverse("classifier:case_list")

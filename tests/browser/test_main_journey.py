@@ -1,5 +1,5 @@
 """The main journey in a real browser: log in, create a case, upload images, watch the
-predictions arrive from a real Celery worker.
+predictions and the differential arrive from a real Celery worker.
 
 Set SCREENSHOT_TO=docs/screenshot.png to also keep the case page's screenshot for the README.
 """
@@ -24,6 +24,8 @@ RESULT_TIMEOUT_MS = 120_000
 
 
 def create_case(page, accession: str, patient_ref: str) -> None:
+    # Each role lands on its own start page; cases are one click away for everyone.
+    page.get_by_role("navigation").get_by_role("link", name="Cases", exact=True).click()
     page.click("[data-testid=new-case]")
     page.fill("input[name=accession]", accession)
     page.fill("input[name=patient_ref]", patient_ref)
@@ -61,8 +63,10 @@ def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
     page.wait_for_selector("#case-status[data-status=awaiting_review]")
     case = Case.objects.get(accession="BR-2026-0001")
     assert case.status == Case.Status.AWAITING_REVIEW
-    # Uploaded without consent: every file is gone once its prediction is stored.
-    assert not CellImage.objects.filter(case=case).exclude(file="").exists()
+    # Uploaded without consent: kept for the pathologists' review only, so the technologist
+    # sees a note where the picture would be.
+    assert CellImage.objects.filter(case=case).exclude(file="").count() == len(uploads)
+    assert page.locator("[data-testid=file-note]").count() == len(uploads)
     # The differential panel (drawn when the page loaded, perhaps with only some images done)
     # refreshes by itself once every image has settled.
     page.wait_for_function(
@@ -73,6 +77,13 @@ def test_a_technologist_uploads_images_and_watches_the_predictions_arrive(
         arg=len(uploads),
         timeout=10_000,
     )
+    progress = page.inner_text("[data-testid=differential-progress]")
+    assert progress == f"{len(uploads)} of {len(uploads)} classified"
+    # Rows stay in the model's label order, whatever their counts.
+    shown_rows = page.eval_on_selector_all(
+        "[data-testid=differential] tbody tr", "rows => rows.map(row => row.dataset.label)"
+    )
+    assert shown_rows == [*active_model_version.labels, OTHER_LABEL]
     screenshot = tmp_path / "case-page.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000

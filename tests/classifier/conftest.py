@@ -1,10 +1,11 @@
 """Classifier test set-up: cases, uploads, and a fake model in place of LiteRT.
 
 The fake classifier stands in for ml.serving.load_classifier (so tests need no trained bundle);
-one module (test_registry.py) loads a real, tiny bundle when one can be found.
+one module (test_registry.py) loads the real, tiny bundle of tests/conftest.py.
 """
 
 import io
+import itertools
 from pathlib import Path
 
 import pytest
@@ -96,67 +97,24 @@ def media_root(settings) -> Path:
     return Path(settings.MEDIA_ROOT)
 
 
+def distinct_jpeg(number: int) -> bytes:
+    """The fixture JPEG, made a different file (checksum) by bytes after its end marker, which
+    decoders ignore: a case refuses the same file twice."""
+    return fixture_jpeg() + b"\0" * number
+
+
 @pytest.fixture
 def store_image(technologist):
-    """Upload through intake (as the technologist); the queued task is not run."""
+    """Upload through intake (as the technologist); the queued task is not run. Each call
+    stores a different file (the first one the fixture JPEG itself) unless given `content`."""
     from classifier import intake
 
+    stored = itertools.count()
+
     def store(case, consent_retain: bool = False, content: bytes | None = None, name="cell.jpg"):
+        content = distinct_jpeg(next(stored)) if content is None else content
         return intake.accept_upload(
             case, upload(name, content), consent_retain=consent_retain, user=technologist
         )
 
     return store
-
-
-# Every 4th image of a class goes to test, every 2nd to val, the rest to train (as tests/ml does).
-SPLIT_CYCLE = ("train", "val", "train", "test")
-
-
-def _train_tiny_bundle(out: Path) -> None:
-    """Train a MobileNet-0.25, 64 px, one-epoch bundle on the fixture images (a subprocess,
-    so that TensorFlow stays out of the test process)."""
-    import csv
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
-    labels = sorted(p.name for p in FIXTURE_IMAGES.iterdir() if p.is_dir())
-    split_csv = out.parent / "split.csv"
-    with open(split_csv, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["class", "file", "split"])
-        for label in labels:
-            for index, path in enumerate(sorted((FIXTURE_IMAGES / label).iterdir())):
-                if path.suffix.lower() in (".jpg", ".jpeg"):
-                    writer.writerow([label, path.name, SPLIT_CYCLE[index % len(SPLIT_CYCLE)]])
-    command = [
-        sys.executable, "-m", "ml", "train", "--dataset", "folder",
-        "--data", str(FIXTURE_IMAGES), "--out", str(out), "--name", "tiny",
-        "--backbone", "mobilenet_025", "--image-size", "64", "--epochs", "1",
-        "--fine-tune-epochs", "0", "--batch-size", "8", "--labels", ",".join(labels),
-        "--split-csv", str(split_csv),
-    ]  # fmt: skip
-    env = {**__import__("os").environ, "HEMATOVISION_CACHE": str(out.parent / "cache")}
-    result = subprocess.run(
-        command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=900
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-
-
-@pytest.fixture(scope="session")
-def tiny_bundle(request) -> Path:
-    """A real bundle trained on the fixture images; kept in pytest's cache between runs."""
-    from ml.bundle import BundleError, read_bundle_metadata
-
-    folder = Path(request.config.cache.mkdir("classifier_tiny_bundle"))
-    bundle = folder / "tiny"
-    try:
-        read_bundle_metadata(bundle, verify_files=("model.tflite",))
-    except BundleError:
-        import shutil
-
-        shutil.rmtree(bundle, ignore_errors=True)
-        _train_tiny_bundle(bundle)
-    return bundle

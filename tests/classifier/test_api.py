@@ -123,6 +123,19 @@ def test_a_bad_file_is_a_400_with_its_reason(api, case, media_root):
     assert not CellImage.objects.exists() and files_under(media_root) == []
 
 
+def test_a_file_already_in_the_case_is_a_400_and_nothing_is_stored(
+    api, case, store_image, media_root
+):
+    first = store_image(case, content=fixture_jpeg(), name="first.jpg")
+    response = api("technologist").post(
+        f"/api/v1/cases/{case.public_id}/images/", {"file": jpeg("again.jpg", fixture_jpeg())}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"file": ["this file is already in the case (as first.jpg)"]}
+    assert list(CellImage.objects.all()) == [first]
+    assert files_under(media_root) == [first.path]
+
+
 def test_a_missing_file_is_a_400(api, case):
     response = api("technologist").post(f"/api/v1/cases/{case.public_id}/images/", {})
     assert response.status_code == 400

@@ -128,7 +128,11 @@ def test_a_signed_case_has_no_upload_form(login, case):
     assert b'id="id_files"' not in response.content
 
 
-def test_the_status_json_lists_images_low_confidence_first(
+def status_json(login, case, persona="pathologist") -> dict:
+    return login(persona).get(reverse("classifier:case_status", args=[case.public_id])).json()
+
+
+def test_the_status_json_keeps_upload_order_while_images_are_pending(
     login, case, store_image, fake_model, model_version
 ):
     confident, doubtful, waiting = store_image(case), store_image(case), store_image(case)
@@ -136,16 +140,14 @@ def test_the_status_json_lists_images_low_confidence_first(
     fake_model.confidence = 0.35
     tasks.classify_image(doubtful.pk)
 
-    state = (
-        login("pathologist").get(reverse("classifier:case_status", args=[case.public_id])).json()
-    )
+    state = status_json(login, case)
 
     assert [image["id"] for image in state["images"]] == [
-        str(doubtful.public_id),
         str(confident.public_id),
+        str(doubtful.public_id),
         str(waiting.public_id),
     ]
-    first = state["images"][0]
+    first = state["images"][1]
     assert first["status"] == "done"
     assert first["prediction"]["unidentified"] is True
     assert first["prediction"]["label"] == "lymphocyte"
@@ -154,6 +156,50 @@ def test_the_status_json_lists_images_low_confidence_first(
     assert state["images"][2]["prediction"] is None
     assert state["pending"] == 1
     assert state["status"] == "processing"
+
+
+def test_the_status_json_lists_images_low_confidence_first_once_settled(
+    login, case, store_image, fake_model, model_version
+):
+    confident, doubtful = store_image(case), store_image(case)
+    tasks.classify_image(confident.pk)
+    fake_model.confidence = 0.35
+    tasks.classify_image(doubtful.pk)
+
+    state = status_json(login, case)
+
+    assert [image["id"] for image in state["images"]] == [
+        str(doubtful.public_id),
+        str(confident.public_id),
+    ]
+
+
+def test_the_status_json_has_the_live_differential_and_what_is_pending(
+    login, case, store_image, fake_model, model_version
+):
+    done, _waiting = store_image(case), store_image(case)
+    tasks.classify_image(done.pk)
+
+    state = status_json(login, case, "technologist")
+
+    assert state["counts"] == {"total": 2, "done": 1, "pending": 1, "failed": 0}
+    assert state["progress_text"] == "1 of 2 classified, 1 pending"
+    differential = state["differential"]
+    # Every class of the model, in its label order, however many cells each has.
+    assert [row["label"] for row in differential["rows"]] == [*model_version.labels, "other"]
+    assert differential["rows"][0] == {"label": "lymphocyte", "count": 1, "share": "100.0 %"}
+    assert differential["total"] == 1
+
+
+def test_the_case_page_says_how_many_are_pending(
+    login, case, store_image, fake_model, model_version
+):
+    done, _waiting = store_image(case), store_image(case)
+    tasks.classify_image(done.pk)
+
+    html = login("technologist").get(reverse("classifier:case_detail", args=[case.public_id]))
+
+    assert "1 of 2 classified, 1 pending" in html.content.decode()
 
 
 def test_the_case_page_shows_rows_with_their_status(
@@ -168,6 +214,17 @@ def test_the_case_page_shows_rows_with_their_status(
     assert 'data-status="done"' in html
     assert 'data-unidentified="true"' in html
     assert "Unidentified" in html
+
+
+def test_the_upload_form_says_in_one_sentence_how_long_images_are_kept(login, case, lab_a):
+    lab_a.unsigned_max_days, lab_a.retention_days = 10, 60
+    lab_a.save()
+    html = login("technologist").get(reverse("classifier:case_detail", args=[case.public_id]))
+    assert (
+        "Unticked, the images are kept only for the review, seen by the lab&#x27;s pathologists "
+        "and admins, and deleted when the case is signed off (or after 10 days unsigned); "
+        "ticked, they are kept for 60 days."
+    ) in html.content.decode()
 
 
 def test_a_failure_reason_is_shown_in_the_reader_language(client, technologist, lab_a):

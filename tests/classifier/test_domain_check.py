@@ -73,8 +73,8 @@ def test_a_small_rise_of_a_large_sample_still_needs_the_fixed_bound():
 
 
 def test_the_shipped_model_on_another_lab_is_caught():
-    # pbc8 candidate on Kaggle validation images (docs/cross-lab.md): median 0.931, 13.9 %
-    # unidentified, against 0.9998 / 0.997 (25th percentile) / 3.5 % on PBC validation.
+    # pbc8 candidate on Kaggle validation images (research/cross_lab/README.md): median 0.931,
+    # 13.9 % unidentified, against 0.9998 / 0.997 (25th percentile) / 3.5 % on PBC validation.
     pbc8 = Reference(median=0.9998, unidentified_share=0.035, median_bound=0.997)
     confidences = [0.931] * 86 + [0.6] * 14
     verdict = assess(confidences, [c < 0.8 for c in confidences], pbc8)

@@ -75,6 +75,16 @@ def test_a_refused_file_is_named_and_the_others_go_through(login, case, media_ro
     assert files_under(media_root) == [image.path]
 
 
+def test_a_file_already_in_the_case_is_refused_with_a_clear_message(login, case, media_root):
+    client = login("technologist")
+    with mock.patch.object(tasks.classify_image, "delay_on_commit"):
+        post_upload(client, case, [upload("first.jpg")])
+        response = post_upload(client, case, [upload("again.jpg")])
+    page = client.get(response["Location"]).content.decode()
+    assert "again.jpg was not accepted: this file is already in the case (as first.jpg)." in page
+    assert CellImage.objects.count() == 1 and len(files_under(media_root)) == 1
+
+
 def test_an_upload_without_files_is_explained(login, case):
     client = login("technologist")
     response = client.post(reverse("classifier:image_upload", args=[case.public_id]), {})
@@ -102,6 +112,17 @@ def test_members_view_a_stored_image(persona, login, case, store_image):
     assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == fixture_jpeg()
     assert AuditEvent.objects.filter(action="image_viewed", object_id=str(image.public_id)).exists()
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"), [("pathologist", 200), ("lab_admin", 200), ("technologist", 404)]
+)
+def test_an_image_without_consent_is_for_the_labs_reviewers_only(
+    persona, status, login, case, store_image
+):
+    image = store_image(case)
+    response = login(persona).get(reverse("classifier:image_file", args=[image.public_id]))
+    assert response.status_code == status
 
 
 def test_another_lab_cannot_view_an_image(login, case, store_image):

@@ -131,10 +131,13 @@ def test_consent_sets_the_retention_deadline(case, lab_a):
     assert (image.retain_until - image.created).days == 10
 
 
-def test_without_consent_there_is_no_retention_deadline(case):
+def test_without_consent_the_deadline_is_the_labs_longest_wait_for_sign_off(case, lab_a):
+    lab_a.unsigned_max_days = 5
+    lab_a.save()
+    case.refresh_from_db()
     image = intake.accept_upload(case, upload(), consent_retain=False, user=None)
     assert not image.consent_retain
-    assert image.retain_until is None
+    assert (image.retain_until - image.created).days == 5
 
 
 def test_it_refuses_images_for_a_signed_case(case, media_root):
@@ -160,6 +163,33 @@ def test_a_batch_takes_the_good_and_names_the_bad(case, media_root):
     assert [(r.name, "JPEG" in r.reason) for r in result.refused] == [("notes.txt", True)]
     assert len(files_under(media_root)) == 2
     assert CellImage.objects.count() == 2
+
+
+def test_a_file_already_in_the_case_is_refused_and_leaves_nothing(case, media_root):
+    first = intake.accept_upload(case, upload("a.jpg"), consent_retain=False, user=None)
+
+    with pytest.raises(intake.UploadRefused, match=r"already in the case \(as a.jpg\)"):
+        intake.accept_upload(case, upload("b.jpg"), consent_retain=False, user=None)
+
+    assert list(CellImage.objects.all()) == [first]
+    assert files_under(media_root) == [first.path]
+
+
+def test_the_same_file_is_accepted_in_another_case(case, lab_a, media_root):
+    from tests.factories import CaseFactory
+
+    intake.accept_upload(case, upload(), consent_retain=False, user=None)
+    other = CaseFactory(lab=lab_a, accession="ACC-2")
+    intake.accept_upload(other, upload(), consent_retain=False, user=None)
+    assert CellImage.objects.count() == 2
+
+
+def test_a_batch_counts_a_repeated_file_once(case, media_root):
+    result = intake.accept_uploads(
+        case, [upload("a.jpg"), upload("copy.jpg")], consent_retain=False, user=None
+    )
+    assert [image.original_name for image in result.accepted] == ["a.jpg"]
+    assert [refusal.name for refusal in result.refused] == ["copy.jpg"]
 
 
 def test_check_upload_rewinds_the_file():

@@ -1,5 +1,5 @@
-"""classifier.tasks: classify_image (claim, predict, store, delete without consent, retry,
-fail) and purge_expired_images. Tasks are called directly, as functions."""
+"""classifier.tasks: classify_image (claim, predict, store, retry, fail), purge_signed_case and
+purge_expired_images. Tasks are called directly, as functions."""
 
 import datetime
 from unittest import mock
@@ -16,7 +16,7 @@ from tests.classifier.conftest import files_under
 pytestmark = pytest.mark.django_db
 
 
-def test_it_classifies_and_deletes_the_file_without_consent(
+def test_it_classifies_and_keeps_the_file_without_consent_for_the_review(
     case, store_image, fake_model, model_version
 ):
     image = store_image(case)
@@ -33,9 +33,8 @@ def test_it_classifies_and_deletes_the_file_without_consent(
     assert sum(image.prediction.probabilities.values()) == pytest.approx(1.0)
     assert image.prediction.model_version == model_version
     assert image.prediction.unidentified is False
-    assert not path.exists()
-    assert image.file == "" and image.file_purged_at is not None
-    assert image.sha256 and image.size_bytes > 0  # the row keeps what it knew
+    # Kept until the case is signed off (purge_signed_case), so that the pathologist sees it.
+    assert path.is_file() and image.file_purged_at is None
 
 
 def test_it_keeps_the_file_with_consent(case, store_image, fake_model, model_version):
@@ -197,16 +196,57 @@ def test_a_transient_error_can_recover_on_retry(case, store_image, fake_model, m
     assert image.status == CellImage.Status.DONE
 
 
-def test_it_writes_the_prediction_and_deletion_to_the_audit_trail(
-    case, store_image, fake_model, model_version
-):
+def test_it_writes_the_prediction_to_the_audit_trail(case, store_image, fake_model, model_version):
     image = store_image(case)
     tasks.classify_image(image.pk)
     actions = list(
         AuditEvent.objects.filter(object_id=str(image.public_id)).values_list("action", flat=True)
     )
     assert actions.count(AuditEvent.Action.PREDICTION) == 1
-    assert actions.count(AuditEvent.Action.IMAGE_DELETED) == 1
+    assert actions.count(AuditEvent.Action.IMAGE_DELETED) == 0
+
+
+def test_a_failed_image_without_consent_is_deleted_at_once(case, store_image, model_version):
+    image = store_image(case)
+    tasks.fail_image(image, "the image could not be decoded")
+    image.refresh_from_db()
+    assert image.status == CellImage.Status.FAILED and image.file == ""
+
+
+def sign(case):
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED)
+
+
+def test_purge_signed_case_deletes_the_files_kept_only_for_the_review(
+    case, store_image, fake_model, model_version
+):
+    unconsented, consented = store_image(case), store_image(case, consent_retain=True)
+    tasks.classify_image(unconsented.pk)
+    tasks.classify_image(consented.pk)
+    sign(case)
+
+    assert tasks.purge_signed_case(case.pk) == 1
+
+    path = unconsented.path
+    unconsented.refresh_from_db()
+    assert unconsented.file == "" and not path.exists()
+    assert consented.path.is_file()
+    assert (
+        AuditEvent.objects.get(
+            action=AuditEvent.Action.IMAGE_DELETED, object_id=str(unconsented.public_id)
+        ).details["reason"]
+        == "case signed off, not retained"
+    )
+    assert tasks.purge_signed_case(case.pk) == 0  # harmless to repeat
+
+
+def test_purge_signed_case_leaves_an_unsigned_case_alone(
+    case, store_image, fake_model, model_version
+):
+    image = store_image(case)
+    tasks.classify_image(image.pk)
+    assert tasks.purge_signed_case(case.pk) == 0
+    assert image.path.is_file()
 
 
 def test_purge_deletes_retained_files_once_their_time_is_up(
@@ -244,9 +284,37 @@ def test_purge_leaves_pending_images_alone(case, store_image):
     assert image.path.is_file()
 
 
-def test_purge_catches_unconsented_files_left_by_a_crash(case, store_image):
+def test_purge_keeps_unconsented_files_of_an_unsigned_case_within_the_labs_limit(case, store_image):
     image = store_image(case)
     CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.DONE)
+    assert tasks.purge_expired_images() == 0
+    assert image.path.is_file()
+
+
+def test_purge_deletes_unconsented_files_of_a_case_unsigned_past_the_labs_limit(case, store_image):
+    image = store_image(case)
+    CellImage.objects.filter(pk=image.pk).update(
+        status=CellImage.Status.DONE, retain_until=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    assert tasks.purge_expired_images() == 1
+    assert not image.path.exists()
+    assert AuditEvent.objects.get(action=AuditEvent.Action.IMAGE_DELETED).details["reason"] == (
+        "not signed off in time, not retained"
+    )
+
+
+def test_purge_catches_unconsented_files_of_a_signed_case(case, store_image):
+    image = store_image(case)
+    CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.DONE)
+    sign(case)
+    assert tasks.purge_expired_images() == 1
+    assert not image.path.exists()
+
+
+def test_purge_catches_unconsented_files_without_a_deadline(case, store_image):
+    # Uploaded before unconsented files had one: they went once classified then.
+    image = store_image(case)
+    CellImage.objects.filter(pk=image.pk).update(status=CellImage.Status.DONE, retain_until=None)
     assert tasks.purge_expired_images() == 1
     assert not image.path.exists()
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from classifier.models import Case, CellImage
-from ml import appearance
+from ml.serving import appearance
 from tests.integration.model import fixture_images, fixture_labels
 
 pytestmark = pytest.mark.integration
@@ -77,14 +77,15 @@ def test_it_classifies_uploaded_images_in_a_real_worker(
         assert prediction["model_version_id"] == str(active_model_version.public_id)
         assert sum(prediction["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
         image = CellImage.objects.get(public_id=image_id)
-        assert image.has_file is consents[image_id]
+        # Without consent too: kept for the review until the case is signed off.
+        assert image.has_file and image.consent_retain is consents[image_id]
         # The domain check's four appearance numbers are stored, whatever happened to the file.
         assert set(image.prediction.appearance) == set(appearance.DESCRIPTORS)
     stored = settings.MEDIA_ROOT.rglob("*")
     kept = {str(p.relative_to(settings.MEDIA_ROOT)) for p in stored if p.is_file()}
     retained = CellImage.objects.filter(public_id__in=list(consents)).exclude(file="")
     assert kept == {image.file.name for image in retained}
-    assert len(kept) == 2
+    assert len(kept) == len(consents)
     assert Case.objects.get(public_id=case_id).status == Case.Status.AWAITING_REVIEW
     if active_model_version.name == "pbc8":
         # The shipped model knows these PBC images well: a fault between upload and model
@@ -107,4 +108,4 @@ def test_it_classifies_an_image_uploaded_while_the_worker_was_down(
     [body] = _wait_for_results(client, [image_id], worker).values()
 
     assert body["status"] == CellImage.Status.DONE
-    assert not CellImage.objects.get(public_id=image_id).has_file
+    assert CellImage.objects.get(public_id=image_id).has_file  # kept for the review

@@ -12,8 +12,9 @@ from review import services
 from tests.review.helpers import add_image, classified_case
 
 
-def read_csv(content: bytes) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+def read_csv(content: bytes, record: str = "image") -> list[dict]:
+    rows = csv.DictReader(io.StringIO(content.decode("utf-8")))
+    return [row for row in rows if row["record"] == record]
 
 
 def test_the_case_csv_has_one_row_per_image(client, case, pathologist, technologist):
@@ -30,6 +31,7 @@ def test_the_case_csv_has_one_row_per_image(client, case, pathologist, technolog
     rows = read_csv(response.content)
     assert list(rows[0]) == COLUMNS
     assert len(rows) == 4
+    assert response.content.decode().splitlines()[0] == ",".join(COLUMNS)
     row = next(r for r in rows if r["image_id"] == str(lymphocyte.public_id))
     assert row["accession"] == "ACC-1"
     assert row["patient_ref"] == "PSEUDO-0042"
@@ -104,3 +106,54 @@ def test_the_lab_export_refuses_a_reversed_range(client, pathologist):
 def test_technologists_cannot_export_the_lab(client, technologist):
     client.force_login(technologist)
     assert client.get(reverse("reports:lab_export")).status_code == 403
+
+
+def test_it_has_a_row_per_class_with_counts_shares_intervals_and_flags(client, case, pathologist):
+    lymphocyte = case.images.get(prediction__label="lymphocyte")
+    services.review_image(lymphocyte, pathologist, "monocyte")
+    client.force_login(pathologist)
+
+    response = client.get(reverse("reports_api:report_csv", args=[case.public_id]))
+
+    classes = {row["class_label"]: row for row in read_csv(response.content, "class")}
+    # 3 neutrophils and 1 monocyte: 75 % (40-75, in range), 25 % (2-10: H), 0 % (20-45: L).
+    assert classes["neutrophil"]["class_count"] == "3"
+    assert classes["neutrophil"]["class_share"] == "75.0"
+    assert classes["neutrophil"]["share_unit"] == "%"
+    assert (classes["neutrophil"]["reference_low"], classes["neutrophil"]["reference_high"]) == (
+        "40.0",
+        "75.0",
+    )
+    assert classes["neutrophil"]["flag"] == ""
+    assert classes["monocyte"]["flag"] == "H"
+    assert classes["lymphocyte"]["flag"] == "L"
+    assert classes["platelet"]["share_unit"] == "/100 WBC"
+    assert classes["platelet"]["reference_low"] == ""
+    assert all(row["image_id"] == "" for row in classes.values())
+
+
+def test_it_carries_names_comment_note_and_priority(client, case, pathologist):
+    pathologist.full_name, pathologist.professional_title = "Ada Byron", "Consultant"
+    pathologist.save()
+    case.clinical_note, case.priority = "Fever.", "stat"
+    case.save()
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    services.sign_off(case, pathologist, comment="No blasts.")
+    client.force_login(pathologist)
+
+    content = client.get(reverse("reports_api:report_csv", args=[case.public_id])).content
+
+    for row in read_csv(content) + read_csv(content, "class"):
+        assert row["signed_by"] == pathologist.email
+        assert row["signed_by_name"] == "Ada Byron, Consultant"
+        assert row["sign_off_comment"] == "No blasts."
+        assert row["clinical_note"] == "Fever."
+        assert row["priority"] == "stat"
+    assert {row["reviewer_name"] for row in read_csv(content)} == {"Ada Byron, Consultant"}
+
+
+def test_it_downloads_as_an_attachment_named_by_accession(client, case, pathologist):
+    client.force_login(pathologist)
+    response = client.get(reverse("reports_api:report_csv", args=[case.public_id]))
+    assert response["Content-Disposition"] == 'attachment; filename="draft-report-ACC-1.csv"'

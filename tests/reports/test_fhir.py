@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.specimen import Specimen
 
 from audit.models import AuditEvent
@@ -45,9 +46,9 @@ def test_it_is_a_valid_r4_diagnostic_report(case):
     parsed = DiagnosticReport.model_validate(report)
 
     assert parsed.status == "preliminary"
+    models = {"Observation": Observation, "Specimen": Specimen, "ServiceRequest": ServiceRequest}
     for resource in report["contained"]:
-        model = Observation if resource["resourceType"] == "Observation" else Specimen
-        model.model_validate(resource)
+        models[resource["resourceType"]].model_validate(resource)
 
 
 def test_it_matches_the_json_schemas(case, pathologist):
@@ -166,3 +167,86 @@ def test_the_profile_schema_rejects_a_broken_report(case):
     report["contained"][1]["component"].pop()
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(report, PROFILE)
+
+
+def by_class(report: dict) -> dict[str, dict]:
+    return {
+        resource["code"]["coding"][0]["code"]: resource
+        for resource in report["contained"]
+        if resource["resourceType"] == "Observation"
+    }
+
+
+def test_leukocyte_shares_carry_the_reference_range_and_an_interpretation(case, pathologist):
+    services.review_image(case.images.get(prediction__label="lymphocyte"), pathologist, "monocyte")
+
+    report = fhir_json(case)
+
+    found = by_class(report)
+    # 3 neutrophils, 1 monocyte: 75 % (40-75: N), 25 % (2-10: H), lymphocytes 0 % (20-45: L).
+    monocyte_share = found["monocyte"]["component"][1]
+    assert monocyte_share["referenceRange"] == [
+        {
+            "low": {"value": 2.0, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"},
+            "high": {
+                "value": 10.0,
+                "unit": "%",
+                "system": "http://unitsofmeasure.org",
+                "code": "%",
+            },
+            "text": "% of leukocytes",
+        }
+    ]
+    assert found["monocyte"]["interpretation"][0]["coding"][0]["code"] == "H"
+    assert found["lymphocyte"]["interpretation"][0]["coding"][0]["code"] == "L"
+    assert found["neutrophil"]["interpretation"][0]["coding"][0]["code"] == "N"
+    assert "referenceRange" not in found["platelet"]
+    assert "interpretation" not in found["platelet"]["component"][1]
+    for observation in found.values():
+        Observation.model_validate(observation)
+    jsonschema.validate(report, PROFILE)
+
+
+def test_it_uses_the_labs_own_intervals(case, lab_a):
+    lab_a.reference_intervals = {"neutrophil": [80, 95]}
+    lab_a.save()
+    case.refresh_from_db()
+
+    neutrophil = by_class(fhir_json(case))["neutrophil"]
+
+    assert neutrophil["referenceRange"][0]["low"]["value"] == 80.0
+    assert neutrophil["interpretation"][0]["coding"][0]["code"] == "L"
+
+
+def test_it_names_the_signer_and_carries_the_comment_note_and_priority(case, pathologist):
+    pathologist.full_name, pathologist.professional_title = "Ada Byron", "Consultant"
+    pathologist.save()
+    case.clinical_note, case.priority = "Fever for 3 days.", "urgent"
+    case.save()
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    services.sign_off(case, pathologist, comment="No blasts seen.")
+    case.refresh_from_db()
+
+    report = fhir_json(case)
+
+    assert report["resultsInterpreter"] == [{"display": "Ada Byron, Consultant"}]
+    assert report["conclusion"].endswith("Pathologist's comment: No blasts seen.")
+    assert "Reviewed by: Ada Byron, Consultant." in report["conclusion"]
+    request = next(r for r in report["contained"] if r["resourceType"] == "ServiceRequest")
+    assert report["basedOn"] == [{"reference": "#request"}]
+    assert request["priority"] == "urgent"
+    assert request["note"] == [{"text": "Fever for 3 days."}]
+    ServiceRequest.model_validate(request)
+    DiagnosticReport.model_validate(report)
+    jsonschema.validate(report, PROFILE)
+
+
+def test_it_downloads_as_an_attachment_named_by_accession(client, case, pathologist):
+    client.force_login(pathologist)
+    response = client.get(reverse("reports_api:fhir", args=[case.public_id]))
+    assert response["Content-Type"] == "application/fhir+json"
+    assert response["Content-Disposition"] == 'attachment; filename="draft-report-ACC-1.fhir.json"'
+    sign(case, pathologist)
+    response = client.get(reverse("reports_api:fhir", args=[case.public_id]))
+    assert response["Content-Disposition"] == 'attachment; filename="report-ACC-1.fhir.json"'

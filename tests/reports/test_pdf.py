@@ -3,7 +3,9 @@ import re
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from audit.models import AuditEvent
 from reports.pdf import render_pdf
@@ -16,11 +18,29 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def sign(case, user):
+def images_drawn(reader: PdfReader, page) -> int:
+    """How many pictures the page draws (its resources may list those of other pages too)."""
+    xobjects = page["/Resources"]["/XObject"]
+    operations = ContentStream(page.get_contents(), reader).operations
+    return sum(
+        1
+        for operands, operator in operations
+        if operator == b"Do" and xobjects[operands[0]].get_object().get("/Subtype") == "/Image"
+    )
+
+
+def sign(case, user, comment=""):
     for image in case.images.all():
-        services.review_image(image, user, image.prediction.label)
-    services.sign_off(case, user)
+        if not hasattr(image, "review"):
+            services.review_image(image, user, image.prediction.label)
+    services.sign_off(case, user, comment=comment)
     case.refresh_from_db()
+
+
+def name(user, full_name, title=""):
+    user.full_name, user.professional_title = full_name, title
+    user.save(update_fields=["full_name", "professional_title"])
+    return user
 
 
 @pytest.fixture
@@ -67,14 +87,100 @@ def test_only_retained_images_get_a_thumbnail(report_case):
 
 
 def test_a_signed_report_has_no_watermark_and_names_the_signer(report_case, pathologist):
+    name(pathologist, "Ada Byron", "Consultant haematologist")
     sign(report_case, pathologist)
 
     text = pdf_text(render_pdf(report_case))
 
     assert "DRAFT" not in text
     assert "Signed off" in text
-    assert pathologist.email in text
+    assert "Ada Byron, Consultant haematologist" in text
+    assert pathologist.email not in text
     assert "Decision support, not a diagnosis" in text
+
+
+def test_reviewer_and_signer_appear_by_full_name_and_title(report_case, pathologist, lab_a):
+    from tests.factories import MembershipFactory
+
+    second = MembershipFactory(lab=lab_a, role="pathologist").user
+    name(pathologist, "Ada Byron", "Consultant haematologist")
+    name(second, "Grace Hopper", "Specialty registrar")
+    services.review_image(report_case.images.get(prediction__label="platelet"), second, "platelet")
+    sign(report_case, pathologist)
+
+    text = " ".join(pdf_text(render_pdf(report_case)).split())
+
+    assert "Reviewed by Ada Byron, Consultant haematologist; Grace Hopper, Specialty registrar" in (
+        text
+    )
+    assert re.search(
+        r"Signed off Ada Byron, Consultant haematologist · \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC", text
+    )
+
+
+def test_without_a_name_a_person_is_shown_by_email(report_case, pathologist):
+    name(pathologist, "")
+    pathologist.first_name = pathologist.last_name = ""
+    pathologist.save()
+    sign(report_case, pathologist)
+
+    text = pdf_text(render_pdf(report_case))
+
+    assert f"Signed off {pathologist.email}" in text
+
+
+def test_it_carries_the_comment_the_clinical_note_and_the_priority(report_case, pathologist):
+    report_case.clinical_note = "Fever for 3 days; on clozapine."
+    report_case.priority = "urgent"
+    report_case.save()
+    sign(report_case, pathologist, comment="Monocytosis; suggest repeat count in 1 week.")
+
+    text = " ".join(pdf_text(render_pdf(report_case)).split())
+
+    assert "Priority Urgent" in text
+    assert "Clinical note Fever for 3 days; on clozapine." in text
+    assert "Pathologist's comment Monocytosis; suggest repeat count in 1 week." in text
+
+
+def test_counts_shares_and_reference_intervals_with_out_of_range_marks(report_case):
+    text = pdf_text(render_pdf(report_case))
+
+    # 75 % neutrophils is at the top of 40–75: no mark. 25 % monocytes is above 2–10, 0 %
+    # lymphocytes below 20–45. Platelets have no interval.
+    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+40–75\s*\n", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+2–10\s+H", text)
+    assert re.search(r"Lymphocyte\s+0\s+0\.0 %\s+20–45\s+L", text)
+    assert re.search(r"Platelet\s+1\s+25\.0 / 100 WBC\s+—", text)
+
+
+def test_it_uses_the_labs_own_reference_intervals(report_case, lab_a):
+    lab_a.reference_intervals = {"monocyte": [0, 30], "neutrophil": [80, 95]}
+    lab_a.save()
+    report_case.refresh_from_db()
+
+    text = pdf_text(render_pdf(report_case))
+
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+0–30\s*\n", text)
+    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+80–95\s+L", text)
+
+
+def test_rows_never_split_across_pages(case, tmp_path):
+    # 45 retained images with thumbnails make several pages. A row split by a page break would
+    # leave a thumbnail on one page and its file name on the next. Each image differs, so the
+    # PDF cannot share one picture between rows.
+    for index in range(45):
+        source = tmp_path / f"cell-{index:02d}.png"
+        Image.new("RGB", (64, 64), (index * 5, 120, 255 - index * 5)).save(source)
+        add_image(case, "monocyte", retained=True, source=source)
+    reader = PdfReader(io.BytesIO(render_pdf(case)))
+
+    assert len(reader.pages) >= 3
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert len(re.findall(r"cell-\d\d\.png", text)) == images_drawn(reader, page)
+        assert f"Page {number} of {len(reader.pages)}" in text
+    all_text = "\n".join(page.extract_text() for page in reader.pages)
+    assert len(set(re.findall(r"cell-\d\d\.png", all_text))) == 45
 
 
 def test_the_api_serves_it_to_lab_members_and_audits_the_download(
@@ -106,3 +212,14 @@ def test_another_lab_gets_404(client, report_case, outsider):
     response = client.get(reverse("reports_api:report_pdf", args=[report_case.public_id]))
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.REPORT_DOWNLOADED).exists()
+
+
+def test_a_signed_report_keeps_the_intervals_it_was_signed_with(report_case, pathologist, lab_a):
+    sign(report_case, pathologist)
+    lab_a.reference_intervals = {"monocyte": [0, 30]}
+    lab_a.save()
+    report_case.refresh_from_db()
+
+    text = pdf_text(render_pdf(report_case))
+
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+2–10\s+H", text)

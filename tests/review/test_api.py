@@ -79,6 +79,20 @@ def test_sign_off_is_409_with_the_number_of_unreviewed_images(client, case, path
     assert case.status == Case.Status.AWAITING_REVIEW
 
 
+def test_sign_off_is_409_while_an_image_is_unidentified(client, case, pathologist):
+    from tests.review.helpers import add_image
+
+    add_image(case, "neutrophil", confidence=0.3)
+    client.force_login(pathologist)
+
+    response = client.post(sign_off_url(case))
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["unidentified"], body["unreviewed"]) == (1, 5)
+    assert "unidentified" in body["detail"]
+
+
 def test_a_pathologist_signs_off_a_reviewed_case(client, case, pathologist):
     client.force_login(pathologist)
     for image in case.images.all():
@@ -113,3 +127,15 @@ def test_reviewing_a_signed_case_is_409(client, case, pathologist):
     client.force_login(pathologist)
     response = client.post(review_url(case.images.first()), {"label": "monocyte"})
     assert response.status_code == 409
+
+
+def test_sign_off_takes_a_comment(client, case, pathologist):
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    client.force_login(pathologist)
+
+    response = client.post(sign_off_url(case), {"comment": "No blasts seen."})
+
+    assert response.status_code == 200
+    assert response.json()["comment"] == "No blasts seen."
+    assert case.sign_offs.get().comment == "No blasts seen."

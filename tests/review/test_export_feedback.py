@@ -3,7 +3,7 @@ import csv
 from django.core.management import call_command
 
 from audit.models import AuditEvent
-from ml.data import load_splits, scan_image_folder
+from ml.training.data import load_splits, scan_image_folder
 from review import services
 from tests.review.helpers import add_image, make_case
 

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from ml.bundle import write_bundle_metadata
+from ml.serving.bundle import write_bundle_metadata
 from review import tasks
 from review.models import Heatmap
 from tests.review.helpers import LABELS, add_image, make_case, make_version

@@ -11,6 +11,8 @@ def test_review_urls_round_trip():
         ("review:queue", ()): "/review/",
         ("review:case", (CASE,)): f"/review/cases/{CASE}/",
         ("review:image", (CASE, IMAGE)): f"/review/cases/{CASE}/images/{IMAGE}/",
+        ("review:gallery", (CASE,)): f"/review/cases/{CASE}/gallery/",
+        ("review:gallery_review", (CASE,)): f"/review/cases/{CASE}/gallery/review/",
         ("review:sign_off", (CASE,)): f"/review/cases/{CASE}/sign-off/",
         ("review:amend", (CASE,)): f"/review/cases/{CASE}/amend/",
         ("review:history", (CASE,)): f"/review/cases/{CASE}/history/",

@@ -181,3 +181,56 @@ def test_the_review_pages_are_audited(client, case, pathologist):
     assert events.filter(action="cases_listed", details__view="review queue").exists()
     assert events.filter(action="case_viewed", object_id=str(case.public_id)).count() == 2
     assert events.filter(action="image_viewed", object_id=str(image.public_id)).exists()
+
+
+def test_the_sign_off_form_takes_the_pathologists_comment(client, case, pathologist):
+    review_all(case, pathologist)
+    client.force_login(pathologist)
+    page = client.get(reverse("review:case", args=[case.public_id]))
+    assert b'name="comment"' in page.content
+
+    response = client.post(
+        reverse("review:sign_off", args=[case.public_id]),
+        {"comment": "Smear quality adequate."},
+        follow=True,
+    )
+
+    assert case.sign_offs.get().comment == "Smear quality adequate."
+    assert b'data-testid="sign-off-comment"' in response.content
+    assert b"Smear quality adequate." in response.content
+
+
+def test_the_other_key_is_shown_as_a_word_not_a_lone_letter(client, case, pathologist):
+    client.force_login(pathologist)
+    content = client.get(image_url(case, case.images.first())).content.decode()
+    assert '<kbd class="word"' in content
+    assert ">Other / artefact</kbd>" in content
+    assert "<kbd>O</kbd>" not in content
+
+
+def test_the_summary_points_unidentified_images_to_the_gallery(client, case, pathologist):
+    add_image(case, "neutrophil", confidence=0.3)
+    client.force_login(pathologist)
+
+    html = client.get(reverse("review:case", args=[case.public_id])).content.decode()
+
+    assert "1 of them is unidentified: give it a class in the gallery." in html
+    assert reverse("review:gallery", args=[case.public_id]) in html
+
+
+def test_signing_off_with_an_unidentified_image_is_refused_with_a_message(
+    client, case, pathologist
+):
+    unsure = add_image(case, "neutrophil", confidence=0.3)
+    review_all_but = [image for image in case.images.all() if image != unsure]
+    for image in review_all_but:
+        services.review_image(image, pathologist, image.prediction.label)
+    client.force_login(pathologist)
+
+    response = client.post(reverse("review:sign_off", args=[case.public_id]), follow=True)
+
+    assert "1 image is still unidentified: give it a class in the gallery." in (
+        response.content.decode()
+    )
+    case.refresh_from_db()
+    assert case.status == Case.Status.AWAITING_REVIEW

@@ -1,0 +1,230 @@
+"""Adapt a bundle to a new lab from the lab's own images: unlabelled (self-training), a few
+labelled by its reviewers, or both.
+
+    python -m ml adapt --model pbc8 --images /srv/lab-uploads --out runs/pbc8-mylab \
+        [--labelled REVIEWED_TREE] [--teacher BUNDLE ...] [--shares 0.5,0.75] [--epochs 2]
+
+The cross-lab protocol (research/cross_lab/README.md) found that a model trained in one lab gains
+most in another when it labels that lab's images itself and trains on the surest of them, round
+after round (ml/adaptation/self_training.py); other models that vote beside it (`--teacher`,
+repeatable, same labels: one that frames cells differently, or the same recipe trained with other
+seeds) make those pseudo-labels more often right. This command does that to a shipped bundle: each
+round keeps the given share of each predicted class, adds those images to the bundle's own training
+split and fine-tunes again, with early stopping, temperature and threshold on the bundle's
+validation split. No label of the lab's unlabelled images is read: there is none.
+
+`--labelled` adds what self-training cannot: cells of the new lab labelled by its reviewers (a tree
+of one folder per class, such as `manage.py export_feedback` writes). They join the bundle's
+training split, repeated to about a fifth of it (ml/adaptation/few_shot.py), in every round; with no
+`--images`, one fine-tuning stage runs on them. The cross-lab protocol measures how many a lab needs
+(research/cross_lab/README.md).
+
+The result is a new bundle, not a replacement. Before a lab admin makes it the lab's model, it
+must be checked on the lab's own reviewed cases (`python -m ml evaluate --model OUT --data
+REVIEWED_TREE`): on two seeds of five the protocol's self-trained models stayed below 0.85.
+"""
+
+import json
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ml.adaptation.few_shot import with_shots
+from ml.adaptation.self_training import mean_probabilities, self_train
+from ml.serving import BundleError, read_bundle_metadata, resolve_bundle
+from ml.serving.preprocess import IMAGE_EXTENSIONS
+from ml.training import data, paths
+from ml.training.bundle_writer import write_training_bundle
+from ml.training.model import predict_logits
+from ml.training.stages import fit_stages, set_seeds
+from ml.training.train_data import config_from_bundle, load_arrays
+
+DEFAULT_SHARES = (0.5, 0.75)  # the two rounds that gained most in the cross-lab protocol
+
+
+def lab_images(folder: Path) -> list[Path]:
+    """Every image file under `folder` (any depth, any class folders or none), sorted."""
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: not a folder")
+    found = sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and path.suffix.lower() in IMAGE_EXTENSIONS
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+    if not found:
+        raise ValueError(f"{folder}: no images found (expected {', '.join(IMAGE_EXTENSIONS)})")
+    return found
+
+
+def parse_shares(text: str) -> list[float]:
+    shares = [float(part) for part in text.split(",") if part.strip()]
+    if not shares or not all(0.0 < share <= 1.0 for share in shares):
+        raise ValueError(f"--shares: each round's share must be in (0, 1], got {text!r}")
+    return shares
+
+
+def labelled_cells(folder: Path, labels: list[str]) -> tuple[list[Path], np.ndarray]:
+    """The reviewed cells of a class-folder tree (folder names matched to `labels`)."""
+    _, items = data.scan_image_folder(folder, labels)
+    return [path for path, _ in items], np.array([label for _, label in items], dtype=np.int64)
+
+
+def load_model_bundle(name_or_path: str) -> tuple[Path, dict]:
+    """(bundle folder, bundle.json) of a bundle whose Keras model can be trained further."""
+    bundle_dir = resolve_bundle(name_or_path)
+    return bundle_dir, read_bundle_metadata(bundle_dir, verify_files=("model.keras",))
+
+
+def decoded_for(metadata: dict, images: list[Path]) -> np.ndarray:
+    """The images framed and sized as this bundle's model expects them."""
+    size, rule = int(metadata["input"]["size"]), metadata["input"]["resize"]
+    return data.decode_images(images, size, description=f"decode for {metadata['name']}", rule=rule)
+
+
+@dataclass
+class AdaptationRequest:
+    """What `python -m ml adapt` asks for (see the module docstring)."""
+
+    model: str
+    out: Path
+    images: Path | None = None
+    labelled: Path | None = None
+    teachers: list[str] = field(default_factory=list)
+    shares: list[float] = field(default_factory=lambda: list(DEFAULT_SHARES))
+    epochs: int = 2
+    limit_per_class: int | None = None
+    data: Path | None = None
+    name: str | None = None
+    seed: int = 1
+
+
+def check_request(request: AdaptationRequest) -> None:
+    """Refuse, before anything is decoded, a request that cannot give a new bundle."""
+    if (Path(request.out) / "bundle.json").exists():
+        raise ValueError(f"{request.out}: a bundle is already there; choose another --out")
+    if not request.images and not request.labelled:
+        raise ValueError("give the lab's images: --images, --labelled or both")
+    if request.teachers and not request.images:
+        raise ValueError("--teacher votes on pseudo-labels of --images: give --images too")
+
+
+def adapt(request: AdaptationRequest) -> Path:
+    """Fine-tune the bundle's model on the lab's images (pseudo-labelled, labelled or both);
+    write and return the new bundle."""
+    started = time.monotonic()
+    check_request(request)
+    bundle_dir, metadata = load_model_bundle(request.model)
+    teachers = checked_teachers(request.teachers, metadata)
+    found = lab_images(Path(request.images)) if request.images else []
+    labelled = (
+        labelled_cells(Path(request.labelled), metadata["labels"]) if request.labelled else None
+    )
+    config = adaptation_config(bundle_dir, metadata, request)
+    splits, arrays = load_arrays(config)
+    model = keras.models.load_model(bundle_dir / "model.keras")
+    fit_arrays, labelled_counts = with_labelled_cells(labelled, metadata, splits.labels, arrays)
+    rounds, history = [], {}
+    if found:
+        rounds, history = self_training_rounds(
+            model, metadata, teachers, found, request.shares, fit_arrays, config, splits.labels
+        )
+    else:
+        set_seeds(config.seed)
+        history = fit_stages(model, config, fit_arrays, len(splits.labels))
+    adaptation = {
+        "from": {key: metadata[key] for key in ("name", "created", "split_hash")},
+        "teachers": [teacher["name"] for _, teacher in teachers],
+        "lab_images": len(found),
+        "labelled_cells": labelled_counts,
+        "rounds": rounds,
+    }
+    return write_training_bundle(
+        Path(request.out),
+        model=model,
+        config={**asdict(config), "adaptation": adaptation},
+        splits=splits,
+        arrays=arrays,
+        # The bundle's figures stay on its own splits, without the lab's cells.
+        logits={split: predict_logits(model, arrays[split][0]) for split in data.SPLITS},
+        history=history,
+        initialisation=metadata["initialisation"],
+        timing={"total_seconds": round(time.monotonic() - started, 1)},
+    )
+
+
+def with_labelled_cells(labelled, metadata: dict, labels: list[str], arrays: dict):
+    """(the arrays to fit on, with the reviewed cells repeated into the training split; how
+    many cells of each class were added). `labelled` is labelled_cells' (paths, targets)."""
+    if not labelled:
+        return dict(arrays), {}
+    cell_paths, targets = labelled
+    shot_images = decoded_for(metadata, cell_paths)
+    fit_arrays = {**arrays, "train": with_shots(arrays["train"], shot_images, targets)}
+    return fit_arrays, dict(Counter(labels[label] for label in targets))
+
+
+def checked_teachers(names, metadata: dict) -> list[tuple[Path, dict]]:
+    """(folder, bundle.json) of each teacher bundle; its labels must be the model's."""
+    teachers = []
+    for name in names:
+        teacher_dir, teacher = load_model_bundle(name)
+        if teacher["labels"] != metadata["labels"]:
+            raise BundleError(
+                f"--teacher {name}: its labels {teacher['labels']} must be the model's "
+                f"{metadata['labels']}"
+            )
+        teachers.append((teacher_dir, teacher))
+    return teachers
+
+
+def adaptation_config(bundle_dir: Path, metadata: dict, request: AdaptationRequest):
+    """The bundle's own recipe on its own splits, fine-tuning only; a refit's validation split
+    is held out again here, for early stopping and a fresh temperature."""
+    config = config_from_bundle(bundle_dir, request.data)
+    if request.data is None and not Path(config.data).is_dir():  # trained on another machine
+        config.data = str(paths.default_data_dir())
+    config = replace(
+        config,
+        name=request.name or f"{metadata['name']}-adapted",
+        out=str(request.out),
+        epochs=0,
+        fine_tune_epochs=request.epochs,
+        refit_from=None,
+        init_from=None,
+        seed=request.seed,
+    )
+    if request.limit_per_class is not None:
+        config.limit_per_class = request.limit_per_class
+    return config
+
+
+def self_training_rounds(
+    model, metadata, teachers, found, shares, arrays, config, labels
+) -> tuple[list[dict], dict]:
+    """One self-training round per share, pseudo-labels voted by the model and its teachers
+    (each seeing the lab's images framed its own way); returns the rounds and the history."""
+    images = decoded_for(metadata, found)
+    voters = [(model, images)]
+    for teacher_dir, teacher in teachers:
+        teacher_model = keras.models.load_model(teacher_dir / "model.keras")
+        voters.append((teacher_model, decoded_for(teacher, found)))
+    rounds, history = [], {}
+    for share in shares:
+        set_seeds(config.seed)
+        probs = mean_probabilities(voters)
+        indices, pseudo, fitted = self_train(
+            model, arrays, images, probs, share, config, len(labels)
+        )
+        for key, values in fitted.items():
+            if isinstance(values, list):  # the rounds' epochs, one after another
+                history.setdefault(key, []).extend(values)
+        counts = Counter(labels[label] for label in pseudo)
+        rounds.append({"share": share, "images": int(len(indices)), "pseudo_labels": counts})
+        print(json.dumps({"round": len(rounds), **rounds[-1]}), flush=True)
+    return rounds, history

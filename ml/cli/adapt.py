@@ -1,0 +1,63 @@
+"""`python -m ml adapt`: self-train a bundle on a new lab's images (ml/adaptation/adapt.py)."""
+
+import argparse
+import json
+from pathlib import Path
+
+from ml.adaptation.adapt import DEFAULT_SHARES, AdaptationRequest, adapt, parse_shares
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="bundle folder or shipped name (pbc8)")
+    parser.add_argument("--images", help="the lab's unlabelled images (any tree)")
+    parser.add_argument(
+        "--labelled",
+        help="cells of the lab labelled by its reviewers: one folder per class (export_feedback)",
+    )
+    parser.add_argument("--out", required=True, help="folder for the adapted bundle")
+    parser.add_argument(
+        "--teacher",
+        action="append",
+        help="another bundle with the same labels that also votes (repeat for several)",
+    )
+    parser.add_argument(
+        "--shares",
+        default=",".join(str(s) for s in DEFAULT_SHARES),
+        help="one self-training round per share of each predicted class (default 0.5,0.75)",
+    )
+    parser.add_argument("--epochs", type=int, default=2, help="fine-tuning epochs per round")
+    parser.add_argument(
+        "--limit-per-class",
+        type=int,
+        help="at most this many images per class in each of the bundle's splits (faster; "
+        "its figures then cover a sample); default: the bundle's own setting",
+    )
+    parser.add_argument(
+        "--data", type=Path, help="the bundle's training data (default: where it was trained)"
+    )
+    parser.add_argument("--name", help="the adapted bundle's name (default <model>-adapted)")
+    parser.add_argument("--seed", type=int, default=1)
+
+
+def run(args: argparse.Namespace) -> int:
+    request = AdaptationRequest(
+        model=args.model,
+        out=Path(args.out),
+        images=Path(args.images) if args.images else None,
+        labelled=Path(args.labelled) if args.labelled else None,
+        teachers=list(args.teacher or ()),
+        shares=parse_shares(args.shares),
+        epochs=args.epochs,
+        limit_per_class=args.limit_per_class,
+        data=args.data,
+        name=args.name,
+        seed=args.seed,
+    )
+    bundle = adapt(request)
+    metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
+    print(
+        f"adapted bundle: {bundle} (own test split accuracy {metrics['test']['accuracy']:.4f}).\n"
+        "Check it on the lab's reviewed cases before using it: "
+        f"python -m ml evaluate --model {bundle} --data REVIEWED_TREE"
+    )
+    return 0

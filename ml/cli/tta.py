@@ -1,0 +1,35 @@
+"""`python -m ml tta`: choose test-time augmentation on validation (ml/training/choose_tta.py)."""
+
+import argparse
+import json
+from pathlib import Path
+
+from ml.serving import resolve_bundle
+from ml.training.choose_tta import choose_tta
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more (1 = no test-time augmentation)")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="bundle directory or shipped name")
+    parser.add_argument("--data", type=Path, default=None, help="data dir (default: as trained)")
+    parser.add_argument(
+        "--apply", action="store_true", help="write the best choice on validation into it"
+    )
+    parser.add_argument(
+        "--max-views",
+        type=positive_int,
+        default=8,
+        help="consider only choices with at most this many model runs per image (latency)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    report = choose_tta(resolve_bundle(args.model), args.data, args.max_views, args.apply)
+    print(json.dumps(report, indent=2))
+    return 0
