@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Lab
@@ -321,7 +322,10 @@ class ModelVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}{' (active)' if self.is_active else ''}"
+        if not self.is_active:
+            return self.name
+        # Shown in the lab settings' version picker, so in the reader's language.
+        return gettext("%(name)s (active)") % {"name": self.name}
 
     def save(self, *args, **kwargs) -> None:
         # Deactivate the others in the same transaction, so that there is never a moment with

@@ -48,10 +48,6 @@ def gallery(request: HttpRequest, case_id) -> HttpResponse:
         ],
         "form": GalleryForm(groups=groups, labels=labels),
         "locked": case.is_signed,
-        "js_strings": {
-            "none": _("No cell selected."),
-            "selected": _("%(count)s selected"),
-        },
     }
     return render(request, "review/gallery.html", context)
 

@@ -8,7 +8,7 @@
   if (!form) return;
   var checks = Array.prototype.slice.call(form.querySelectorAll(".cell-check"));
   if (!checks.length) return;
-  var strings = JSON.parse((document.getElementById("gallery-strings") || {}).textContent || "{}");
+  // gettext, ngettext and interpolate come from Django's JavaScript catalogue (base.html).
   var select = form.querySelector("select[name=label]");
   var count = document.getElementById("selection-count");
   var returnTo = document.getElementById("return-to");
@@ -36,7 +36,9 @@
       if (check.checked) selected += 1;
     });
     count.textContent = selected
-      ? (strings.selected || "%(count)s").replace("%(count)s", selected) : (strings.none || "");
+      ? interpolate(ngettext("%(count)s selected", "%(count)s selected", selected),
+                    { count: selected }, true)
+      : gettext("No cell selected.");
   }
 
   function selectRange(from, to, checked) {
