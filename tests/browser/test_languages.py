@@ -23,7 +23,7 @@ PAGE_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement
 # Text that sticks out of its box (a button, a badge, a table cell) without wrapping.
 CLIPPED = """() => [...document.querySelectorAll("main *, header *")]
   .filter(el => el.children.length === 0 && el.textContent.trim() && el.offsetParent)
-  .filter(el => !el.closest(".visually-hidden"))
+  .filter(el => !el.closest(".visually-hidden, .sr-only") && el.clientWidth > 1)
   .filter(el => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "visible")
   .map(el => el.textContent.trim().slice(0, 60))"""
 
