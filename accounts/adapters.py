@@ -1,21 +1,45 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
+from accounts.rate_limits import seconds_to_wait, wait_phrase
 from audit.models import AuditEvent
 from audit.services import record
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request, **credentials) -> None:
-        """allauth's log-in rate limit; a refused attempt never reaches Django's
-        user_login_failed signal (audit.signals), so it is recorded here."""
+        """allauth's log-in rate limit, with a message that says which limit and how long.
+
+        A refused attempt never reaches Django's user_login_failed signal (audit.signals), so
+        it is recorded here.
+        """
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
             attempted = credentials.get("email") or credentials.get("username") or ""
             record(request, AuditEvent.Action.LOGIN_RATE_LIMITED, attempted_email=attempted[:254])
-            raise
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            raise ValidationError(
+                login_failed_message(seconds_to_wait(request, "login_failed", key)),
+                code="login_rate_limited",
+            ) from None
+
+
+def login_failed_message(limit: tuple[str, int] | None) -> str:
+    per, seconds = limit or ("key", 60)
+    if per == "ip":
+        message = _(
+            "Too many failed log-in attempts from your network. Try again in %(wait)s, "
+            "or log in with a code sent by email."
+        )
+    else:
+        message = _(
+            "Too many failed log-in attempts for this account. Try again in %(wait)s, "
+            "or log in with a code sent by email."
+        )
+    return message % {"wait": wait_phrase(seconds)}
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
