@@ -3,6 +3,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from accounts.join_requests import ask_remembered_lab
 from accounts.rate_limits import seconds_to_wait, wait_phrase
 from audit.models import AuditEvent
 from audit.services import record
@@ -25,6 +26,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 login_failed_message(seconds_to_wait(request, "login_failed", key)),
                 code="login_rate_limited",
             ) from None
+
+    def confirm_email(self, request, email_address):
+        """A verified address: now the lab named at sign-up may be asked."""
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            ask_remembered_lab(request, email_address.user)
+        return confirmed
 
 
 def login_failed_message(limit: tuple[str, int] | None) -> str:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.join_requests import ask_to_join
+from accounts.join_requests import remember_lab_to_join
 from accounts.models import Invitation, JoinRequest, Lab, Membership, User
 from accounts.rate_limits import seconds_to_wait, wait_phrase
 from accounts.reference_intervals import INTERVAL_NAMES
@@ -75,7 +75,8 @@ class SignupForm(AllauthSignupForm):
     """allauth's sign-up, plus an optional request to join a lab (ACCOUNT_FORMS["signup"]).
 
     The form answers the same whether or not a lab has the name given, so that it cannot be used
-    to find out which labs use the portal: a request is sent only when one does.
+    to find out which labs use the portal: a request is sent only when one does, and only once
+    the new address is verified (accounts.join_requests).
     """
 
     lab = forms.CharField(
@@ -92,7 +93,7 @@ class SignupForm(AllauthSignupForm):
     def custom_signup(self, request, user) -> None:
         super().custom_signup(request, user)
         if lab := find_lab(self.cleaned_data.get("lab") or ""):
-            ask_to_join(request, user, lab)
+            remember_lab_to_join(request, lab)
 
 
 class JoinRequestForm(forms.Form):
