@@ -1,4 +1,9 @@
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -27,12 +32,39 @@ class AccountAdapter(DefaultAccountAdapter):
                 code="login_rate_limited",
             ) from None
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """No second password prompt within the reauthentication window after logging in.
+
+        allauth counts only an explicit reauthentication as recent, so a member of a lab that
+        requires two-factor authentication was asked for the password again seconds after
+        typing it, on the way to TOTP activation. The log-in itself is as good a proof.
+        """
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        return not logged_in_recently(context.request)
+
     def confirm_email(self, request, email_address):
         """A verified address: now the lab named at sign-up may be asked."""
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
             ask_remembered_lab(request, email_address.user)
         return confirmed
+
+
+def logged_in_recently(request) -> bool:
+    """This session's last log-in step (password, code, two-factor) is recent enough to stand
+    for a reauthentication (ACCOUNT_REAUTHENTICATION_TIMEOUT)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    records = [
+        record
+        for record in get_authentication_records(request, user)
+        if record.get("method") in account_settings.REAUTHENTICATION_METHODS
+    ]
+    if not records:
+        return False
+    return time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
 
 
 def login_failed_message(limit: tuple[str, int] | None) -> str:
