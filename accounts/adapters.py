@@ -3,11 +3,12 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
-from allauth.core import context
+from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from accounts.emails import email_site
 from accounts.join_requests import ask_remembered_lab
 from accounts.rate_limits import seconds_to_wait, wait_phrase
 from audit.models import AuditEvent
@@ -32,6 +33,12 @@ class AccountAdapter(DefaultAccountAdapter):
                 code="login_rate_limited",
             ) from None
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every email names the site with SITE_NAME and the host people reach it at
+        (accounts.emails), not the sites row of the first installation ("localhost")."""
+        request = self.request or context.get("request") or allauth_context.request
+        super().send_mail(template_prefix, email, {"current_site": email_site(request), **context})
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """No second password prompt within the reauthentication window after logging in.
 
@@ -41,7 +48,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """
         if not super().is_reauthentication_required(app=app, **kwargs):
             return False
-        return not logged_in_recently(context.request)
+        return not logged_in_recently(allauth_context.request)
 
     def confirm_email(self, request, email_address):
         """A verified address: now the lab named at sign-up may be asked."""

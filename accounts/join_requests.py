@@ -6,10 +6,10 @@ applicant has verified their email address (accounts.adapters.AccountAdapter.con
 so that no lab admin is asked about an address nobody owns.
 """
 
-from allauth.account.adapter import get_adapter
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.emails import send_to
 from accounts.models import JoinRequest, Lab, Membership, User
 
 LAB_TO_JOIN_SESSION_KEY = "accounts_lab_to_join"
@@ -45,9 +45,9 @@ def notify_lab_admins(request: HttpRequest, join_request: JoinRequest) -> None:
         "join_request": join_request,
         "requests_url": request.build_absolute_uri(reverse("accounts:join_requests")),
     }
-    adapter = get_adapter(request)
     for membership in admins:
-        adapter.send_mail("accounts/email/join_request", membership.user.email, context)
+        user = membership.user
+        send_to(request, "accounts/email/join_request", user.email, context, user=user)
 
 
 def notify_applicant(
@@ -64,4 +64,5 @@ def notify_applicant(
         "membership": membership,
         "portal_url": request.build_absolute_uri(reverse("home")),
     }
-    get_adapter(request).send_mail(template, join_request.user.email, context)
+    applicant = join_request.user
+    send_to(request, template, applicant.email, context, user=applicant)
