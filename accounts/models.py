@@ -273,6 +273,14 @@ class Invitation(models.Model):
     def is_pending(self) -> bool:
         return self.accepted_at is None and not self.is_expired
 
+    def is_for(self, user: User) -> bool:
+        """The invitation was sent to one of `user`'s email addresses."""
+        from allauth.account.models import EmailAddress
+
+        if user.email.lower() == self.email.lower():
+            return True
+        return EmailAddress.objects.filter(user=user, email__iexact=self.email).exists()
+
     def accept(self, user: User) -> Membership:
         """Make `user` a member of the lab with the invited role."""
         from allauth.account.models import EmailAddress

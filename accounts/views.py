@@ -97,7 +97,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 )
             messages.success(request, _("Welcome to %(lab)s.") % {"lab": invitation.lab.name})
             return redirect("home")
-    return render(request, "accounts/invitation.html", {"invitation": invitation})
+    context = {
+        "invitation": invitation,
+        "for_someone_else": request.user.is_authenticated and not invitation.is_for(request.user),
+    }
+    return render(request, "accounts/invitation.html", context)
 
 
 @never_cache
