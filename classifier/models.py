@@ -321,7 +321,9 @@ class ModelVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}{' (active)' if self.is_active else ''}"
+        # The plain name: the admin's messages read "Kaggle4 is now the active version"; the
+        # list shows whether a version is active in a column of its own.
+        return self.name
 
     def save(self, *args, **kwargs) -> None:
         # Deactivate the others in the same transaction, so that there is never a moment with
@@ -331,6 +333,14 @@ class ModelVersion(models.Model):
                 others = ModelVersion.objects.select_for_update().filter(is_active=True)
                 others.exclude(pk=self.pk).update(is_active=False)
             super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # A form that ticks "active" means "make this the active version": save() deactivates
+        # the previous one in the same transaction, so the one-active constraint must not
+        # refuse the form beforehand (the database still enforces it).
+        if self.is_active:
+            exclude = {*(exclude or ()), "is_active"}
+        super().validate_constraints(exclude=exclude)
 
     @property
     def bundle_dir(self) -> Path:

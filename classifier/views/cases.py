@@ -69,6 +69,7 @@ def _js_strings() -> dict[str, str]:
         "bestGuess": _("best guess: %(label)s; flagged for review"),
         "delete": _("Delete"),
         "selected": _("Selected: %(names)s"),
+        "modelVersion": _("model %(version)s"),
     }
 
 

@@ -36,8 +36,13 @@
         text: (strings.bestGuess || "%(label)s").replace("%(label)s", prediction.label_display),
       }));
     } else {
-      cell.textContent = prediction.label_display;
+      cell.appendChild(document.createTextNode(prediction.label_display));
     }
+    // Which model version gave this answer, as on the server-rendered row.
+    cell.appendChild(el("div", {
+      "class": "muted small", "data-testid": "image-model-version",
+      text: (strings.modelVersion || "%(version)s").replace("%(version)s", prediction.model_version),
+    }));
     return cell;
   }
 
