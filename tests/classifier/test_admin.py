@@ -220,7 +220,7 @@ def test_ticking_active_on_the_change_page_activates_that_version(admin_client):
 def test_ticking_active_on_the_add_page_replaces_the_active_version(admin_client, monkeypatch):
     old = ModelVersionFactory(name="old")
     monkeypatch.setattr(registry, "stored_bundle_path", lambda path: path)
-    monkeypatch.setattr("ml.bundle.resolve_bundle", lambda path: path)
+    monkeypatch.setattr("ml.serving.resolve_bundle", lambda path: path)
     monkeypatch.setattr(registry, "inspect_bundle", checked_bundle)
 
     response = add_version(admin_client, name="new", bundle_path="/bundles/new", is_active="on")
