@@ -2,15 +2,18 @@
 
 from datetime import timedelta
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.join_requests import ask_to_join
+from accounts.join_requests import remember_lab_to_join
 from accounts.models import Invitation, JoinRequest, Lab, Membership, User
+from accounts.rate_limits import seconds_to_wait, wait_phrase
 from accounts.reference_intervals import INTERVAL_NAMES
 
 
@@ -41,11 +44,39 @@ class LabNameField(forms.CharField):
         return lab
 
 
+class LoginForm(AllauthLoginForm):
+    """allauth's log-in (ACCOUNT_FORMS["login"]), with a plain message when the right password
+    of an unverified account arrives while the code sent at sign-up is still cooling down.
+
+    allauth refuses that log-in with "Too many failed login attempts", although nothing failed:
+    it must send a new verification code and may send one only every few seconds
+    (the "confirm_email" rate limit). Wrong passwords get the adapter's message instead.
+    """
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            email = (self.cleaned_data.get("login") or "").lower()
+            _per, seconds = seconds_to_wait(self.request, "confirm_email", email) or ("key", 10)
+            raise ValidationError(
+                _(
+                    "A verification code was sent to this address a moment ago. Wait "
+                    "%(wait)s, then log in again to receive a new one."
+                )
+                % {"wait": wait_phrase(seconds)},
+                code="verification_code_just_sent",
+            ) from None
+
+
 class SignupForm(AllauthSignupForm):
     """allauth's sign-up, plus an optional request to join a lab (ACCOUNT_FORMS["signup"]).
 
     The form answers the same whether or not a lab has the name given, so that it cannot be used
-    to find out which labs use the portal: a request is sent only when one does.
+    to find out which labs use the portal: a request is sent only when one does, and only once
+    the new address is verified (accounts.join_requests).
     """
 
     lab = forms.CharField(
@@ -62,7 +93,7 @@ class SignupForm(AllauthSignupForm):
     def custom_signup(self, request, user) -> None:
         super().custom_signup(request, user)
         if lab := find_lab(self.cleaned_data.get("lab") or ""):
-            ask_to_join(request, user, lab)
+            remember_lab_to_join(request, lab)
 
 
 class JoinRequestForm(forms.Form):

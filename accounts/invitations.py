@@ -1,9 +1,9 @@
 """Inviting people into a lab: create the Invitation and email its link."""
 
-from allauth.account.adapter import get_adapter
 from django.http import HttpRequest
 from django.urls import reverse
 
+from accounts.emails import send_to
 from accounts.models import Invitation, Lab, User
 
 
@@ -18,4 +18,5 @@ def invite(request: HttpRequest, lab: Lab, email: str, role: str, invited_by: Us
 def send_invitation_email(request: HttpRequest, invitation: Invitation) -> None:
     link = request.build_absolute_uri(reverse("accounts:invitation", args=[invitation.token]))
     context = {"invitation": invitation, "invitation_url": link}
-    get_adapter(request).send_mail("accounts/email/invitation", invitation.email, context)
+    invitee = User.objects.filter(email__iexact=invitation.email).first()
+    send_to(request, "accounts/email/invitation", invitation.email, context, user=invitee)

@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 from accounts.access import get_for_lab_or_404, lab_admin_required
 from accounts.forms import InvitationForm, LabSettingsForm, RoleForm, changed_settings
 from accounts.invitations import invite
+from accounts.join_requests import notify_applicant
 from accounts.models import (
     AlreadyInLabError,
+    ApplicantNotVerifiedError,
     Invitation,
     JoinRequest,
     LastLabAdminError,
@@ -151,12 +153,19 @@ def approve_join_request(request: HttpRequest, request_id) -> HttpResponse:
                 member=membership.user.email,
                 role=membership.role,
             )
+            notify_applicant(request, join_request, membership)
             messages.success(
                 request, _("%(email)s has joined the lab.") % {"email": join_request.user.email}
             )
     except AlreadyInLabError:
         join_request.reject(decided_by=request.user)
         messages.error(request, _("This person has meanwhile joined another lab."))
+    except ApplicantNotVerifiedError:
+        messages.error(
+            request,
+            _("%(email)s has not verified their email address yet: wait until they have.")
+            % {"email": join_request.user.email},
+        )
     return redirect("accounts:join_requests")
 
 
@@ -172,6 +181,7 @@ def reject_join_request(request: HttpRequest, request_id) -> HttpResponse:
             change="join_request_rejected",
             member=join_request.user.email,
         )
+        notify_applicant(request, join_request)
         messages.success(
             request, _("Request from %(email)s declined.") % {"email": join_request.user.email}
         )

@@ -8,6 +8,7 @@ so accounts.authentication applies the same rule to token requests.
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from accounts.access import MFA_REQUIRED_MESSAGE, lacks_required_mfa
@@ -18,7 +19,8 @@ ALLOWED_VIEW_MODULES = ("allauth.", "django.contrib.staticfiles.", "django.views
 
 
 class LabMfaRequiredMiddleware:
-    """Send a member of a lab that requires MFA to TOTP activation until they have activated it."""
+    """Send a member of a lab that requires MFA to the page that says so (and leads to TOTP
+    activation) until they have activated it."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -31,11 +33,13 @@ class LabMfaRequiredMiddleware:
             return None
         if view_func.__module__.startswith(ALLOWED_VIEW_MODULES):
             return None
+        if request.path == reverse("accounts:mfa_required"):
+            return None
         if not lacks_required_mfa(getattr(request, "user", None)):
             return None
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": MFA_REQUIRED_MESSAGE}, status=403)
-        return redirect("mfa_activate_totp")
+        return redirect("accounts:mfa_required")
 
 
 class PrivatePagesMiddleware:

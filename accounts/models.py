@@ -27,6 +27,10 @@ class InvitationNotValidError(Exception):
     """The invitation is expired, or meant for another email address."""
 
 
+class ApplicantNotVerifiedError(Exception):
+    """The applicant has not verified their email address yet: nobody knows who they are."""
+
+
 class LastLabAdminError(Exception):
     """The change would leave the lab without a lab admin."""
 
@@ -280,6 +284,14 @@ class Invitation(models.Model):
     def is_pending(self) -> bool:
         return self.accepted_at is None and not self.is_expired
 
+    def is_for(self, user: User) -> bool:
+        """The invitation was sent to one of `user`'s email addresses."""
+        from allauth.account.models import EmailAddress
+
+        if user.email.lower() == self.email.lower():
+            return True
+        return EmailAddress.objects.filter(user=user, email__iexact=self.email).exists()
+
     def accept(self, user: User) -> Membership:
         """Make `user` a member of the lab with the invited role."""
         from allauth.account.models import EmailAddress
@@ -315,8 +327,9 @@ class Invitation(models.Model):
 class JoinRequest(models.Model):
     """A user without a lab asks to join one; a lab admin of that lab decides.
 
-    Status: pending -> approved (a Membership is created, with the role the admin picked)
-    or pending -> rejected. Approved and rejected are final; deciding again changes nothing.
+    Status: pending -> approved (a Membership is created, with the role the admin picked, and
+    only once the applicant has verified an email address) or pending -> rejected. Approved and
+    rejected are final; deciding again changes nothing.
     """
 
     class Status(models.TextChoices):
@@ -369,6 +382,12 @@ class JoinRequest(models.Model):
         self.decided_by = decided_by
         self.save(update_fields=["status", "decided_at", "decided_by"])
 
+    @property
+    def applicant_verified(self) -> bool:
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(user_id=self.user_id, verified=True).exists()
+
     def approve(self, role: str, decided_by: User | None = None) -> Membership | None:
         """Make the user a member with `role`; returns None if the request was already decided."""
         if role not in Membership.Role.values:
@@ -379,6 +398,8 @@ class JoinRequest(models.Model):
                 return None
             if Membership.objects.filter(user_id=request.user_id).exists():
                 raise AlreadyInLabError(request.user.membership.lab.name)
+            if not request.applicant_verified:
+                raise ApplicantNotVerifiedError(request.user.email)
             membership = Membership.objects.create(
                 user_id=request.user_id, lab=request.lab, role=role
             )

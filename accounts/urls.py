@@ -25,6 +25,7 @@ token_patterns = [
 
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
+    path("profile/two-factor/required/", views.mfa_required, name="mfa_required"),
     path("lab/", include(lab_patterns)),
     path("profile/tokens/", include(token_patterns)),
 ]

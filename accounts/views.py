@@ -14,7 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts.access import get_membership
+from accounts.access import get_membership, lacks_required_mfa
 from accounts.forms import JoinRequestForm, ProfileForm
 from accounts.join_requests import ask_to_join
 from accounts.models import AlreadyInLabError, Invitation, InvitationNotValidError, Membership
@@ -97,7 +97,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 )
             messages.success(request, _("Welcome to %(lab)s.") % {"lab": invitation.lab.name})
             return redirect("home")
-    return render(request, "accounts/invitation.html", {"invitation": invitation})
+    context = {
+        "invitation": invitation,
+        "for_someone_else": request.user.is_authenticated and not invitation.is_for(request.user),
+    }
+    return render(request, "accounts/invitation.html", context)
 
 
 @never_cache
@@ -127,3 +131,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """Why a member of a lab that requires two-factor authentication cannot go on yet, and
+    the steps to activate it (accounts.middleware sends them here)."""
+    if not lacks_required_mfa(request.user):
+        return redirect("mfa_index")
+    return render(request, "accounts/mfa_required.html", {"lab": request.user.membership.lab})

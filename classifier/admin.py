@@ -48,7 +48,7 @@ class ModelVersionAddForm(forms.ModelForm):
     def _check_zip(self, bundle_zip) -> registry.CheckedBundle:
         bundle_dir = registry.extract_archive(bundle_zip)
         try:
-            return registry.inspect_bundle(bundle_dir)
+            return registry.inspect_extracted_bundle(bundle_dir)
         except registry.ModelBundleInvalid:
             registry.discard_extracted(bundle_dir)
             raise
@@ -89,11 +89,15 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return _("uploaded zip") if version.uploaded else version.bundle_path
 
     def save_model(self, request, obj: ModelVersion, form, change: bool) -> None:
+        """Ticking "active" makes this the active version: save() deactivates the previous one
+        in the same transaction."""
         if not change:
             obj.created_by = request.user
             registry.apply_checked_bundle(obj, form.checked)
             if form.cleaned_data.get("bundle_zip"):
                 registry.install_uploaded_bundle(obj, form.checked)
+        activating = obj.is_active and (not change or "is_active" in form.changed_data)
+        previous = ModelVersion.active() if activating else None
         super().save_model(request, obj, form, change)
         what = "registered" if not change else "changed"
         record(
@@ -103,6 +107,12 @@ class ModelVersionAdmin(admin.ModelAdmin):
             change=what,
             active=obj.is_active,
         )
+        if activating:
+            if change:
+                record(
+                    request, AuditEvent.Action.MODEL_VERSION_CHANGED, obj=obj, change="activated"
+                )
+            self.message_user(request, activated_message(obj, previous))
 
     @admin.action(description=_("Make the selected version active"))
     def make_active(self, request, queryset) -> None:
@@ -110,11 +120,22 @@ class ModelVersionAdmin(admin.ModelAdmin):
             self.message_user(request, _("Select exactly one version."), messages.ERROR)
             return
         version = queryset.get()
+        previous = ModelVersion.active()
         if version.activate():
             record(
                 request, AuditEvent.Action.MODEL_VERSION_CHANGED, obj=version, change="activated"
             )
-        self.message_user(request, _("%(name)s is now the active version.") % {"name": version})
+        self.message_user(request, activated_message(version, previous))
+
+
+def activated_message(version: ModelVersion, previous: ModelVersion | None) -> str:
+    """ "pbc8 is now the active version, instead of kaggle4." """
+    if previous is None or previous.pk == version.pk:
+        return _("%(name)s is now the active version.") % {"name": version.name}
+    return _("%(name)s is now the active version, instead of %(previous)s.") % {
+        "name": version.name,
+        "previous": previous.name,
+    }
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

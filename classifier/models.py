@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Lab
@@ -322,10 +321,9 @@ class ModelVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        if not self.is_active:
-            return self.name
-        # Shown in the lab settings' version picker, so in the reader's language.
-        return gettext("%(name)s (active)") % {"name": self.name}
+        # The plain name: the admin's messages read "Kaggle4 is now the active version"; the
+        # list shows whether a version is active in a column of its own.
+        return self.name
 
     def save(self, *args, **kwargs) -> None:
         # Deactivate the others in the same transaction, so that there is never a moment with
@@ -335,6 +333,14 @@ class ModelVersion(models.Model):
                 others = ModelVersion.objects.select_for_update().filter(is_active=True)
                 others.exclude(pk=self.pk).update(is_active=False)
             super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # A form that ticks "active" means "make this the active version": save() deactivates
+        # the previous one in the same transaction, so the one-active constraint must not
+        # refuse the form beforehand (the database still enforces it).
+        if self.is_active:
+            exclude = {*(exclude or ()), "is_active"}
+        super().validate_constraints(exclude=exclude)
 
     @property
     def bundle_dir(self) -> Path:

@@ -8,6 +8,7 @@ The smoke images ship with the app (classifier/smoke_images/), so production nee
 """
 
 import logging
+import re
 import shutil
 import uuid
 import zipfile
@@ -68,6 +69,20 @@ def inspect_bundle(bundle_dir: str | Path) -> CheckedBundle:
         confidence_threshold=classifier.confidence_threshold,
         metadata=dict(classifier.metadata),
     )
+
+
+def inspect_extracted_bundle(bundle_dir: Path) -> CheckedBundle:
+    """inspect_bundle for an uploaded zip: its messages name files inside the zip, never the
+    server's folder it was unpacked to (MEDIA_ROOT/models/.incoming-<random>/)."""
+    try:
+        return inspect_bundle(bundle_dir)
+    except ModelBundleInvalid as error:
+        # Any spelling of the folder (relative, absolute, resolved): what follows it is a
+        # path inside the zip; the folder alone is the zip.
+        folder = r"\S*" + re.escape(INCOMING_PREFIX) + r"[0-9a-f]+"
+        message = re.sub(folder + "/", "", str(error))
+        message = re.sub(folder, str(_("the zip")), message)
+        raise ModelBundleInvalid(message) from error
 
 
 def stored_bundle_path(name_or_path: str) -> str:

@@ -4,6 +4,7 @@ Defaults are safe on a laptop: DEBUG is off, the secret key is generated once in
 local file, data (SQLite database, uploaded images) lives outside the repository.
 """
 
+import re
 import secrets
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def _bool(name: str, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ImproperlyConfigured(f"{name}={value!r}: use 1 or 0 (or true/false, yes/no, on/off).")
+
+
+def _rate(name: str, default: str) -> str:
+    """A rate limit as "attempts/period", e.g. "5/5m" (period in s, m, h or d)."""
+    value = env.str(name, default=default).strip()
+    if not re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", value):
+        raise ImproperlyConfigured(f"{name}={value!r}: use attempts/period, e.g. 5/5m or 100/1h.")
+    return value
 
 
 def _local_secret_key() -> str:
@@ -187,15 +196,23 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-# Sign-up may ask to join a lab by name (accounts.forms.SignupForm).
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+# Sign-up may ask to join a lab by name (accounts.forms.SignupForm); the log-in form says
+# plainly why a log-in must wait (accounts.forms.LoginForm).
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "login": "accounts.forms.LoginForm"}
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+# Failed log-ins are limited per account; per address only loosely, since a lab's computers
+# often share one public address and one mistyping colleague must not lock out the others.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="5/5m/ip,5/5m/key"),
+    "login_failed": ",".join(
+        [
+            _rate("RATE_LIMIT_LOGIN_FAILED_PER_ADDRESS", default="100/5m") + "/ip",
+            _rate("RATE_LIMIT_LOGIN_FAILED_PER_ACCOUNT", default="5/5m") + "/key",
+        ]
+    ),
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -195,7 +195,10 @@ def tiny_bundle(request, tmp_path_factory):
     """A session copy of the cached tiny bundle (tests may rewrite their copy, never the cache)."""
     from tests.tiny_bundle import cached_tiny_bundle
 
-    cached = cached_tiny_bundle(request.config.cache.mkdir("tiny_bundle"))
+    # Without pytest's cache (-p no:cacheprovider) it is trained once for this session instead.
+    cache = getattr(request.config, "cache", None)
+    folder = cache.mkdir("tiny_bundle") if cache else tmp_path_factory.mktemp("tiny_bundle_cache")
+    cached = cached_tiny_bundle(folder)
     copy = tmp_path_factory.mktemp("tiny_bundle") / "tiny"
     shutil.copytree(cached, copy)
     return copy

@@ -128,6 +128,7 @@ def test_it_is_safe_by_default_and_serves_plain_http_only_when_asked(tmp_path):
         ("DATABASE_URL", "not-a-database-url", "DATABASE_URL: use sqlite:////"),
         ("CELERY_TASK_TIME_LIMIT", "five-minutes", "invalid literal for int()"),
         ("TIME_ZONE", "Mars/Olympus_Mons", "Incorrect timezone setting: Mars/Olympus_Mons"),
+        ("RATE_LIMIT_LOGIN_FAILED_PER_ADDRESS", "5/5m/ip", "use attempts/period"),
     ],
 )
 def test_it_refuses_to_start_with_a_wrong_value(tmp_path, variable, wrong_value, message):
@@ -139,7 +140,7 @@ def test_it_refuses_to_start_with_a_wrong_value(tmp_path, variable, wrong_value,
 
 def _environment_variables_read_by_settings() -> set[str]:
     source = SETTINGS_FILE.read_text()
-    names = set(re.findall(r'(?:env\.\w+|env|_secret|_bool)\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    names = set(re.findall(r'(?:env\.\w+|env|_secret|_bool|_rate)\(\s*"([A-Z][A-Z0-9_]+)"', source))
     secrets_from_files = set(re.findall(r'_secret\(\s*"([A-Z][A-Z0-9_]+)"', source))
     return names | {f"{name}_FILE" for name in secrets_from_files if name == "SECRET_KEY"}
 

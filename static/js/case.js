@@ -37,8 +37,13 @@
                           { label: prediction.label_display }, true),
       }));
     } else {
-      cell.textContent = prediction.label_display;
+      cell.appendChild(document.createTextNode(prediction.label_display));
     }
+    // Which model version gave this answer, as on the server-rendered row.
+    cell.appendChild(el("div", {
+      "class": "muted small", "data-testid": "image-model-version",
+      text: interpolate(gettext("model %(version)s"), { version: prediction.model_version }, true),
+    }));
     return cell;
   }
 

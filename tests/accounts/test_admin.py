@@ -123,3 +123,13 @@ def test_lab_settings_changed_in_the_admin_are_audited(client, site_admin, lab_a
         "require_mfa": {"old": False, "new": True},
         "retention_days": {"old": 30, "new": 7},
     }
+
+
+def test_the_admin_home_shows_one_accounts_section_and_labs_and_people(client, site_admin):
+    client.force_login(site_admin)
+
+    response = client.get("/admin/")
+
+    titles = [app["name"] for app in response.context["app_list"]]
+    assert "Labs and people" in titles
+    assert len(titles) == len(set(title.lower() for title in titles))

@@ -1,3 +1,5 @@
+import html
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -171,3 +173,28 @@ def test_it_offers_pending_invitations_on_the_waiting_page(client, lab_admin, la
     assert b"Join Lab A as Pathologist" in response.content
     token = Invitation.objects.get().token
     assert f'action="/lab/invitations/{token}/"'.encode() in response.content
+
+
+def test_the_sign_up_link_fills_in_the_invited_email(client, lab_admin):
+    invite(client, lab_admin)
+    client.logout()
+    link = link_in_last_email(INVITEE)
+
+    page = client.get(link).content.decode()
+    signup_url = re.search(r'href="(/accounts/signup/\?email=[^"]*)"', page).group(1)
+    form = client.get(html.unescape(signup_url)).context["form"]
+
+    assert form["email"].value() == INVITEE
+
+
+def test_someone_else_logged_in_is_told_whose_invitation_it_is(client, lab_admin, db):
+    invite(client, lab_admin)
+    link = link_in_last_email(INVITEE)
+    client.force_login(UserFactory(email="someone.else@example.org"))
+
+    content = client.get(link).content.decode()
+
+    assert "Accept the invitation" not in content
+    assert "This invitation is for invitee@example.org" in content
+    assert "you are logged in as someone.else@example.org" in content
+    assert 'action="/accounts/logout/"' in content

@@ -142,3 +142,60 @@ def test_asking_to_join_emails_the_lab_admins_a_link_to_decide(client, lab_admin
     assert message.to == [lab_admin.email]
     assert "applicant@example.org" in message.body
     assert "http://testserver/lab/requests/" in message.body
+
+
+def test_the_page_offers_no_approve_for_an_applicant_who_has_not_verified(client, lab_admin, lab_a):
+    join_request = ask_to_join(UserFactory(email_verified=False), lab_a)
+    client.force_login(lab_admin)
+
+    content = client.get("/lab/requests/").content.decode()
+
+    assert f"/lab/requests/{join_request.public_id}/approve/" not in content
+    assert "has not verified their email address yet" in content
+    assert f"/lab/requests/{join_request.public_id}/reject/" in content
+
+
+def test_it_refuses_to_approve_an_applicant_who_has_not_verified(client, lab_admin, lab_a):
+    join_request = ask_to_join(UserFactory(email_verified=False), lab_a)
+    client.force_login(lab_admin)
+
+    client.post(f"/lab/requests/{join_request.public_id}/approve/", {"role": "pathologist"})
+
+    join_request.refresh_from_db()
+    assert join_request.status == JoinRequest.Status.PENDING
+    assert not Membership.objects.filter(user=join_request.user).exists()
+
+
+def test_it_emails_the_applicant_when_approved(client, lab_admin, lab_a):
+    join_request = ask_to_join(UserFactory(email="applicant@example.org"), lab_a)
+    client.force_login(lab_admin)
+
+    client.post(f"/lab/requests/{join_request.public_id}/approve/", {"role": "pathologist"})
+
+    [message] = mail.outbox
+    assert message.to == ["applicant@example.org"]
+    assert "Lab A" in message.subject
+    assert "Pathologist" in message.body
+    assert "http://testserver/" in message.body
+
+
+def test_it_emails_the_applicant_when_declined(client, lab_admin, lab_a):
+    join_request = ask_to_join(UserFactory(email="applicant@example.org"), lab_a)
+    client.force_login(lab_admin)
+
+    client.post(f"/lab/requests/{join_request.public_id}/reject/")
+
+    [message] = mail.outbox
+    assert message.to == ["applicant@example.org"]
+    assert "declined" in message.body
+
+
+def test_it_emails_nobody_when_a_decided_request_is_decided_again(client, lab_admin, lab_a):
+    join_request = ask_to_join(UserFactory(), lab_a)
+    client.force_login(lab_admin)
+    client.post(f"/lab/requests/{join_request.public_id}/reject/")
+
+    client.post(f"/lab/requests/{join_request.public_id}/reject/")
+    client.post(f"/lab/requests/{join_request.public_id}/approve/", {"role": "pathologist"})
+
+    assert len(mail.outbox) == 1

@@ -73,7 +73,7 @@ def test_it_blocks_log_in_after_five_failed_attempts(client, technologist):
     response = log_in(client, technologist.email)  # even the right password
 
     assert response.status_code == 200
-    assert "Too many failed login attempts" in response.content.decode()
+    assert "Too many failed log-in attempts" in response.content.decode()
     assert logged_in_user_id(client) is None
 
 

@@ -6,9 +6,9 @@ from django.test import RequestFactory
 from accounts.middleware import LabMfaRequiredMiddleware
 from accounts.models import User
 from tests.accounts.helpers import log_in, totp_code
-from tests.personas import PASSWORD
 
 ACTIVATE_URL = "/accounts/2fa/totp/activate/"
+REQUIRED_URL = "/profile/two-factor/required/"
 
 
 def require_mfa(lab) -> None:
@@ -16,21 +16,8 @@ def require_mfa(lab) -> None:
     lab.save()
 
 
-def test_it_asks_for_the_password_again_before_activation(client, technologist):
-    log_in(client, technologist.email)
-
-    response = client.get(ACTIVATE_URL)
-
-    assert response.status_code == 302
-    assert response.url.startswith("/accounts/reauthenticate/")
-    response = client.post(response.url, {"password": PASSWORD})
-    assert response.status_code == 302
-    assert response.url == ACTIVATE_URL
-
-
 def test_it_activates_totp_with_a_code_from_the_app(client, technologist):
     log_in(client, technologist.email)
-    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     secret = client.get(ACTIVATE_URL).context["form"].secret
 
     response = client.post(ACTIVATE_URL, {"code": totp_code(secret)})
@@ -43,7 +30,6 @@ def test_it_activates_totp_with_a_code_from_the_app(client, technologist):
 
 def test_it_refuses_a_wrong_activation_code(client, technologist):
     log_in(client, technologist.email)
-    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
     client.get(ACTIVATE_URL)
 
     response = client.post(ACTIVATE_URL, {"code": "123456"})
@@ -52,14 +38,14 @@ def test_it_refuses_a_wrong_activation_code(client, technologist):
     assert not Authenticator.objects.filter(user=technologist).exists()
 
 
-def test_it_sends_a_member_of_a_lab_requiring_mfa_to_totp_activation(client, technologist, lab_a):
+def test_it_sends_a_member_of_a_lab_requiring_mfa_to_the_explanation(client, technologist, lab_a):
     require_mfa(lab_a)
     client.force_login(technologist)
 
     for url in ("/", "/lab/waiting/"):
         response = client.get(url)
         assert response.status_code == 302
-        assert response.url == ACTIVATE_URL
+        assert response.url == REQUIRED_URL
 
 
 def test_it_lets_the_mfa_account_and_logout_pages_through(client, technologist, lab_a):
@@ -81,7 +67,7 @@ def test_it_lets_a_member_with_totp_through(client, technologist, lab_a):
 
     response = client.get("/")
 
-    assert response.url != ACTIVATE_URL
+    assert response.url != REQUIRED_URL
 
 
 def test_it_does_nothing_for_labs_that_do_not_require_mfa(client, technologist):
@@ -90,7 +76,7 @@ def test_it_does_nothing_for_labs_that_do_not_require_mfa(client, technologist):
     response = client.get("/")
 
     assert response.status_code in (200, 302)
-    assert getattr(response, "url", "") != ACTIVATE_URL
+    assert getattr(response, "url", "") != REQUIRED_URL
 
 
 def test_it_does_nothing_for_the_other_lab(client, outsider, lab_a):
@@ -99,7 +85,7 @@ def test_it_does_nothing_for_the_other_lab(client, outsider, lab_a):
 
     response = client.get("/")
 
-    assert getattr(response, "url", "") != ACTIVATE_URL
+    assert getattr(response, "url", "") != REQUIRED_URL
 
 
 def test_it_answers_api_calls_with_403(technologist, lab_a):
@@ -117,12 +103,11 @@ def test_it_answers_api_calls_with_403(technologist, lab_a):
 def test_it_lets_the_member_in_once_totp_is_activated(client, technologist, lab_a):
     require_mfa(lab_a)
     log_in(client, technologist.email)
-    response = client.get("/", follow=True)  # -> activation -> password again
-    assert response.redirect_chain[0] == (ACTIVATE_URL, 302)
-    client.post(response.redirect_chain[-1][0], {"password": PASSWORD})
+    response = client.get("/")
+    assert response.url == REQUIRED_URL
     secret = client.get(ACTIVATE_URL).context["form"].secret
     client.post(ACTIVATE_URL, {"code": totp_code(secret)})
 
     response = client.get("/")
 
-    assert response.url != ACTIVATE_URL
+    assert response.url != REQUIRED_URL

@@ -72,12 +72,28 @@ def test_it_does_not_log_in_an_unverified_account(client, db):
     assert "_auth_user_id" not in client.session
 
 
-def test_it_records_a_request_to_join_a_lab_by_name(client, lab_a):
+def test_it_records_a_request_to_join_a_lab_by_name_once_the_email_is_verified(
+    client, lab_a, lab_admin
+):
     sign_up(client, lab="lab a")
+    assert not JoinRequest.objects.filter(user__email=NEW_EMAIL).exists()
+    assert [message.to for message in mail.outbox] == [[NEW_EMAIL]]  # the code only
+
+    client.post("/accounts/confirm-email/", {"code": code_in_last_email(NEW_EMAIL)})
 
     join_request = JoinRequest.objects.get(user__email=NEW_EMAIL)
     assert join_request.lab == lab_a
     assert join_request.status == JoinRequest.Status.PENDING
+    assert mail.outbox[-1].to == [lab_admin.email]
+
+
+def test_it_records_no_request_for_an_address_never_verified(client, lab_a, lab_admin):
+    sign_up(client, lab="lab a")
+
+    client.post("/accounts/confirm-email/", {"code": "ZZZZZZ"})
+
+    assert not JoinRequest.objects.exists()
+    assert not [message for message in mail.outbox if lab_admin.email in message.to]
 
 
 def test_it_does_not_tell_whether_a_lab_name_exists(client, lab_a):
@@ -95,6 +111,7 @@ def test_it_does_not_tell_whether_a_lab_name_exists(client, lab_a):
 
     assert (unknown.status_code, unknown.url) == (known.status_code, known.url)
     assert User.objects.filter(email=NEW_EMAIL).exists()
+    client.post("/accounts/confirm-email/", {"code": code_in_last_email("other@example.org")})
     assert not JoinRequest.objects.filter(user__email=NEW_EMAIL).exists()
     assert JoinRequest.objects.filter(user__email="other@example.org", lab=lab_a).exists()
 

@@ -2,11 +2,13 @@
 
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from classifier import registry
 from classifier.models import CellImage, ModelVersion, Prediction
 from tests.factories import ModelVersionFactory, UserFactory
 
@@ -183,3 +185,77 @@ def admin_site_allows_delete(model) -> bool:
     request = RequestFactory().get("/")
     request.user = UserFactory(is_staff=True, is_superuser=True)
     return site._registry[model].has_delete_permission(request)
+
+
+def checked_bundle(bundle_dir) -> registry.CheckedBundle:
+    return registry.CheckedBundle(
+        bundle_dir=Path(bundle_dir),
+        labels=["lymphocyte", "neutrophil", "platelet"],
+        input_spec={"size": 224, "channels": 3},
+        confidence_threshold=0.5,
+        metadata={"name": "checked"},
+    )
+
+
+def test_ticking_active_on_the_change_page_activates_that_version(admin_client):
+    old = ModelVersionFactory(name="old")
+    new = ModelVersionFactory(name="Kaggle4", is_active=False)
+
+    response = admin_client.post(
+        reverse("admin:classifier_modelversion_change", args=[new.pk]),
+        {"name": "Kaggle4", "notes": "", "is_active": "on"},
+        follow=True,
+    )
+
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert (old.is_active, new.is_active) == (False, True)
+    content = response.content.decode()
+    assert "is violated" not in content
+    assert "Kaggle4 is now the active version, instead of old." in content
+    assert "(active)" not in content.split('class="messagelist"')[1].split("</ul>")[0]
+    assert AuditEvent.objects.filter(details__change="activated").exists()
+
+
+def test_ticking_active_on_the_add_page_replaces_the_active_version(admin_client, monkeypatch):
+    old = ModelVersionFactory(name="old")
+    monkeypatch.setattr(registry, "stored_bundle_path", lambda path: path)
+    monkeypatch.setattr("ml.serving.resolve_bundle", lambda path: path)
+    monkeypatch.setattr(registry, "inspect_bundle", checked_bundle)
+
+    response = add_version(admin_client, name="new", bundle_path="/bundles/new", is_active="on")
+
+    assert response.status_code == 302
+    old.refresh_from_db()
+    assert not old.is_active
+    assert ModelVersion.objects.get(name="new").is_active
+
+
+def test_the_list_action_names_the_version_plainly(admin_client):
+    ModelVersionFactory(name="old")
+    new = ModelVersionFactory(name="Kaggle4", is_active=False)
+
+    response = admin_client.post(
+        reverse("admin:classifier_modelversion_changelist"),
+        {"action": "make_active", "_selected_action": [new.pk]},
+        follow=True,
+    )
+
+    content = response.content.decode()
+    assert "Kaggle4 is now the active version, instead of old." in content
+    assert "Kaggle4 (active) is now" not in content
+
+
+def test_a_broken_bundle_zip_is_refused_without_a_server_path(admin_client, media_root):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bundle.json", "{not json")
+    buffer.seek(0)
+    buffer.name = "broken.zip"
+
+    response = add_version(admin_client, name="broken", bundle_zip=buffer)
+
+    content = response.content.decode()
+    assert "This bundle cannot be used" in content
+    assert ".incoming-" not in content
+    assert str(media_root) not in content

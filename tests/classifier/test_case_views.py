@@ -227,6 +227,21 @@ def test_the_upload_form_says_in_one_sentence_how_long_images_are_kept(login, ca
     ) in html.content.decode()
 
 
+def test_the_case_page_names_the_model_version_beside_each_prediction(
+    login, case, store_image, fake_model, model_version
+):
+    image = store_image(case)
+    tasks.classify_image(image.pk)
+    client = login("technologist")
+
+    html = client.get(reverse("classifier:case_detail", args=[case.public_id])).content.decode()
+    state = client.get(reverse("classifier:case_status", args=[case.public_id])).json()
+
+    assert f'data-testid="image-model-version">model {model_version.name}<' in html
+    assert state["images"][0]["prediction"]["model_version"] == model_version.name
+    assert '<script src="/jsi18n/"></script>' in html  # case.js's words: the JS catalogue
+
+
 def test_a_failure_reason_is_shown_in_the_reader_language(client, technologist, lab_a):
     case = CaseFactory(lab=lab_a)
     CellImageFactory(case=case, status="failed", error="the image could not be decoded")

@@ -109,5 +109,5 @@ def test_a_real_model_classifies_an_upload(tiny_bundle, case, store_image):
     assert image.prediction.unidentified == (
         image.prediction.confidence < version.confidence_threshold
     )
-    assert not image.has_file
+    assert image.has_file  # kept for the review until the case is signed off
     inference.clear_cache()
