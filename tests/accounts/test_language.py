@@ -1,9 +1,12 @@
 """The header language menu (set_language), remembered on the account and applied at log-in."""
 
 from django.conf import settings
+from django.core import mail
 from django.urls import reverse
 
+from accounts.models import JoinRequest
 from tests.accounts.helpers import log_in
+from tests.factories import UserFactory
 
 LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
 
@@ -73,3 +76,15 @@ def test_the_javascript_catalogue_translates(client):
 
     assert response.status_code == 200
     assert b"No identificada" in response.content
+
+
+def test_an_email_to_a_member_is_in_their_saved_language(client, lab_admin, lab_a):
+    applicant = UserFactory(email="applicant@example.org", language="hi")
+    join_request = JoinRequest.objects.create(user=applicant, lab=lab_a)
+    client.force_login(lab_admin)
+    client.cookies[LANGUAGE_COOKIE] = "fr"  # the admin's own language does not matter
+
+    client.post(f"/lab/requests/{join_request.public_id}/approve/", {"role": "pathologist"})
+
+    [message] = mail.outbox
+    assert "पैथोलॉजिस्ट" in message.body
