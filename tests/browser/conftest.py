@@ -43,7 +43,8 @@ def browser_page(monkeypatch):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
-        context.set_default_timeout(30_000)
+        # Generous: on a loaded 2-core machine a page of the live server can take tens of seconds.
+        context.set_default_timeout(60_000)
         try:
             yield context.new_page()
         finally:
