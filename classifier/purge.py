@@ -7,12 +7,12 @@
                                           (classifier/views/images.py), or the admin deletes it
                                           or its case (classifier/admin.py)
 
-Both write IMAGE_DELETED to the audit trail. Later steps keep files made from an image: review's
-Grad-CAM heatmap shows the cell, so it must not outlive the image file. The classifier may not
-import the apps built on it (the portal flows one way), so such a model inherits DerivedFromImage
-and deletes its own rows of one image; the purge calls every one of them, explicitly, before it
-returns. Corrections copied for model improvement (review.Feedback) are not derived from the
-image in this sense: the uploader consented to keep them, and they outlive the retention purge.
+Both write IMAGE_DELETED to the audit trail, naming the folders of the files made from the image
+that went with it. Later steps keep files made from an image: review's Grad-CAM heatmap and the
+copy kept with a correction for model improvement (review.Feedback) show the cell, so they must
+not outlive the image file. The classifier may not import the apps built on it (the portal flows
+one way), so such a model inherits DerivedFromImage and drops its own files of one image; the
+purge calls every one of them, explicitly, before it returns.
 """
 
 from pathlib import Path
@@ -36,7 +36,10 @@ class DerivedFromImage:
 
     @classmethod
     def delete_for_image(cls, image_id: int) -> list[Path]:
-        """Delete the rows made from image `image_id`; return their files for the purge to unlink.
+        """Drop what was made from image `image_id`; return the files for the purge to unlink.
+
+        A model deletes its rows of the image, or (review.Feedback) keeps them and clears only
+        their file.
 
         The purge unlinks them once delete_image's transaction has committed: unlinking here
         could lose a file whose row a rollback (a reviewed image) brings back.
@@ -53,8 +56,18 @@ def derived_models() -> list[type[DerivedFromImage]]:
     return [model for model in apps.get_models() if issubclass(model, DerivedFromImage)]
 
 
-def _delete_derived_rows(image_id: int) -> list[Path]:
-    return [path for model in derived_models() for path in model.delete_for_image(image_id)]
+def _delete_derived_rows(image_id: int) -> dict[str, list[Path]]:
+    """The files made from the image, by folder (files_dir), for the purge to unlink."""
+    derived = {}
+    for model in derived_models():
+        paths = model.delete_for_image(image_id)
+        if paths:
+            derived[model.files_dir] = paths
+    return derived
+
+
+def _derived_paths(derived: dict[str, list[Path]]) -> list[Path]:
+    return [path for paths in derived.values() for path in paths]
 
 
 def _unlink(paths: list[Path | None]) -> None:
@@ -72,8 +85,15 @@ def purge_image_file(image_id: int, reason: str) -> bool:
     image = CellImage.objects.select_related("case").filter(pk=image_id).first()
     if image is None or not image.purge_file():
         return False
-    _unlink(_delete_derived_rows(image.pk))
-    record(None, AuditEvent.Action.IMAGE_DELETED, obj=image, reason=reason)
+    derived = _delete_derived_rows(image.pk)
+    _unlink(_derived_paths(derived))
+    record(
+        None,
+        AuditEvent.Action.IMAGE_DELETED,
+        obj=image,
+        reason=reason,
+        derived_files=sorted(derived),
+    )
     return True
 
 
@@ -87,14 +107,15 @@ def delete_image(image_id: int, reason: str, request: HttpRequest | None = None)
     """
     with transaction.atomic():
         image = CellImage.objects.select_related("case").get(pk=image_id)
-        paths = [image.path, *_delete_derived_rows(image.pk)]
+        derived = _delete_derived_rows(image.pk)
         image.delete()
-    _unlink(paths)
+    _unlink([image.path, *_derived_paths(derived)])
     record(
         request,
         AuditEvent.Action.IMAGE_DELETED,
         obj=image,
         reason=reason,
         sha256=image.sha256,
+        derived_files=sorted(derived),
     )
     return image

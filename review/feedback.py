@@ -1,8 +1,9 @@
 """Corrections kept for model improvement: a reviewer's label that differs from the model's.
 
 A correction keeps the checksum, model version, predicted and corrected label and reviewer;
-with the uploader's consent the image file is copied to MEDIA_ROOT/feedback/<sha256>.<ext>, so
-that it outlives the retention purge (`manage.py export_feedback` writes them out for training).
+with the uploader's consent the image file is copied to MEDIA_ROOT/feedback/<sha256>.<ext>
+(`manage.py export_feedback` writes them out for training). The copy is deleted with the image
+file when the lab's retention period ends (classifier/purge.py); the row stays.
 """
 
 import shutil
@@ -13,7 +14,7 @@ from django.conf import settings
 from classifier.models import CellImage
 from review.models import Feedback, Review
 
-FEEDBACK_DIR = "feedback"
+FEEDBACK_DIR = Feedback.files_dir
 
 
 def record_feedback(review: Review) -> Feedback | None:

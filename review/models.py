@@ -123,12 +123,17 @@ class Amendment(models.Model):
         return f"{self.case}: v{self.previous.version} -> v{self.sign_off.version}"
 
 
-class Feedback(models.Model):
+class Feedback(DerivedFromImage, models.Model):
     """A correction (reviewed label differs from the model's) kept for model improvement.
 
-    `file` is a copy under MEDIA_ROOT/feedback/ made only when the uploader consented, so that
-    the retention purge of the original does not lose it. The image row may go; this stays.
+    `file` is a copy under MEDIA_ROOT/<files_dir>/ made only when the uploader consented, for
+    `export_feedback` to write out while the image is kept. It shows the cell, so the image purge
+    (classifier/purge.py, through DerivedFromImage) deletes it with the image file when the
+    lab's retention period ends; the row, with its labels and checksum, stays. The image row may
+    go; this stays too.
     """
+
+    files_dir = "feedback"
 
     image = models.OneToOneField(
         "classifier.CellImage",
@@ -162,6 +167,24 @@ class Feedback(models.Model):
     @property
     def path(self) -> Path | None:
         return Path(settings.MEDIA_ROOT) / self.file if self.file else None
+
+    @classmethod
+    def delete_for_image(cls, image_id: int) -> list[Path]:
+        """Keep the image's correction but clear its copy; the purge unlinks the copy."""
+        feedback = cls.objects.filter(image_id=image_id).exclude(file="").first()
+        if feedback is None:
+            return []
+        path, name = feedback.path, feedback.file
+        feedback.file = ""
+        feedback.save(update_fields=["file", "updated"])
+        # A correction of an identical image (same checksum) shares the copy until its own purge.
+        if cls.objects.filter(file=name).exists():
+            return []
+        return [path]
+
+    @classmethod
+    def stored_files(cls) -> set[str]:
+        return set(cls.objects.exclude(file="").values_list("file", flat=True))
 
 
 class Explanation(DerivedFromImage, models.Model):

@@ -40,6 +40,19 @@ as_root() {
     fi
 }
 
+# Run a command as the service user when setup-and-run.sh, run as root, set SERVICE_USER (and
+# SERVICE_HOME, its data folder); else as ourselves. setpriv execs the command itself, so a
+# signal sent to its pid reaches the command (runuser would stay in between, and SIGKILL it 2 s
+# after a TERM, cutting a graceful shutdown short).
+as_service() {
+    if [ -n "${SERVICE_USER:-}" ]; then
+        setpriv --reuid="$SERVICE_USER" --regid="$SERVICE_USER" --init-groups -- \
+            env HOME="$SERVICE_HOME" USER="$SERVICE_USER" LOGNAME="$SERVICE_USER" "$@"
+    else
+        "$@"
+    fi
+}
+
 apt_install() {
     local missing=() package
     for package in "$@"; do
@@ -72,11 +85,13 @@ load_env_file() {
     done <"$file"
 }
 
+# The interpreter for .venv; run as root, one the service user can run too (not one of root's
+# own, e.g. under /root/.pyenv, which other users cannot reach).
 choose_python() {
     local candidate
     for candidate in "${PYTHON:-}" python3 /usr/bin/python3; do
         [ -n "$candidate" ] || continue
-        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+        if as_service "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             command -v "$candidate"
             return 0
         fi
@@ -88,7 +103,7 @@ choose_python() {
 ensure_venv() {
     local python stamp wanted
     stamp="$VENV_DIR/.requirements.sha256"
-    if ! "$VENV_PYTHON" -c 'import sys' >/dev/null 2>&1; then
+    if ! as_service "$VENV_PYTHON" -c 'import sys' >/dev/null 2>&1; then
         python="$(choose_python)"
         log "Creating the virtualenv .venv with $python ($("$python" --version 2>&1))"
         rm -rf "$VENV_DIR"
@@ -130,8 +145,8 @@ ensure_redis() {
     read -r host port <<<"$(url_host_port "$url" 6379)"
     is_local_host "$host" || die "Redis at $url does not answer (it is not on this machine, so it is not started here)."
     log "Starting Redis on $host:$port (data and log in $data_dir)"
-    mkdir -p "$data_dir"
-    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$data_dir" \
+    as_service mkdir -p "$data_dir"
+    as_service redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$data_dir" \
         --logfile "$data_dir/redis.log" --pidfile "$data_dir/redis.pid" >/dev/null ||
         die "redis-server did not start; see $data_dir/redis.log"
     for _ in $(seq 50); do

@@ -1,16 +1,18 @@
 """classifier.purge: an image's file and the files made from it go together, and are audited."""
 
+import datetime
 from pathlib import Path
 
 import pytest
 from django.contrib.admin.sites import site
 from django.db.models import ProtectedError
 from django.test import RequestFactory
+from django.utils import timezone
 
 from audit.models import AuditEvent
-from classifier import purge
+from classifier import purge, tasks
 from classifier.models import Case, CellImage, Prediction
-from review.models import Heatmap, Review
+from review.models import Feedback, Heatmap, Review
 from tests.factories import CellImageFactory, PredictionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +66,7 @@ def test_purging_deletes_the_file_and_the_heatmap_and_keeps_the_row(image, media
     assert not (media_root / "images/test/cell.jpg").exists()
     assert not (media_root / "heatmaps/cell.png").exists()
     assert not Heatmap.objects.exists()
-    assert deletions(image) == [{"reason": "retention period ended"}]
+    assert deletions(image) == [{"reason": "retention period ended", "derived_files": ["heatmaps"]}]
 
 
 def test_purging_writes_the_lab_into_the_audit_row(image, lab_a):
@@ -106,7 +108,11 @@ def test_deleting_removes_the_row_prediction_file_and_heatmap(image, media_root,
     assert not (media_root / "images/test/cell.jpg").exists()
     assert not (media_root / "heatmaps/cell.png").exists()
     event = AuditEvent.objects.get(action=AuditEvent.Action.IMAGE_DELETED)
-    assert event.details == {"reason": "deleted by a user", "sha256": image.sha256}
+    assert event.details == {
+        "reason": "deleted by a user",
+        "sha256": image.sha256,
+        "derived_files": ["heatmaps"],
+    }
     assert (event.user, event.client_address) == (technologist, "192.0.2.7")
 
 
@@ -131,7 +137,9 @@ def test_the_admin_deletes_images_through_the_purge(image, media_root):
 
     assert not CellImage.objects.exists() and not Heatmap.objects.exists()
     assert not (media_root / "heatmaps/cell.png").exists()
-    assert deletions(image) == [{"reason": "deleted in the admin", "sha256": image.sha256}]
+    assert deletions(image) == [
+        {"reason": "deleted in the admin", "sha256": image.sha256, "derived_files": ["heatmaps"]}
+    ]
 
 
 def test_the_admin_deletes_a_case_with_its_image_files(image, media_root, case):
@@ -144,3 +152,78 @@ def test_the_admin_deletes_a_case_with_its_image_files(image, media_root, case):
     assert not (media_root / "images/test/cell.jpg").exists()
     assert not (media_root / "heatmaps/cell.png").exists()
     assert deletions(image)[0]["reason"] == "case deleted in the admin"
+
+
+def correct(image: CellImage, copy: str) -> Feedback:
+    """A correction of `image` whose consented copy is `copy` (relative to MEDIA_ROOT)."""
+    return Feedback.objects.create(
+        image=image,
+        lab=image.case.lab,
+        sha256=image.sha256,
+        model_version=image.prediction.model_version,
+        predicted_label="neutrophil",
+        corrected_label="monocyte",
+        consent=True,
+        file=copy,
+    )
+
+
+def test_a_correction_is_a_model_derived_from_images():
+    assert Feedback in purge.derived_models()
+
+
+def test_the_retention_purge_deletes_a_corrections_copy_and_keeps_the_correction(image, media_root):
+    feedback = correct(image, stored_file(media_root, "feedback/cell.jpg"))
+    image.status = CellImage.Status.DONE
+    image.retain_until = timezone.now() - datetime.timedelta(minutes=1)
+    image.save(update_fields=["status", "retain_until"])
+
+    assert tasks.purge_expired_images() == 1
+
+    feedback.refresh_from_db()
+    assert feedback.file == "" and feedback.path is None
+    assert (feedback.sha256, feedback.corrected_label) == (image.sha256, "monocyte")
+    assert not (media_root / "feedback/cell.jpg").exists()
+    assert deletions(image) == [
+        {"reason": "retention period ended", "derived_files": ["feedback", "heatmaps"]}
+    ]
+
+
+def test_the_sign_off_purge_deletes_a_corrections_copy(case, media_root):
+    image = CellImageFactory(case=case, file=stored_file(media_root, "images/test/unsigned.jpg"))
+    PredictionFactory(image=image)
+    feedback = correct(image, stored_file(media_root, "feedback/unsigned.jpg"))
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.SIGNED)
+
+    assert tasks.purge_signed_case(case.pk) == 1
+
+    feedback.refresh_from_db()
+    assert feedback.file == ""
+    assert not (media_root / "feedback/unsigned.jpg").exists()
+    assert deletions(image)[0]["derived_files"] == ["feedback"]
+
+
+def test_a_copy_shared_by_an_identical_image_stays_until_that_ones_purge(image, case, media_root):
+    twin = CellImageFactory(
+        case=case, file=stored_file(media_root, "images/test/twin.jpg"), sha256=image.sha256
+    )
+    PredictionFactory(image=twin)
+    copy = stored_file(media_root, "feedback/shared.jpg")
+    correct(image, copy)
+    twin_feedback = correct(twin, copy)
+
+    purge.purge_image_file(image.pk, reason="retention period ended")
+
+    assert (media_root / copy).exists()
+    purge.purge_image_file(twin.pk, reason="retention period ended")
+    twin_feedback.refresh_from_db()
+    assert twin_feedback.file == "" and not (media_root / copy).exists()
+
+
+def test_purging_without_a_copy_keeps_the_correction_unchanged(image):
+    feedback = correct(image, "")
+
+    purge.purge_image_file(image.pk, reason="retention period ended")
+
+    assert Feedback.objects.get(pk=feedback.pk).corrected_label == "monocyte"
+    assert deletions(image)[0]["derived_files"] == ["heatmaps"]

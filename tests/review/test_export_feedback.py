@@ -3,8 +3,10 @@ import csv
 from django.core.management import call_command
 
 from audit.models import AuditEvent
+from classifier import purge
 from ml.training.data import load_splits, scan_image_folder
 from review import services
+from review.models import Feedback
 from tests.review.helpers import add_image, make_case
 
 
@@ -21,7 +23,7 @@ def test_it_writes_consented_corrections_as_an_image_folder_tree(
     services.review_image(accepted, pathologist, "platelet")
     services.review_image(artefact, pathologist, "other")
     for image in corrected:
-        image.purge_file()  # retention ended: the feedback copy must survive
+        image.purge_file()  # the upload's own file alone: the feedback copy is still kept
     out = tmp_path / "feedback-set"
 
     call_command("export_feedback", str(out))
@@ -40,6 +42,24 @@ def test_it_writes_consented_corrections_as_an_image_folder_tree(
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.EXPORT_DOWNLOADED, details__export="feedback"
     ).exists()
+
+
+def test_it_leaves_out_corrections_whose_copy_the_retention_purge_deleted(
+    tmp_path, lab_a, pathologist, model_version
+):
+    case = make_case(lab_a, "FB-PURGED")
+    kept, purged = add_image(case, retained=True), add_image(case, retained=True)
+    for image in (kept, purged):
+        services.review_image(image, pathologist, "monocyte")
+    purge.purge_image_file(purged.pk, reason="retention period ended")
+    out = tmp_path / "feedback-set"
+
+    call_command("export_feedback", str(out))
+
+    with open(out / "feedback.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["sha256"] for row in rows] == [kept.sha256]
+    assert Feedback.objects.filter(sha256=purged.sha256, file="").exists()
 
 
 def test_other_is_exported_only_when_asked(tmp_path, lab_a, pathologist, model_version):

@@ -97,7 +97,7 @@ def test_a_correction_keeps_feedback_without_the_image_when_there_is_no_consent(
     assert feedback.file == ""
 
 
-def test_a_correction_copies_a_consented_image_out_of_reach_of_the_purge(
+def test_a_correction_copies_a_consented_image_until_its_retention_purge(
     lab_a, pathologist, model_version
 ):
     case = make_case(lab_a, "C-2")
@@ -105,12 +105,16 @@ def test_a_correction_copies_a_consented_image_out_of_reach_of_the_purge(
     original = image.path.read_bytes()
 
     services.review_image(image, pathologist, "monocyte")
-    purge_image_file(image.pk, reason="retention period ended")
 
     feedback = Feedback.objects.get()
     assert feedback.consent
     assert feedback.file.startswith("feedback/")
-    assert feedback.path.read_bytes() == original
+    copy = feedback.path
+    assert copy.read_bytes() == original
+    purge_image_file(image.pk, reason="retention period ended")
+    feedback.refresh_from_db()
+    assert feedback.file == "" and feedback.corrected_label == "monocyte"
+    assert not copy.exists()
     image.refresh_from_db()
     assert image.path is None
 

@@ -78,7 +78,7 @@ class Command(BaseCommand):
             raise CommandError(f"no lab named {name!r}") from error
 
     def corrected_cells(self, lab, include_other: bool) -> list[ReviewedCell]:
-        """Corrections whose consented copy is kept (it outlives the retention purge)."""
+        """Corrections whose consented copy is still kept (the retention purge deletes it)."""
         corrections = Feedback.objects.filter(consent=True).exclude(file="")
         if lab is not None:
             corrections = corrections.filter(lab=lab)
