@@ -107,15 +107,6 @@ prepare_database() {
     manage register_default_model
 }
 
-# Training with --backbone efficientnet_lite0 needs its ImageNet weights in Keras form; the
-# conversion reads the PyTorch file shipped by a pip package (no torch, no download).
-convert_lite0_weights() {
-    local target="${KERAS_HOME:-$HOME/.keras}/models/efficientnet_lite0_imagenet_notop.weights.h5"
-    [ -f "$target" ] && return 0
-    log "Converting the EfficientNet-Lite0 ImageNet weights for training"
-    "$VENV_PYTHON" scripts/convert_efficientnet_lite.py || log "Lite0 conversion failed (only training that backbone needs it)"
-}
-
 # The first run creates a lab admin of a first lab who is also a superuser (Django admin),
 # and prints the log-in once; the password is kept nowhere.
 create_first_admin() {
@@ -213,7 +204,6 @@ else
 fi
 ensure_redis "${REDIS_URL:-redis://127.0.0.1:6379/0}" "$DATA_DIR/redis"
 prepare_database
-convert_lite0_weights
 create_first_admin
 if [ "$SETUP_ONLY" = 1 ]; then
     [ -n "${FIRST_LOGIN:-}" ] && printf 'First admin log-in (shown only this once):\n%s\n' "$FIRST_LOGIN"
