@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 
 from review import heatmaps
+from review.adaptation import runner
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +44,11 @@ def _compute(image_id: int, model, render) -> str:
         return model.Status.FAILED
     heatmaps.store_png(explanation, png, label)
     return model.Status.DONE
+
+
+@shared_task(acks_late=False, time_limit=None, soft_time_limit=None)
+def run_adaptation(job_id: int) -> str:
+    """Run AdaptationJob `job_id` on the "train" queue (review/adaptation/runner.py). Not
+    acknowledged late: a worker lost mid-run must not start minutes of training again; the row
+    then stays running and the lab admin cancels it."""
+    return runner.run_job(job_id)
