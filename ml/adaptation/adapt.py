@@ -115,6 +115,7 @@ class AdaptationRequest:
     held_out: Path | None = None
     progress_file: Path | None = None
     train_last_layers: int = 0
+    max_test_drop: float = held_out.MAX_TEST_DROP
 
 
 def check_request(request: AdaptationRequest) -> None:
@@ -163,7 +164,7 @@ def adapt(request: AdaptationRequest) -> Path:
     if request.held_out:
         after = report_scores(model, held_out_arrays, arrays["test"], splits.labels)
         report = {"labels": splits.labels, "before": before, "after": after}
-        report.update(held_out.verdict(before["test"], after["test"]))
+        report.update(held_out.verdict(before["test"], after["test"], request.max_test_drop))
     adaptation = {
         "from": {key: metadata[key] for key in ("name", "created", "split_hash")},
         "teachers": [teacher["name"] for _, teacher in teachers],

@@ -42,6 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the lab's cells never trained on (one folder per class): writes "
         "adaptation_report.json into the bundle",
     )
+    parser.add_argument(
+        "--max-test-drop",
+        type=float,
+        default=0.01,
+        help="refuse the result when its test split accuracy drops by more (default 0.01)",
+    )
     parser.add_argument("--progress-file", type=Path, help="append JSON lines of progress here")
     parser.add_argument(
         "--train-last-layers",
@@ -67,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         held_out=Path(args.held_out) if args.held_out else None,
         progress_file=args.progress_file,
         train_last_layers=args.train_last_layers,
+        max_test_drop=args.max_test_drop,
     )
     bundle = adapt(request)
     metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
