@@ -5,6 +5,7 @@ rows; the views and the API call them, and each step is audited.
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import Lab
 from audit.models import AuditEvent
@@ -32,20 +33,22 @@ def start(request, lab: Lab, user) -> AdaptationJob:
 
     parent = ModelVersion.for_lab(lab)
     if parent is None:
-        raise AdaptationRefusedError("No model version classifies this lab's images.")
+        raise AdaptationRefusedError(_("No model version classifies this lab's images."))
     reviewed = cells.lab_cells(lab)
     counts = cells.counts_per_class(reviewed)
     if not cells.ready_to_adapt(counts, settings.ADAPTATION_MIN_CELLS_PER_CLASS):
-        raise AdaptationRefusedError("Not every class has enough reviewed cells yet.")
+        raise AdaptationRefusedError(_("Not every class has enough reviewed cells yet."))
     unknown = sorted(set(counts) - set(parent.labels))
     if unknown:
-        raise AdaptationRefusedError(f"The model has no class for: {', '.join(unknown)}.")
+        raise AdaptationRefusedError(
+            _("The model has no class for: %(labels)s.") % {"labels": ", ".join(unknown)}
+        )
     train, held_out = cells.split_held_out(reviewed)
     with transaction.atomic():
         # One adaptation per lab at a time: two clicks must not start two.
         Lab.objects.select_for_update().get(pk=lab.pk)
         if running_job(lab) is not None:
-            raise AdaptationRefusedError("An adaptation is already running for this lab.")
+            raise AdaptationRefusedError(_("An adaptation is already running for this lab."))
         job = AdaptationJob.objects.create(
             lab=lab,
             requested_by=user,
