@@ -43,6 +43,7 @@ import numpy as np
 
 from ml.adaptation import held_out
 from ml.adaptation.few_shot import with_shots
+from ml.adaptation.held_out import MAX_TEST_DROP
 from ml.adaptation.progress import TRAIN_END, EpochProgress, ProgressFile
 from ml.adaptation.self_training import mean_probabilities, self_train
 from ml.serving import BundleError, read_bundle_metadata, resolve_bundle
@@ -115,7 +116,7 @@ class AdaptationRequest:
     held_out: Path | None = None
     progress_file: Path | None = None
     train_last_layers: int = 0
-    max_test_drop: float = held_out.MAX_TEST_DROP
+    max_test_drop: float = MAX_TEST_DROP
 
 
 def check_request(request: AdaptationRequest) -> None:
