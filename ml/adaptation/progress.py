@@ -8,6 +8,7 @@ Each line is written and flushed at once, so a reader that tails the file sees i
 """
 
 import json
+import math
 import time
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class EpochProgress(keras.callbacks.Callback):
         self.progress.write(
             "train",
             TRAIN_START + share * (TRAIN_END - TRAIN_START),
-            epoch=min(self.epochs, int(epochs_done) + 1),
+            epoch=max(1, min(self.epochs, math.ceil(epochs_done))),
             epochs=self.epochs,
             seconds_left=round(seconds_left) if seconds_left is not None else None,
         )
