@@ -3,8 +3,11 @@ lab, discard it, or roll the lab back to the version it had before. Plain functi
 rows; the views and the API call them, and each step is audited.
 """
 
+import datetime
+
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Lab
@@ -68,6 +71,12 @@ def cancel(request, job: AdaptationJob) -> bool:
         return False
     if job.request_cancel():
         record(request, AuditEvent.Action.ADAPTATION_CANCELLED, obj=job)
+    # A worker that died mid-run never reads the flag: past its time limit the row is ended here,
+    # so that the lab can start again.
+    stale = timezone.now() - datetime.timedelta(seconds=settings.ADAPTATION_TIME_LIMIT + 300)
+    AdaptationJob.objects.filter(
+        pk=job.pk, status=AdaptationJob.Status.RUNNING, started__lt=stale
+    ).update(status=AdaptationJob.Status.CANCELLED, finished=timezone.now())
     return True
 
 

@@ -148,7 +148,11 @@ def register_result(job: AdaptationJob, out: Path, report: dict) -> ModelVersion
     target = Path(settings.MEDIA_ROOT) / registry.MODELS_DIR / str(public_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(out), str(target))
-    checked = registry.inspect_bundle(target)
+    try:
+        checked = registry.inspect_bundle(target)
+    except Exception:
+        shutil.rmtree(target, ignore_errors=True)  # no row will ever point at it
+        raise
     version = ModelVersion(
         public_id=public_id,
         name=checked.metadata["name"][:100],

@@ -1,7 +1,9 @@
+import datetime
 import json
 import sys
 
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from review.adaptation import runner
@@ -97,3 +99,18 @@ def test_the_status_json_reports_progress(client, lab_a, lab_admin, model_versio
         90,
     )
     assert data["finished"] is False
+
+
+def test_cancelling_a_job_whose_worker_died_ends_it(
+    client, lab_a, lab_admin, model_version, settings
+):
+    settings.ADAPTATION_TIME_LIMIT = 60
+    long_ago = timezone.now() - datetime.timedelta(hours=2)
+    job = _job(lab_a, lab_admin, model_version, status=AdaptationJob.Status.RUNNING)
+    AdaptationJob.objects.filter(pk=job.pk).update(started=long_ago)
+    client.force_login(lab_admin)
+
+    client.post(reverse("review:adaptation_cancel", args=[job.public_id]))
+
+    job.refresh_from_db()
+    assert job.status == AdaptationJob.Status.CANCELLED
