@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 # The cheap recipe for a lab's own box (docs/ml/README.md, "Adapting on a lab's box"): a fixed
 # class-balanced sample of the parent's splits, a few epochs, only the backbone's last layers.
 REPLAY_PER_CLASS = 50
-EPOCHS = 5
-TRAIN_LAST_LAYERS = 20
+EPOCHS = 8
+TRAIN_LAST_LAYERS = 40
 MAX_TEST_DROP = 0.01  # the rule: at most one point lost on the original test split
 POLL_SECONDS = 1.0
 REPORT = "adaptation_report.json"
