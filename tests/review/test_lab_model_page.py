@@ -65,3 +65,25 @@ def test_the_tabs_link_to_the_page(client, lab_admin):
     response = client.get(reverse("accounts:members"))
 
     assert reverse("review:lab_model") in response.content.decode()
+
+
+def test_a_running_job_shows_its_progress_through_the_static_script(
+    client, lab_a, lab_admin, model_version
+):
+    job = AdaptationJob.objects.create(
+        lab=lab_a,
+        requested_by=lab_admin,
+        parent=model_version,
+        status=AdaptationJob.Status.RUNNING,
+        percent=40.0,
+    )
+    client.force_login(lab_admin)
+
+    body = client.get(reverse("review:lab_model")).content.decode()
+
+    assert reverse("review:adaptation_status", args=[job.public_id]) in body
+    assert reverse("review:adaptation_cancel", args=[job.public_id]) in body
+    assert "js/adaptation.js" in body
+    # Strict CSP: every script is a file or inert JSON.
+    for tag in body.split("<script")[1:]:
+        assert tag.lstrip().startswith(("src=", 'id="adaptation-strings" type="application/json"'))
