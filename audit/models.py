@@ -55,6 +55,12 @@ class AuditEvent(models.Model):
         LOGIN_RATE_LIMITED = "login_rate_limited", _("Login refused: too many failures")
         CASES_LISTED = "cases_listed", _("Case list viewed")
         LAB_SETTINGS_CHANGED = "lab_settings_changed", _("Lab settings changed")
+        ADAPTATION_STARTED = "adaptation_started", _("Model adaptation started")
+        ADAPTATION_CANCELLED = "adaptation_cancelled", _("Model adaptation cancelled")
+        ADAPTATION_FINISHED = "adaptation_finished", _("Model adaptation finished")
+        ADAPTATION_ACTIVATED = "adaptation_activated", _("Adapted model activated")
+        ADAPTATION_DISCARDED = "adaptation_discarded", _("Adapted model discarded")
+        ADAPTATION_ROLLED_BACK = "adaptation_rolled_back", _("Lab model rolled back")
 
     created = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices, db_index=True)

@@ -56,7 +56,14 @@ class ModelVersionAddForm(forms.ModelForm):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "bundle_source", "confidence_threshold", "created"]
+    list_display = [
+        "name",
+        "is_active",
+        "bundle_source",
+        "parent",
+        "confidence_threshold",
+        "created",
+    ]
     list_filter = ["is_active"]
     actions = ["make_active"]
     readonly_fields = [
@@ -67,6 +74,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "input_spec",
         "confidence_threshold",
         "metadata",
+        "parent",
+        "lineage",
         "created_by",
         "created",
     ]

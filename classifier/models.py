@@ -301,6 +301,17 @@ class ModelVersion(models.Model):
     metadata = models.JSONField(_("bundle metadata"), default=dict, editable=False)
     is_active = models.BooleanField(_("active"), default=False)
     notes = models.TextField(_("notes"), blank=True)
+    # An adapted version (review/adaptation/): the version it was adapted from, and what it was
+    # adapted with (lab, cells per class and their SHA-256s, held-out figures, code version).
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("adapted from"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adaptations",
+    )
+    lineage = models.JSONField(_("lineage"), default=dict, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -289,14 +289,22 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-# A plain `celery -A hematoportal worker` consumes all three queues; `-Q explain` runs a
-# heatmap-only worker.
-CELERY_TASK_QUEUES = [Queue("classify"), Queue("explain"), Queue("celery")]
+# A plain `celery -A hematoportal worker` consumes every queue; `-Q explain` runs a
+# heatmap-only worker. Adaptations go to "train", which scripts/setup-and-run.sh gives a worker
+# of its own with one process, so that classification never waits behind minutes of training.
+CELERY_TASK_QUEUES = [Queue("classify"), Queue("explain"), Queue("celery"), Queue("train")]
 CELERY_TASK_ROUTES = {
     "classifier.tasks.classify_image": {"queue": "classify"},
     "review.tasks.compute_heatmap": {"queue": "explain"},
     "review.tasks.compute_lime": {"queue": "explain"},
+    "review.tasks.run_adaptation": {"queue": "train"},
 }
+# A lab may adapt its model once every class it has reviewed has this many reviewed cells.
+ADAPTATION_MIN_CELLS_PER_CLASS = env.int("ADAPTATION_MIN_CELLS_PER_CLASS", default=10)
+if ADAPTATION_MIN_CELLS_PER_CLASS < 2:
+    raise ImproperlyConfigured("ADAPTATION_MIN_CELLS_PER_CLASS must be at least 2")
+# The longest an adaptation may run (seconds) before the train worker ends it.
+ADAPTATION_TIME_LIMIT = env.int("ADAPTATION_TIME_LIMIT", default=1800)
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-images": {
         "task": "classifier.tasks.purge_expired_images",

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from review.models import Amendment, Feedback, Heatmap, Review, SignOff
+from review.models import AdaptationJob, Amendment, Feedback, Heatmap, Review, SignOff
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -59,3 +59,15 @@ class FeedbackAdmin(ReadOnlyAdmin):
 class HeatmapAdmin(ReadOnlyAdmin):
     list_display = ["image", "status", "label", "updated"]
     list_filter = ["status"]
+
+
+@admin.register(AdaptationJob)
+class AdaptationJobAdmin(admin.ModelAdmin):
+    list_display = ["lab", "status", "decision", "parent", "result", "requested_by", "created"]
+    list_filter = ["status", "decision"]
+    readonly_fields = [
+        field.name for field in AdaptationJob._meta.fields if field.name not in ("id",)
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,5 +1,5 @@
 """Celery tasks on the "explain" queue: the Grad-CAM heatmap and the LIME picture of one
-retained image.
+retained image; on the "train" queue, a lab's model adaptation.
 
 Safe to run twice: each claims its row (queued -> running) and goes on only if it did. A failure
 is stored with its reason and never retried automatically (asking again re-queues it).
@@ -8,8 +8,10 @@ is stored with its reason and never retried automatically (asking again re-queue
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from review import heatmaps
+from review.adaptation import runner
 
 logger = logging.getLogger(__name__)
 
@@ -43,3 +45,17 @@ def _compute(image_id: int, model, render) -> str:
         return model.Status.FAILED
     heatmaps.store_png(explanation, png, label)
     return model.Status.DONE
+
+
+# The runner ends the subprocess at ADAPTATION_TIME_LIMIT itself; Celery's limits (the portal's
+# default is minutes shorter) are only the backstop behind it.
+@shared_task(
+    acks_late=False,
+    soft_time_limit=settings.ADAPTATION_TIME_LIMIT + 120,
+    time_limit=settings.ADAPTATION_TIME_LIMIT + 180,
+)
+def run_adaptation(job_id: int) -> str:
+    """Run AdaptationJob `job_id` on the "train" queue (review/adaptation/runner.py). Not
+    acknowledged late: a worker lost mid-run must not start minutes of training again; the row
+    then stays running and the lab admin cancels it."""
+    return runner.run_job(job_id)

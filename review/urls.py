@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from review.adaptation import views as adaptation
 from review.views import agreement, cases, gallery, heatmaps, queue
 
 app_name = "review"
@@ -22,4 +23,18 @@ urlpatterns = [
     path("agreement/", agreement.agreement_page, name="agreement"),
     path("agreement/confusion.png", agreement.confusion_png, name="agreement_confusion"),
     path("agreement/trend.png", agreement.trend_png, name="agreement_trend"),
+    path("lab-model/", adaptation.lab_model, name="lab_model"),
+    path("lab-model/adapt/", adaptation.start, name="adaptation_start"),
+    path("lab-model/jobs/<uuid:job_id>/status/", adaptation.job_status, name="adaptation_status"),
+    path("lab-model/jobs/<uuid:job_id>/cancel/", adaptation.cancel, name="adaptation_cancel"),
+    path("lab-model/jobs/<uuid:job_id>/activate/", adaptation.activate, name="adaptation_activate"),
+    path("lab-model/jobs/<uuid:job_id>/discard/", adaptation.discard, name="adaptation_discard"),
+    path(
+        "lab-model/jobs/<uuid:job_id>/roll-back/", adaptation.roll_back, name="adaptation_roll_back"
+    ),
+    path(
+        "lab-model/jobs/<uuid:job_id>/confusion.png",
+        adaptation.confusion_png,
+        name="adaptation_confusion",
+    ),
 ]

@@ -129,15 +129,17 @@ User.objects.filter(email__iexact=os.environ["ADMIN_EMAIL"]).update(is_staff=Tru
 }
 
 start_worker() {
-    local pidfile="$DATA_DIR/run/worker.pid" old_pid
+    local pidfile="$DATA_DIR/run/worker.pid" old_pid name
     as_service mkdir -p "$DATA_DIR/run" "$DATA_DIR/logs"
-    # A worker left over from an earlier run of this script (killed with SIGKILL) is replaced.
-    # The service user writes the pid file, so it is also the one who may kill that pid.
-    if old_pid="$(cat "$pidfile" 2>/dev/null)" && as_service kill -0 "$old_pid" 2>/dev/null; then
-        log "Stopping the worker of an earlier run (pid $old_pid)"
-        as_service kill "$old_pid"
-        for _ in $(seq 100); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.2; done
-    fi
+    # Workers left over from an earlier run of this script (killed with SIGKILL) are replaced.
+    # The service user writes the pid files, so it is also the one who may kill those pids.
+    for name in worker train-worker; do
+        if old_pid="$(cat "$DATA_DIR/run/$name.pid" 2>/dev/null)" && as_service kill -0 "$old_pid" 2>/dev/null; then
+            log "Stopping the $name of an earlier run (pid $old_pid)"
+            as_service kill "$old_pid"
+            for _ in $(seq 100); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.2; done
+        fi
+    done
     log "Starting the Celery worker (queues classify, explain, celery; log $DATA_DIR/logs/worker.log)"
     # The log is opened by the worker's user: root must not write into the service user's folder
     # (a link there could point anywhere). exec keeps the pid, so $! is the worker's.
@@ -147,13 +149,21 @@ start_worker() {
         --concurrency "${CELERY_CONCURRENCY:-2}" --loglevel INFO \
         --schedule "$DATA_DIR/run/celerybeat-schedule" --pidfile "$pidfile" &
     WORKER_PID=$!
+    # Adaptations (minutes of training) get a worker of their own with one process, so that
+    # classification and heatmaps never wait behind them.
+    log "Starting the train worker (queue train; log $DATA_DIR/logs/train-worker.log)"
+    # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
+    as_service bash -c 'exec "$@" >>"$0" 2>&1' "$DATA_DIR/logs/train-worker.log" \
+        "$VENV_PYTHON" -m celery -A hematoportal worker -Q train -n "train@%h" --concurrency 1 \
+        --loglevel INFO --pidfile "$DATA_DIR/run/train-worker.pid" &
+    TRAIN_WORKER_PID=$!
 }
 
 # Both servers run in the background so that Ctrl-C or a TERM reaches this script at once
 # (bash runs traps only between commands); it then stops both, gracefully.
 stop_servers() {
     trap - INT TERM EXIT
-    kill ${WEB_PID:-} ${WORKER_PID:-} 2>/dev/null || true
+    kill ${WEB_PID:-} ${WORKER_PID:-} ${TRAIN_WORKER_PID:-} 2>/dev/null || true
     wait 2>/dev/null || true
 }
 

@@ -133,9 +133,8 @@ def celery_broker():
     app.close()
 
 
-@pytest.fixture
-def live_celery_worker(celery_broker, transactional_db, settings, tmp_path):
-    """A real `celery worker -Q classify,celery` process on the test database and MEDIA_ROOT."""
+def _live_worker(queues: str, broker_url: str, settings, tmp_path):
+    """A real `celery worker -Q <queues>` process on the test database and MEDIA_ROOT."""
     import os
 
     from django.db import connection
@@ -149,15 +148,29 @@ def live_celery_worker(celery_broker, transactional_db, settings, tmp_path):
         "DATABASE_URL": database_url(connection.settings_dict),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "HEMATOVISION_DATA_DIR": str(tmp_path / "worker-data"),
-        "REDIS_URL": celery_broker,
-        "CELERY_BROKER_URL": celery_broker,
-        "CELERY_RESULT_BACKEND": celery_broker,
+        "REDIS_URL": broker_url,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_RESULT_BACKEND": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "DEFAULT_MODEL_NAME": settings.DEFAULT_MODEL_NAME,
     }
-    worker = CeleryWorker(
-        queues="classify,celery", environment=environment, log_path=tmp_path / "worker.log"
-    )
+    log_path = tmp_path / f"worker-{queues.replace(',', '-')}.log"
+    return CeleryWorker(queues=queues, environment=environment, log_path=log_path)
+
+
+@pytest.fixture
+def live_celery_worker(celery_broker, transactional_db, settings, tmp_path):
+    """A real `celery worker -Q classify,celery` process on the test database and MEDIA_ROOT."""
+    worker = _live_worker("classify,celery", celery_broker, settings, tmp_path)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def live_train_worker(celery_broker, transactional_db, settings, tmp_path):
+    """A real `celery worker -Q train` process, as scripts/setup-and-run.sh starts one."""
+    worker = _live_worker("train", celery_broker, settings, tmp_path)
     worker.start()
     yield worker
     worker.stop()

@@ -19,6 +19,14 @@ training split, repeated to about a fifth of it (ml/adaptation/few_shot.py), in 
 `--images`, one fine-tuning stage runs on them. The cross-lab protocol measures how many a lab needs
 (research/cross_lab/README.md).
 
+`--held-out TREE` (cells of the lab never trained on, same layout) writes adaptation_report.json
+into the bundle (ml/adaptation/held_out.py): the parent and the adapted model on those cells and
+on the bundle's test split (a class-balanced sample of it with `--limit-per-class`), and whether
+the test accuracy stayed within a point. `--progress-file F` appends JSON lines of progress
+(ml/adaptation/progress.py) for a watcher such as the portal's train worker. For a lab's own box,
+`--limit-per-class 50 --train-last-layers 20` replays a small class-balanced sample of the
+original training data and moves only the backbone's last layers (docs/ml/README.md).
+
 The result is a new bundle, not a replacement. Before a lab admin makes it the lab's model, it
 must be checked on the lab's own reviewed cases (`python -m ml evaluate --model OUT --data
 REVIEWED_TREE`): on two seeds of five the protocol's self-trained models stayed below 0.85.
@@ -33,7 +41,10 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from ml.adaptation import held_out
 from ml.adaptation.few_shot import with_shots
+from ml.adaptation.held_out import MAX_TEST_DROP
+from ml.adaptation.progress import TRAIN_END, EpochProgress, ProgressFile
 from ml.adaptation.self_training import mean_probabilities, self_train
 from ml.serving import BundleError, read_bundle_metadata, resolve_bundle
 from ml.serving.preprocess import IMAGE_EXTENSIONS
@@ -102,6 +113,10 @@ class AdaptationRequest:
     data: Path | None = None
     name: str | None = None
     seed: int = 1
+    held_out: Path | None = None
+    progress_file: Path | None = None
+    train_last_layers: int = 0
+    max_test_drop: float = MAX_TEST_DROP
 
 
 def check_request(request: AdaptationRequest) -> None:
@@ -112,6 +127,8 @@ def check_request(request: AdaptationRequest) -> None:
         raise ValueError("give the lab's images: --images, --labelled or both")
     if request.teachers and not request.images:
         raise ValueError("--teacher votes on pseudo-labels of --images: give --images too")
+    if request.held_out and request.images:
+        raise ValueError("--held-out scores a labelled adaptation: leave out --images")
 
 
 def adapt(request: AdaptationRequest) -> Path:
@@ -119,6 +136,8 @@ def adapt(request: AdaptationRequest) -> Path:
     write and return the new bundle."""
     started = time.monotonic()
     check_request(request)
+    progress = ProgressFile(request.progress_file)
+    progress.write("decode", 1.0)
     bundle_dir, metadata = load_model_bundle(request.model)
     teachers = checked_teachers(request.teachers, metadata)
     found = lab_images(Path(request.images)) if request.images else []
@@ -129,6 +148,9 @@ def adapt(request: AdaptationRequest) -> Path:
     splits, arrays = load_arrays(config)
     model = keras.models.load_model(bundle_dir / "model.keras")
     fit_arrays, labelled_counts = with_labelled_cells(labelled, metadata, splits.labels, arrays)
+    held_out_arrays = held_out_cells(request.held_out, metadata)
+    before = report_scores(model, held_out_arrays, arrays["test"], splits.labels)
+    progress.write("train", 10.0)
     rounds, history = [], {}
     if found:
         rounds, history = self_training_rounds(
@@ -136,7 +158,14 @@ def adapt(request: AdaptationRequest) -> Path:
         )
     else:
         set_seeds(config.seed)
-        history = fit_stages(model, config, fit_arrays, len(splits.labels))
+        watcher = EpochProgress(progress, config.epochs + config.fine_tune_epochs)
+        history = fit_stages(model, config, fit_arrays, len(splits.labels), callbacks=[watcher])
+    progress.write("evaluate", TRAIN_END)
+    report = None
+    if request.held_out:
+        after = report_scores(model, held_out_arrays, arrays["test"], splits.labels)
+        report = {"labels": splits.labels, "before": before, "after": after}
+        report.update(held_out.verdict(before["test"], after["test"], request.max_test_drop))
     adaptation = {
         "from": {key: metadata[key] for key in ("name", "created", "split_hash")},
         "teachers": [teacher["name"] for _, teacher in teachers],
@@ -144,7 +173,14 @@ def adapt(request: AdaptationRequest) -> Path:
         "labelled_cells": labelled_counts,
         "rounds": rounds,
     }
-    return write_training_bundle(
+    if report is not None:
+        adaptation["held_out"] = {
+            key: report[key] for key in ("accepted", "test_drop", "reason")
+        } | {
+            "accuracy_before": before["held_out"]["accuracy"],
+            "accuracy_after": report["after"]["held_out"]["accuracy"],
+        }
+    bundle = write_training_bundle(
         Path(request.out),
         model=model,
         config={**asdict(config), "adaptation": adaptation},
@@ -156,6 +192,29 @@ def adapt(request: AdaptationRequest) -> Path:
         initialisation=metadata["initialisation"],
         timing={"total_seconds": round(time.monotonic() - started, 1)},
     )
+    if report is not None:
+        report_path = bundle / "adaptation_report.json"
+        report_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    progress.write("done", 100.0)
+    return bundle
+
+
+def held_out_cells(folder: Path | None, metadata: dict) -> tuple[np.ndarray, np.ndarray] | None:
+    """The lab's held-out cells, decoded as the model expects, or None without --held-out."""
+    if folder is None:
+        return None
+    cell_paths, targets = labelled_cells(Path(folder), metadata["labels"])
+    return decoded_for(metadata, cell_paths), targets
+
+
+def report_scores(model, held_out_arrays, test_arrays, labels: list[str]) -> dict:
+    """The model's scores on the held-out cells (if any) and on the (sampled) test split."""
+    if held_out_arrays is None:
+        return {}
+    return {
+        "held_out": held_out.scores(model, *held_out_arrays, labels),
+        "test": held_out.scores(model, *test_arrays, labels),
+    }
 
 
 def with_labelled_cells(labelled, metadata: dict, labels: list[str], arrays: dict):
@@ -198,6 +257,7 @@ def adaptation_config(bundle_dir: Path, metadata: dict, request: AdaptationReque
         refit_from=None,
         init_from=None,
         seed=request.seed,
+        fine_tune_last_layers=request.train_last_layers,
     )
     if request.limit_per_class is not None:
         config.limit_per_class = request.limit_per_class

@@ -37,6 +37,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--name", help="the adapted bundle's name (default <model>-adapted)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--held-out",
+        help="the lab's cells never trained on (one folder per class): writes "
+        "adaptation_report.json into the bundle",
+    )
+    parser.add_argument(
+        "--max-test-drop",
+        type=float,
+        default=0.01,
+        help="refuse the result when its test split accuracy drops by more (default 0.01)",
+    )
+    parser.add_argument("--progress-file", type=Path, help="append JSON lines of progress here")
+    parser.add_argument(
+        "--train-last-layers",
+        type=int,
+        default=0,
+        help="fine-tune only this many of the backbone's last layers (default 0: all of it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,9 +70,22 @@ def run(args: argparse.Namespace) -> int:
         data=args.data,
         name=args.name,
         seed=args.seed,
+        held_out=Path(args.held_out) if args.held_out else None,
+        progress_file=args.progress_file,
+        train_last_layers=args.train_last_layers,
+        max_test_drop=args.max_test_drop,
     )
     bundle = adapt(request)
     metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
+    report_path = bundle / "adaptation_report.json"
+    if report_path.exists():
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        before, after = report["before"], report["after"]
+        print(
+            f"held-out cells: {before['held_out']['accuracy']:.4f} -> "
+            f"{after['held_out']['accuracy']:.4f}; test split: {before['test']['accuracy']:.4f} "
+            f"-> {after['test']['accuracy']:.4f}; accepted: {report['accepted']} {report['reason']}"
+        )
     print(
         f"adapted bundle: {bundle} (own test split accuracy {metrics['test']['accuracy']:.4f}).\n"
         "Check it on the lab's reviewed cases before using it: "

@@ -47,13 +47,19 @@ def build_model(
     return model, initialisation
 
 
-def unfreeze_backbone(model: keras.Model, freeze_batch_norm: bool = True) -> None:
+def unfreeze_backbone(
+    model: keras.Model, freeze_batch_norm: bool = True, last_layers: int = 0
+) -> None:
     """Make the backbone trainable; its BatchNorm layers stay frozen (inference mode) unless
-    freeze_batch_norm is False (a backbone trained from scratch)."""
+    freeze_batch_norm is False (a backbone trained from scratch). With `last_layers`, only that
+    many of its last layers move (a cheap adaptation: the early features stay as trained)."""
     backbone = model.get_layer(BACKBONE_LAYER_NAME)
     backbone.trainable = True
-    for layer in backbone.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
+    frozen = len(backbone.layers) - last_layers if last_layers > 0 else 0
+    for index, layer in enumerate(backbone.layers):
+        if index < frozen:
+            layer.trainable = False
+        elif isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = not freeze_batch_norm
 
 

@@ -139,6 +139,26 @@ Per class, test split:
 {_per_class_table(metrics["test"])}"""
 
 
+def _adaptation_section(adaptation: dict | None) -> str:
+    """Where an adapted model comes from: its parent, the lab's cells and the held-out figures."""
+    if not adaptation:
+        return ""
+    parent = adaptation.get("from", {})
+    cells = ", ".join(f"{k} {v}" for k, v in sorted(adaptation.get("labelled_cells", {}).items()))
+    lines = [
+        "## Adaptation",
+        f"Adapted from `{parent.get('name', '?')}` (created {parent.get('created', '?')}).",
+        f"Reviewed cells of the lab trained on: {cells or 'none'}.",
+    ]
+    if held := adaptation.get("held_out"):
+        lines.append(
+            f"On the lab's held-out cells: accuracy {held['accuracy_before']:.3f} before, "
+            f"{held['accuracy_after']:.3f} after; drop on the original test split "
+            f"{held['test_drop'] * 100:.1f} points (accepted: {held['accepted']})."
+        )
+    return "\n".join(lines)
+
+
 def write_model_card(
     out: Path, metadata: dict, config: dict, metrics: dict, description: str
 ) -> None:
@@ -152,6 +172,7 @@ Source used: {description}. Split hash `{metadata["split_hash"]}`."""
         _model_section(metadata, config),
         data,
         _figures_section(metrics),
+        _adaptation_section(config.get("adaptation")),
         f"## Limits\n{LIMITS}",
     ]
-    (out / "MODEL_CARD.md").write_text("\n\n".join(sections), encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text("\n\n".join(filter(None, sections)), encoding="utf-8")

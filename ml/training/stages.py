@@ -105,7 +105,7 @@ def stage_data(config: TrainConfig, arrays: dict, num_classes: int) -> StageData
     )
 
 
-def train_head(model, config: TrainConfig, data: StageData) -> dict:
+def train_head(model, config: TrainConfig, data: StageData, callbacks=()) -> dict:
     """Stage 1: config.epochs epochs of the head alone (the backbone is frozen)."""
     compile_model(model, config.learning_rate, config.weight_decay, config.clipnorm, data.loss)
     return model.fit(
@@ -113,6 +113,7 @@ def train_head(model, config: TrainConfig, data: StageData) -> dict:
         validation_data=data.validation,
         epochs=config.epochs,
         class_weight=data.class_weight,
+        callbacks=list(callbacks),
         verbose=data.verbose,
     ).history
 
@@ -128,13 +129,15 @@ def cosine_schedule(config: TrainConfig, train_size: int):
     )
 
 
-def fine_tune(model, config: TrainConfig, data: StageData, freeze_batch_norm: bool = True) -> dict:
+def fine_tune(
+    model, config: TrainConfig, data: StageData, freeze_batch_norm: bool = True, callbacks=()
+) -> dict:
     """Stage 2: at most config.fine_tune_epochs epochs of the whole model; with a validation
     split, stops after config.patience epochs without progress and keeps the best weights."""
-    unfreeze_backbone(model, freeze_batch_norm)
+    unfreeze_backbone(model, freeze_batch_norm, config.fine_tune_last_layers)
     schedule = cosine_schedule(config, data.train_size)
     compile_model(model, schedule, config.weight_decay, config.clipnorm, data.loss)
-    stoppers = []
+    stoppers = list(callbacks)
     if data.validation is not None:
         stoppers.append(
             keras.callbacks.EarlyStopping(
@@ -152,16 +155,24 @@ def fine_tune(model, config: TrainConfig, data: StageData, freeze_batch_norm: bo
 
 
 def fit_stages(
-    model, config: TrainConfig, arrays: dict, num_classes: int, freeze_batch_norm: bool = True
+    model,
+    config: TrainConfig,
+    arrays: dict,
+    num_classes: int,
+    freeze_batch_norm: bool = True,
+    callbacks=(),
 ) -> dict:
-    """Run both stages; returns the merged history with `stage_boundary` and `best_epoch`."""
+    """Run both stages; returns the merged history with `stage_boundary` and `best_epoch`.
+    `callbacks` (Keras callbacks, such as a progress writer) watch both stages."""
     data = stage_data(config, arrays, num_classes)
     merged: dict = {}
     if config.epochs > 0:
-        merged = {key: list(values) for key, values in train_head(model, config, data).items()}
+        merged = {
+            key: list(values) for key, values in train_head(model, config, data, callbacks).items()
+        }
     merged["stage_boundary"] = config.epochs
     if config.fine_tune_epochs > 0:
-        for key, values in fine_tune(model, config, data, freeze_batch_norm).items():
+        for key, values in fine_tune(model, config, data, freeze_batch_norm, callbacks).items():
             merged.setdefault(key, []).extend(values)
     if data.loss is not None:  # saved with the plain loss, so that loading it needs nothing more
         compile_model(model, config.fine_tune_learning_rate, config.weight_decay)

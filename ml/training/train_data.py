@@ -37,6 +37,7 @@ class TrainConfig:
     clipnorm: float | None = None  # gradient-norm clipping (kaggle4 collapsed without it)
     seed: int = 1
     limit_per_class: int = 0
+    fine_tune_last_layers: int = 0  # 0: the whole backbone moves in stage 2
     extra_data: list[str] = field(default_factory=list)
     labels: list[str] | None = None
     split_csv: str | None = None

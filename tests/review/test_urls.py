@@ -4,6 +4,7 @@ from django.urls import resolve, reverse
 
 CASE = uuid.UUID("11111111-1111-1111-1111-111111111111")
 IMAGE = uuid.UUID("22222222-2222-2222-2222-222222222222")
+JOB = uuid.UUID("33333333-3333-3333-3333-333333333333")
 
 
 def test_review_urls_round_trip():
@@ -21,6 +22,18 @@ def test_review_urls_round_trip():
         ("review:agreement", ()): "/review/agreement/",
         ("review_api:image_review", (IMAGE,)): f"/api/v1/images/{IMAGE}/review",
         ("review_api:case_sign_off", (CASE,)): f"/api/v1/cases/{CASE}/sign-off",
+        ("review:lab_model", ()): "/review/lab-model/",
+        ("review:adaptation_start", ()): "/review/lab-model/adapt/",
+        ("review:adaptation_status", (JOB,)): f"/review/lab-model/jobs/{JOB}/status/",
+        ("review:adaptation_cancel", (JOB,)): f"/review/lab-model/jobs/{JOB}/cancel/",
+        ("review:adaptation_activate", (JOB,)): f"/review/lab-model/jobs/{JOB}/activate/",
+        ("review:adaptation_discard", (JOB,)): f"/review/lab-model/jobs/{JOB}/discard/",
+        ("review:adaptation_roll_back", (JOB,)): f"/review/lab-model/jobs/{JOB}/roll-back/",
+        ("review:adaptation_confusion", (JOB,)): f"/review/lab-model/jobs/{JOB}/confusion.png",
+        ("review_api:adaptations", ()): "/api/v1/lab/adaptations",
+        ("review_api:adaptation_status", (JOB,)): f"/api/v1/lab/adaptations/{JOB}",
+        ("review_api:adaptation_report", (JOB,)): f"/api/v1/lab/adaptations/{JOB}/report",
+        ("review_api:adaptation_activate", (JOB,)): f"/api/v1/lab/adaptations/{JOB}/activate",
     }
     for (name, args), path in expected.items():
         assert reverse(name, args=args) == path

@@ -13,26 +13,16 @@ files.
 import csv
 import shutil
 from pathlib import Path
-from typing import NamedTuple
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import F
 
 from accounts.models import Lab
 from audit.models import AuditEvent
 from audit.services import record
-from classifier.labels import OTHER_LABEL
-from review.models import Feedback, Review
+from review.adaptation import cells
+from review.adaptation.cells import ReviewedCell
 
 MANIFEST = "feedback.csv"
-
-
-class ReviewedCell(NamedTuple):
-    path: Path | None
-    label: str
-    predicted_label: str
-    model_version: str
-    sha256: str
 
 
 class Command(BaseCommand):
@@ -78,44 +68,10 @@ class Command(BaseCommand):
             raise CommandError(f"no lab named {name!r}") from error
 
     def corrected_cells(self, lab, include_other: bool) -> list[ReviewedCell]:
-        """Corrections whose consented copy is still kept (the retention purge deletes it)."""
-        corrections = Feedback.objects.filter(consent=True).exclude(file="")
-        if lab is not None:
-            corrections = corrections.filter(lab=lab)
-        if not include_other:
-            corrections = corrections.exclude(corrected_label=OTHER_LABEL)
-        corrections = corrections.select_related("model_version")
-        return [
-            ReviewedCell(
-                feedback.path,
-                feedback.corrected_label,
-                feedback.predicted_label,
-                feedback.model_version.name,
-                feedback.sha256,
-            )
-            for feedback in corrections.order_by("corrected_label", "sha256")
-        ]
+        return cells.corrected_cells(lab, include_other)
 
     def accepted_cells(self, lab, include_other: bool) -> list[ReviewedCell]:
-        """Confirmed reviews whose consented file is still kept."""
-        reviews = Review.objects.filter(
-            label=F("predicted_label"), image__consent_retain=True
-        ).exclude(image__file="")
-        if lab is not None:
-            reviews = reviews.filter(image__case__lab=lab)
-        if not include_other:
-            reviews = reviews.exclude(label=OTHER_LABEL)
-        reviews = reviews.select_related("image__prediction__model_version")
-        return [
-            ReviewedCell(
-                review.image.path,
-                review.label,
-                review.predicted_label,
-                review.image.prediction.model_version.name,
-                review.image.sha256,
-            )
-            for review in reviews.order_by("label", "image__sha256")
-        ]
+        return cells.accepted_cells(lab, include_other)
 
     def copy_files(self, cells: list[ReviewedCell], directory: Path) -> list[dict]:
         """Copy each cell to DIR/<label>/<sha256>.<ext>; one manifest row per copy."""

@@ -1,0 +1,99 @@
+"""The "Model for this lab" page: lab admins only, their own lab's jobs only (another lab's job
+is a 404). Actions are POSTs that call review/adaptation/jobs.py and redirect back."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import get_for_lab_or_404, lab_admin_required
+from review import charts
+from review.adaptation import jobs, status
+from review.models import AdaptationJob
+
+
+def get_job_or_404(request: HttpRequest, job_id) -> AdaptationJob:
+    return get_for_lab_or_404(AdaptationJob, request.membership, public_id=job_id)
+
+
+@lab_admin_required
+@require_GET
+def lab_model(request: HttpRequest) -> HttpResponse:
+    lab = request.membership.lab
+    context = {
+        **status.lab_model_overview(lab),
+        "jobs": [{"job": job, "report": status.job_report(job)} for job in jobs.lab_jobs(lab)[:10]],
+        "progress_strings": {
+            "epoch": _("epoch %(epoch)s of %(epochs)s"),
+            "left": _("about %(minutes)s min left"),
+        },
+    }
+    return render(request, "review/lab_model.html", context)
+
+
+@lab_admin_required
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    try:
+        jobs.start(request, request.membership.lab, request.user)
+    except jobs.AdaptationRefusedError as error:
+        messages.error(request, _("The adaptation was not started: %(reason)s") % {"reason": error})
+    else:
+        messages.success(request, _("Adaptation queued. This page shows its progress."))
+    return redirect("review:lab_model")
+
+
+@lab_admin_required
+@require_GET
+def job_status(request: HttpRequest, job_id) -> JsonResponse:
+    return JsonResponse(status.job_status(get_job_or_404(request, job_id)))
+
+
+@lab_admin_required
+@require_POST
+def cancel(request: HttpRequest, job_id) -> HttpResponse:
+    if jobs.cancel(request, get_job_or_404(request, job_id)):
+        messages.success(request, _("The adaptation is being cancelled."))
+    return redirect("review:lab_model")
+
+
+@lab_admin_required
+@require_POST
+def activate(request: HttpRequest, job_id) -> HttpResponse:
+    if jobs.activate(request, get_job_or_404(request, job_id)):
+        messages.success(request, _("The adapted model now classifies this lab's images."))
+    return redirect("review:lab_model")
+
+
+@lab_admin_required
+@require_POST
+def discard(request: HttpRequest, job_id) -> HttpResponse:
+    if jobs.discard(request, get_job_or_404(request, job_id)):
+        messages.success(request, _("The adapted model was discarded."))
+    return redirect("review:lab_model")
+
+
+@lab_admin_required
+@require_POST
+def roll_back(request: HttpRequest, job_id) -> HttpResponse:
+    if jobs.roll_back(request, get_job_or_404(request, job_id)):
+        messages.success(request, _("The lab is back on its previous model."))
+    return redirect("review:lab_model")
+
+
+@lab_admin_required
+@require_GET
+def confusion_png(request: HttpRequest, job_id) -> HttpResponse:
+    job = get_job_or_404(request, job_id)
+    report = job.report or {}
+    if not report:
+        return HttpResponse(status=404)
+    true_by_predicted = report["after"]["held_out"]["confusion_matrix"]
+    # The chart draws predicted labels in rows and final ones in columns: transpose.
+    predicted_by_true = [list(row) for row in zip(*true_by_predicted, strict=True)]
+    response = HttpResponse(
+        charts.confusion_png(report["labels"], predicted_by_true), content_type="image/png"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
