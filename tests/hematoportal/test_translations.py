@@ -344,6 +344,8 @@ def test_the_lab_admin_pages_show_no_english(
     found = {}
     urls = {name: reverse(f"accounts:{name}") for name in ADMIN_PAGES}
     urls["overview"] = reverse("reports:lab_overview")
+    urls["model for this lab"] = reverse("review:lab_model")
+    urls["domain check"] = reverse("classifier:domain_check")
     for name, url in urls.items():
         english = get_page(client, url, "en")
         page = get_page(client, url, language)
