@@ -88,7 +88,9 @@ def predict(args: argparse.Namespace) -> int:
         image = load_image(path)
         cells = classify_cells(image, detector.find_cells(image), classifier, fill_share)
         counts = {label: sum(c.cell.kind == label for c in cells) for label in LABELS}
-        results.append({"image": str(path), "counts": counts, "cells": [c.as_dict() for c in cells]})
+        results.append(
+            {"image": str(path), "counts": counts, "cells": [c.as_dict() for c in cells]}
+        )
     if args.json:
         print(json.dumps(results))
         return 0

@@ -89,7 +89,9 @@ class Detector:
         self._output = self._interpreter.get_output_details()[0]
         expected = [1, self.input_size[1], self.input_size[0], 3]
         if list(self._input["shape"]) != expected:
-            raise BundleError(f"{self.bundle_dir}: model input {self._input['shape']} is not {expected}")
+            raise BundleError(
+                f"{self.bundle_dir}: model input {self._input['shape']} is not {expected}"
+            )
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:

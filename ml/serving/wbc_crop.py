@@ -1,4 +1,4 @@
-"""White cells of a field, cropped as the classifier's training images frame a cell, then classified.
+"""A field's white cells, cropped as the classifier's training images frame a cell.
 
 PBC's CellaVision images (what pbc8 learnt from, and what cell_crop's framing imitates) are
 centred on one white cell that fills a fixed share of the image's side. The detector bundle
@@ -67,5 +67,7 @@ def classify_cells(image: Image.Image, cells: list[Cell], classifier, fill_share
             results.append(ClassifiedCell(cell))
         else:
             unidentified = prediction.confidence < threshold
-            results.append(ClassifiedCell(cell, prediction.label, prediction.confidence, unidentified))
+            results.append(
+                ClassifiedCell(cell, prediction.label, prediction.confidence, unidentified)
+            )
     return results

@@ -1,8 +1,8 @@
 """`python -m research.fields {convert,wbc-labels}`: BCCD's test split for the cell detector.
 
-    python -m research.fields convert --out /tmp/bccd-test
-    python -m ml fields evaluate --data /tmp/bccd-test --ap
-    python -m research.fields wbc-labels --classifier kaggle4
+python -m research.fields convert --out /tmp/bccd-test
+python -m ml fields evaluate --data /tmp/bccd-test --ap
+python -m research.fields wbc-labels --classifier kaggle4
 """
 
 import argparse

@@ -78,7 +78,11 @@ def wbc_labels(detector_name: str, classifier_name: str, data_dir: Path | None =
     for name in names:
         image = Image.open(images / f"{name}.jpg").convert("RGB")
         wbcs = [cell for cell in detector.find_cells(image) if cell.kind == "wbc"]
-        label = classifier.predict([crop_cell(image, wbcs[0].box, fill_share)])[0].label if wbcs else None
+        label = (
+            classifier.predict([crop_cell(image, wbcs[0].box, fill_share)])[0].label
+            if wbcs
+            else None
+        )
         if label == types[name]:
             scored += 1
         else:

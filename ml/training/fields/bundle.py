@@ -26,7 +26,15 @@ from ml.training.fields.report import write_detector_card
 from ml.training.fields.targets import STRIDE
 
 MODEL_FILE = "model.tflite"
-FILES = (MODEL_FILE, "model.keras", "history.json", "metrics.json", "MODEL_CARD.md", "curves.png", "validation_field.png")
+FILES = (
+    MODEL_FILE,
+    "model.keras",
+    "history.json",
+    "metrics.json",
+    "MODEL_CARD.md",
+    "curves.png",
+    "validation_field.png",
+)
 
 
 def export_fixed_size(model, config, out_dir: Path) -> None:
@@ -45,7 +53,10 @@ def pbc_fill_share(data_dir: Path | None = None) -> dict:
         boxes, classes = data.read_yolo_labels(field.labels, size)
         for box in boxes[classes == 0]:
             shares.append(max(box[2] - box[0], box[3] - box[1]) / max(size))
-    return {"fill_share": round(float(np.median(shares)), 4), "measured_on": f"PBC originals, {len(shares)} WBC boxes"}
+    return {
+        "fill_share": round(float(np.median(shares)), 4),
+        "measured_on": f"PBC originals, {len(shares)} WBC boxes",
+    }
 
 
 def base_metadata(config, name: str, split_hash: str) -> dict:
@@ -53,7 +64,12 @@ def base_metadata(config, name: str, split_hash: str) -> dict:
         "name": name,
         "kind": "detector",
         "labels": list(LABELS),
-        "input": {"size": list(config.input_size), "channels": 3, "scaling": "raw_0_255", "resize": RESIZE_RULE},
+        "input": {
+            "size": list(config.input_size),
+            "channels": 3,
+            "scaling": "raw_0_255",
+            "resize": RESIZE_RULE,
+        },
         "outputs": "heatmaps_size_offset",
         "stride": STRIDE,
         "backbone": config.backbone,
@@ -66,7 +82,9 @@ def base_metadata(config, name: str, split_hash: str) -> dict:
     }
 
 
-def write_detector_bundle(out_dir: Path, model, config, summary: dict, data_dir=None, limit=None) -> dict:
+def write_detector_bundle(
+    out_dir: Path, model, config, summary: dict, data_dir=None, limit=None
+) -> dict:
     """Export, choose thresholds on validation, score, and write every bundle file."""
     out_dir = Path(out_dir)
     export_fixed_size(model, config, out_dir)

@@ -121,7 +121,9 @@ def split_fields(fields: list[Field], path: Path = SPLIT_FILE) -> tuple[list[Fie
     return parts["train"], parts["validation"]
 
 
-def load_field(field: Field, input_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_field(
+    field: Field, input_size: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(uint8 letterboxed input (h, w, 3), boxes in input pixels (n, 4), classes (n,))."""
     with Image.open(field.image) as image:
         decoded, original_size = decode_for_input(image, input_size)

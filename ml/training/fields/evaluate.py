@@ -84,4 +84,3 @@ def evaluate_by_source(detector, fields: list[Field]) -> dict[str, dict]:
     for source in sorted({field.source for field in fields}):
         results[source] = evaluate_detector(detector, [f for f in fields if f.source == source])
     return results
-

@@ -45,7 +45,9 @@ def centre_matches(predicted: np.ndarray, scores: np.ndarray, truth: np.ndarray)
     for index in np.argsort(-scores, kind="stable"):
         cx = (predicted[index, 0] + predicted[index, 2]) / 2
         cy = (predicted[index, 1] + predicted[index, 3]) / 2
-        inside = (truth[:, 0] <= cx) & (cx <= truth[:, 2]) & (truth[:, 1] <= cy) & (cy <= truth[:, 3])
+        inside = (
+            (truth[:, 0] <= cx) & (cx <= truth[:, 2]) & (truth[:, 1] <= cy) & (cy <= truth[:, 3])
+        )
         candidates = np.nonzero(inside & ~taken)[0]
         if len(candidates):
             taken[candidates[0]] = True

@@ -47,7 +47,10 @@ def top_down(features):
 def heads(x):
     heat = separable_block(x, "heat_conv")
     heat = keras.layers.Conv2D(
-        NUM_CLASSES, 1, activation="sigmoid", name="heatmaps",
+        NUM_CLASSES,
+        1,
+        activation="sigmoid",
+        name="heatmaps",
         bias_initializer=keras.initializers.Constant(HEATMAP_PRIOR_BIAS),
     )(heat)
     box = separable_block(x, "box_conv")

@@ -34,8 +34,15 @@ def draw_boxes(axis, boxes, kinds, style: str) -> None:
     for box, kind in zip(boxes, kinds, strict=True):
         x0, y0, x1, y1 = box
         axis.add_patch(
-            plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, linestyle=style,
-                          edgecolor=COLOURS[kind], linewidth=1.2)
+            plt.Rectangle(
+                (x0, y0),
+                x1 - x0,
+                y1 - y0,
+                fill=False,
+                linestyle=style,
+                edgecolor=COLOURS[kind],
+                linewidth=1.2,
+            )
         )
 
 

@@ -44,9 +44,10 @@ def detection_loss(y_true, y_pred):
     heat_true = y_true[..., :NUM_CLASSES]
     heat = ops.clip(y_pred[..., :NUM_CLASSES], 1e-4, 1 - 1e-4)
     positive = ops.cast(heat_true >= 1.0, "float32")
-    focal = -positive * ops.log(heat) * (1 - heat) ** FOCAL_ALPHA - (1 - positive) * ops.log(
-        1 - heat
-    ) * heat**FOCAL_ALPHA * (1 - heat_true) ** FOCAL_BETA
+    focal = (
+        -positive * ops.log(heat) * (1 - heat) ** FOCAL_ALPHA
+        - (1 - positive) * ops.log(1 - heat) * heat**FOCAL_ALPHA * (1 - heat_true) ** FOCAL_BETA
+    )
     mask = y_true[..., 7:8]
     cells = ops.maximum(ops.sum(mask, axis=(1, 2, 3)), 1.0)
     size_l1 = ops.sum(ops.abs(y_pred[..., 3:5] - y_true[..., 3:5]) * mask, axis=(1, 2, 3))
@@ -110,7 +111,10 @@ def run_stage(model, config, train, validation, epochs, optimizer, stage) -> dic
     model.compile(optimizer=optimizer, loss=detection_loss)
     batches = FieldBatches(train, config, config.steps_per_epoch)
     history = model.fit(
-        batches, validation_data=validation, epochs=epochs, verbose=0,
+        batches,
+        validation_data=validation,
+        epochs=epochs,
+        verbose=0,
         callbacks=[Progress(stage, epochs)],
     )
     return history.history
@@ -127,7 +131,9 @@ def fine_tune(model, config: DetectorConfig, train, validation) -> dict:
     steps = max(1, config.fine_tune_epochs * config.steps_per_epoch)
     schedule = keras.optimizers.schedules.CosineDecay(config.fine_tune_learning_rate, steps, 0.02)
     optimizer = keras.optimizers.Adam(schedule)
-    return run_stage(model, config, train, validation, config.fine_tune_epochs, optimizer, "fine-tune")
+    return run_stage(
+        model, config, train, validation, config.fine_tune_epochs, optimizer, "fine-tune"
+    )
 
 
 def fit_stages(model, config: DetectorConfig, train, validation) -> dict:

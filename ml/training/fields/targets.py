@@ -45,8 +45,11 @@ def warp_field(pixels, boxes, classes, matrix: np.ndarray, out_size: tuple[int, 
     inverse = np.linalg.inv(matrix)
     fill = tuple(int(v) for v in pixels.reshape(-1, 3).mean(axis=0))
     warped = Image.fromarray(pixels).transform(
-        (width, height), Image.Transform.AFFINE, tuple(inverse[:2].ravel()),
-        Image.Resampling.BILINEAR, fillcolor=fill,
+        (width, height),
+        Image.Transform.AFFINE,
+        tuple(inverse[:2].ravel()),
+        Image.Resampling.BILINEAR,
+        fillcolor=fill,
     )
     centres = np.c_[(boxes[:, :2] + boxes[:, 2:]) / 2, np.ones(len(boxes))] @ matrix[:2].T
     sizes = (boxes[:, 2:] - boxes[:, :2]) @ np.abs(matrix[:2, :2]).T
@@ -78,7 +81,8 @@ def augment(rng: np.random.Generator, field: tuple, out_size: tuple[int, int]):
 def gaussian(shape: tuple[int, int], centre: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     ys, xs = np.arange(shape[0])[:, None], np.arange(shape[1])[None, :]
     return np.exp(
-        -((xs - centre[0]) ** 2) / (2 * sigma[0] ** 2) - ((ys - centre[1]) ** 2) / (2 * sigma[1] ** 2)
+        -((xs - centre[0]) ** 2) / (2 * sigma[0] ** 2)
+        - ((ys - centre[1]) ** 2) / (2 * sigma[1] ** 2)
     )
 
 
@@ -93,7 +97,9 @@ def make_targets(boxes: np.ndarray, classes: np.ndarray, input_hw: tuple[int, in
         if not (0 <= peak[0] < out_w and 0 <= peak[1] < out_h):
             continue
         # Heatmaps peak at the pixel centres (i + 0.5 in input-cell units): centre on the peak cell.
-        bump = gaussian((out_h, out_w), peak.astype(float), np.maximum(GAUSSIAN_ALPHA * size / 6, MIN_SIGMA))
+        bump = gaussian(
+            (out_h, out_w), peak.astype(float), np.maximum(GAUSSIAN_ALPHA * size / 6, MIN_SIGMA)
+        )
         target[..., kind] = np.maximum(target[..., kind], bump)
         target[peak[1], peak[0], kind] = 1.0
         target[peak[1], peak[0], 3:5] = size

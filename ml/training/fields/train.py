@@ -16,7 +16,9 @@ KERAS_FILE = "model.keras"
 HISTORY_FILE = "history.json"
 
 
-def load_training_data(config: DetectorConfig, data_dir: Path | None = None, limit: int | None = None):
+def load_training_data(
+    config: DetectorConfig, data_dir: Path | None = None, limit: int | None = None
+):
     """(train fields, validation arrays) in memory; `limit` keeps the first few of each (tests)."""
     train, validation = data.split_fields(data.shared_fields(data_dir))
     if limit:

@@ -44,7 +44,9 @@ def test_evaluate_adds_average_precision_on_request(capsys):
 def test_predict_lists_counts_and_cells_with_white_cells_labelled(capsys):
     field = FIELDS_DIR / "images" / "BloodImage_00094.jpg"
 
-    code = run_command("fields", ["predict", "--classifier", "kaggle4", str(field), str(TEXT_PAGE), "--json"])
+    code = run_command(
+        "fields", ["predict", "--classifier", "kaggle4", str(field), str(TEXT_PAGE), "--json"]
+    )
 
     [found, page] = json.loads(capsys.readouterr().out)
     assert code == 0

@@ -27,7 +27,12 @@ def detector():
 def true_wbc_box(labels: Path, size: tuple[int, int]) -> tuple[float, float, float, float]:
     [row] = [line.split() for line in labels.read_text().splitlines() if line.startswith("0 ")]
     cx, cy, w, h = (float(v) for v in row[1:])
-    return ((cx - w / 2) * size[0], (cy - h / 2) * size[1], (cx + w / 2) * size[0], (cy + h / 2) * size[1])
+    return (
+        (cx - w / 2) * size[0],
+        (cy - h / 2) * size[1],
+        (cx + w / 2) * size[0],
+        (cy + h / 2) * size[1],
+    )
 
 
 def test_it_finds_the_white_cell_of_a_known_field(detector):

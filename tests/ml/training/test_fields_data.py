@@ -43,7 +43,9 @@ def test_the_fixture_fields_pair_images_and_labels():
 
 
 def test_the_split_is_seeded_and_keeps_a_share_of_each_source():
-    fields = [data.Field(Path(f"{s}{i}.jpg"), Path(f"{s}{i}.txt"), s) for s in "ab" for i in range(40)]
+    fields = [
+        data.Field(Path(f"{s}{i}.jpg"), Path(f"{s}{i}.txt"), s) for s in "ab" for i in range(40)
+    ]
 
     split = data.make_split(fields)
 
@@ -76,7 +78,9 @@ def test_augmentation_keeps_boxes_on_their_cells():
     boxes = np.array([[50.0, 40.0, 70.0, 60.0]])
 
     for seed in range(5):
-        crop, moved, _ = augment(np.random.default_rng(seed), (pixels, boxes, np.array([0])), (64, 48))
+        crop, moved, _ = augment(
+            np.random.default_rng(seed), (pixels, boxes, np.array([0])), (64, 48)
+        )
         for x0, y0, x1, y1 in moved:
             centre = crop[int((y0 + y1) / 2), int((x0 + x1) / 2)]
             assert centre[1] < centre[2]  # still violet: the box moved with its cell
@@ -86,7 +90,9 @@ def test_matching_counts_a_centre_inside_a_true_box_once():
     scorer = FieldScorer()
     truth = [[0, 0, 10, 10], [20, 20, 30, 30]]
 
-    scorer.add([[1, 1, 9, 9], [2, 2, 8, 8], [50, 50, 60, 60]], ["wbc"] * 3, [0.9, 0.8, 0.7], truth, [0, 0])
+    scorer.add(
+        [[1, 1, 9, 9], [2, 2, 8, 8], [50, 50, 60, 60]], ["wbc"] * 3, [0.9, 0.8, 0.7], truth, [0, 0]
+    )
 
     wbc = scorer.per_class()["wbc"]
     assert (wbc["precision"], wbc["recall"]) == (pytest.approx(1 / 3, abs=1e-3), 0.5)

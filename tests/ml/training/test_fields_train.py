@@ -24,7 +24,13 @@ def test_a_tiny_training_run_writes_a_loadable_detector_bundle(tmp_path):
     assert metadata["kind"] == "detector" and metadata["labels"] == ["wbc", "rbc", "platelet"]
     assert metadata["input"]["size"] == [320, 240]
     assert 0 < metadata["wbc_crop"]["fill_share"] < 1
-    for name in ("model.tflite", "metrics.json", "MODEL_CARD.md", "curves.png", "validation_field.png"):
+    for name in (
+        "model.tflite",
+        "metrics.json",
+        "MODEL_CARD.md",
+        "curves.png",
+        "validation_field.png",
+    ):
         assert name in metadata["files"]
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["validation"]["all"]["per_class"]) == {"wbc", "rbc", "platelet"}
