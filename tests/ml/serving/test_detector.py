@@ -97,3 +97,10 @@ def test_a_white_cell_is_cropped_centred_filling_its_share():
     assert crop.shape == (120, 120, 3)
     assert abs(rows.mean() - 59.5) < 2 and abs(columns.mean() - 59.5) < 2
     assert 55 <= rows.max() - rows.min() + 1 <= 63
+
+
+def test_the_classifier_loader_refuses_a_detector(detector):
+    from ml.serving import load_classifier
+
+    with pytest.raises(BundleError, match="resize"):
+        load_classifier("fields")
