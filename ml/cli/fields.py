@@ -17,10 +17,23 @@ from ml.serving.detector import DEFAULT_DETECTOR, LABELS, load_detector
 from ml.serving.wbc_crop import classify_cells
 
 
+def size_pair(text: str) -> tuple[int, int]:
+    """'320x240' -> (320, 240); both multiples of 16 (the detector's deepest stride)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
+    if width % 16 or height % 16 or width <= 0 or height <= 0:
+        raise argparse.ArgumentTypeError(f"{text}: width and height must be multiples of 16")
+    return width, height
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(dest="action", required=True)
     train = commands.add_parser("train", help="train a detector and write its bundle")
     train.add_argument("--out", type=Path, required=True, help="bundle directory to write")
+    train.add_argument("--input-size", type=size_pair, default=(320, 240), help="WxH (320x240)")
+    train.add_argument("--crop-size", type=size_pair, default=(224, 176), help="WxH (224x176)")
     train.add_argument("--head-epochs", type=int, default=3)
     train.add_argument("--epochs", type=int, default=27, help="fine-tuning epochs (default 27)")
     train.add_argument("--steps-per-epoch", type=int, default=50)
@@ -51,6 +64,8 @@ def train(args: argparse.Namespace) -> int:
     from ml.training.fields.train import train_detector
 
     config = DetectorConfig(
+        input_size=args.input_size,
+        crop_size=args.crop_size,
         batch_size=args.batch_size,
         steps_per_epoch=args.steps_per_epoch,
         head_epochs=args.head_epochs,
