@@ -5,8 +5,10 @@ keeping its aspect ratio, placed at the top-left corner, and the rest is filled 
 mean colour (a flat background, unlike black, which looks like stain to a stain-trained model).
 `Letterbox` remembers the scale, so boxes found in the input map back to the original pixels.
 
-JPEGs are decoded at a reduced size with Pillow's `draft()` (the DCT is scaled by 1/2, 1/4 or
-1/8 while decoding), which makes a 640x480 field cost about a quarter of a full decode.
+A JPEG file opened here (`open_field`) is decoded at a reduced size with Pillow's `draft()` (the
+DCT is scaled by 1/2, 1/4 or 1/8 while decoding), which makes a 640x480 field cost about a
+quarter of a full decode. An image the caller opened is never drafted: draft() changes the
+image in place, and the caller may still need it whole (to crop its white cells).
 Training (ml/training/fields/) uses the same functions, so training and serving frame alike.
 """
 
@@ -30,11 +32,13 @@ class Letterbox:
         return np.clip(boxes, 0, [width, height, width, height])
 
 
-def decode_for_input(image: Image.Image, input_size: tuple[int, int]) -> tuple[Image.Image, tuple]:
-    """RGB image reduced while decoding where the format allows; returns it and the original
-    size (w, h). `input_size` is (width, height)."""
+def decode_for_input(
+    image: Image.Image, input_size: tuple[int, int], reduce: bool = False
+) -> tuple[Image.Image, tuple]:
+    """RGB image, with `reduce` decoded at a reduced size where the format allows (this changes
+    `image`); returns it and the original size (w, h). `input_size` is (width, height)."""
     original_size = image.size
-    if image.format == "JPEG":
+    if reduce and image.format == "JPEG":
         scale = min(input_size[0] / image.width, input_size[1] / image.height)
         image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
     return image.convert("RGB"), original_size
@@ -59,6 +63,13 @@ def letterbox(
 
 
 def field_input(image: Image.Image, input_size: tuple[int, int]) -> tuple[np.ndarray, Letterbox]:
-    """Decode (reduced) and letterbox an opened image: the detector's whole preprocessing."""
+    """Letterbox an opened image (left whole): the detector's preprocessing."""
     decoded, original_size = decode_for_input(image, input_size)
     return letterbox(decoded, input_size, original_size)
+
+
+def open_field(path, input_size: tuple[int, int]) -> tuple[np.ndarray, Letterbox]:
+    """Open an image file, decode it reduced and letterbox it: the fastest path from a file."""
+    with Image.open(path) as image:
+        decoded, original_size = decode_for_input(image, input_size, reduce=True)
+        return letterbox(decoded, input_size, original_size)

@@ -126,7 +126,7 @@ def load_field(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(uint8 letterboxed input (h, w, 3), boxes in input pixels (n, 4), classes (n,))."""
     with Image.open(field.image) as image:
-        decoded, original_size = decode_for_input(image, input_size)
+        decoded, original_size = decode_for_input(image, input_size, reduce=True)
         pixels, box = letterbox(decoded, input_size, original_size)
     boxes, classes = read_yolo_labels(field.labels, original_size)
     return pixels.round().astype(np.uint8), boxes * box.scale, classes

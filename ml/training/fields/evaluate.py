@@ -10,10 +10,9 @@ model's raw outputs (choose_thresholds), never on a test split. No TensorFlow he
 import time
 
 import numpy as np
-from PIL import Image
 
 from ml.serving.detector import LABELS, decode_cells
-from ml.serving.field_image import field_input
+from ml.serving.field_image import open_field
 from ml.training.fields.data import Field, read_yolo_labels
 from ml.training.fields.metrics import FieldScorer
 
@@ -25,8 +24,7 @@ def run_fields(detector, fields: list[Field]) -> tuple[list, list[float]]:
     records, times = [], []
     for field in fields:
         start = time.perf_counter()
-        with Image.open(field.image) as image:
-            pixels, letterbox = field_input(image, detector.input_size)
+        pixels, letterbox = open_field(field.image, detector.input_size)
         output = detector.raw_output(pixels)
         decode_cells(output, detector.thresholds, detector.stride, letterbox)
         times.append((time.perf_counter() - start) * 1000)

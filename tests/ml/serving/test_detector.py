@@ -104,3 +104,18 @@ def test_the_classifier_loader_refuses_a_detector(detector):
 
     with pytest.raises(BundleError, match="resize"):
         load_classifier("fields")
+
+
+def test_finding_cells_leaves_the_callers_image_whole(detector):
+    with Image.open(BCCD_FIELD) as image:
+        detector.find_cells(image)
+
+        assert image.size == (640, 480)
+
+
+def test_a_file_path_finds_the_same_white_cell(detector):
+    with Image.open(BCCD_FIELD) as image:
+        [from_image] = [cell for cell in detector.find_cells(image) if cell.kind == "wbc"]
+    [from_path] = [cell for cell in detector.find_cells(BCCD_FIELD) if cell.kind == "wbc"]
+
+    assert abs(from_image.centre[0] - from_path.centre[0]) < 12
