@@ -9,7 +9,10 @@ Never imports TensorFlow (LiteRT runs the model). Usage:
 The model (ml/training/fields/model.py) takes a letterboxed field (ml/serving/field_image.py) and
 returns, at stride 4, three class heatmaps, each cell's width and height, and its centre's offset.
 A cell is a heatmap peak (the maximum of its 3x3 neighbourhood) at or above its class's score
-threshold, which bundle.json holds (chosen on the validation split).
+threshold, which bundle.json holds (chosen on the validation split). A big white cell can raise
+two peaks a few output cells apart, so a peak whose centre lies within DUPLICATE_SHARE of a
+stronger same-kind cell's smaller side from that cell's centre is dropped (two cells' centres are
+never that close: touching red cells are about one side apart).
 """
 
 import os
@@ -28,6 +31,7 @@ KIND = "detector"
 DEFAULT_DETECTOR = "fields"
 LABELS = ("wbc", "rbc", "platelet")
 RESIZE_RULE = "letterbox"
+DUPLICATE_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -64,10 +68,24 @@ def decode_cells(
     centres = (np.stack([xs, ys], axis=1) + output[ys, xs, 5:7]) * stride
     boxes = letterbox.to_original(np.c_[centres - sizes / 2, centres + sizes / 2])
     order = np.argsort(-scores, kind="stable")
+    kept = drop_duplicates(centres[order], sizes[order], kinds[order])
     return [
         Cell(LABELS[kinds[i]], tuple(round(float(v), 1) for v in boxes[i]), float(scores[i]))
-        for i in order
+        for i in order[kept]
     ]
+
+
+def drop_duplicates(centres: np.ndarray, sizes: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """Indices of the peaks (sorted strongest first) that are not a stronger cell's echo."""
+    kept: list[int] = []
+    for index in range(len(centres)):
+        stronger = [k for k in kept if kinds[k] == kinds[index]]
+        if stronger:
+            distance = np.abs(centres[stronger] - centres[index]).max(axis=1)
+            if np.any(distance < DUPLICATE_SHARE * sizes[stronger].min(axis=1)):
+                continue
+        kept.append(index)
+    return np.array(kept, dtype=np.int64)
 
 
 class Detector:

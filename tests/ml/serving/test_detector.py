@@ -119,3 +119,17 @@ def test_a_file_path_finds_the_same_white_cell(detector):
     [from_path] = [cell for cell in detector.find_cells(BCCD_FIELD) if cell.kind == "wbc"]
 
     assert abs(from_image.centre[0] - from_path.centre[0]) < 12
+
+
+def test_a_second_peak_inside_a_stronger_cell_of_its_kind_is_dropped():
+    output = np.zeros((20, 20, 7), dtype=np.float32)
+    output[10, 10, 0], output[10, 12, 0] = 0.9, 0.6  # one big WBC, two peaks 2 cells apart
+    output[10, 12, 1] = 0.8  # a red cell at the second peak is another kind: kept
+    output[..., 3:5] = 12.0
+
+    cells = decode_cells(output, np.array([0.3, 0.3, 0.3]), 4, Letterbox((80, 80), 1.0))
+
+    assert [(cell.kind, cell.score) for cell in cells] == [
+        ("wbc", pytest.approx(0.9)),
+        ("rbc", pytest.approx(0.8)),
+    ]
