@@ -41,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--limit", type=int, help="use only the first N fields of each split")
     train.add_argument("--data-dir", type=Path, help="shared data directory")
     evaluate = commands.add_parser("evaluate", help="score a detector on labelled fields")
-    evaluate.add_argument("--data", type=Path, required=True, help="folder with images/, labels/")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, help="folder with images/ and labels/")
+    source.add_argument("--split", choices=("validation",), help="the shared fields' split")
     evaluate.add_argument("--ap", action="store_true", help="add VOC AP@0.5 per class")
     predict = commands.add_parser("predict", help="find (and classify) the cells of images")
     predict.add_argument("images", nargs="+", type=Path)
@@ -78,20 +80,36 @@ def train(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from ml.training.fields.data import folder_fields
+    from ml.training.fields import data
     from ml.training.fields.evaluate import evaluate_detector
 
-    result = evaluate_detector(load_detector(args.detector), folder_fields(args.data), ap=args.ap)
+    detector = load_detector(args.detector)
+    if args.data:
+        result = evaluate_detector(detector, data.folder_fields(args.data), ap=args.ap)
+    else:
+        fields = data.split_fields(data.shared_fields())[1]
+        result = evaluate_detector(detector, fields, ap=args.ap)
+        result["by_source"] = {
+            source: evaluate_detector(detector, [f for f in fields if f.source == source])
+            for source in sorted({field.source for field in fields})
+        }
     if args.json:
         print(json.dumps(result))
         return 0
+    print_figures(result, args.ap)
+    for source, figures in result.get("by_source", {}).items():
+        print(f"\n{source}:")
+        print_figures(figures, False)
+    return 0
+
+
+def print_figures(result: dict, ap: bool) -> None:
     print(f"{result['n_images']} images, p50 {result['ms_per_image_p50']} ms per image")
     for label in LABELS:
         scores = result["per_class"][label]
         figures = " ".join(f"{key} {scores[key]}" for key in ("precision", "recall", "f1"))
-        ap = f" AP@0.5 {result['ap50'][label]}" if args.ap else ""
-        print(f"{label:<9} {figures} count_error_pct {scores['count_error_pct']}{ap}")
-    return 0
+        average = f" AP@0.5 {result['ap50'][label]}" if ap else ""
+        print(f"{label:<9} {figures} count_error_pct {scores['count_error_pct']}{average}")
 
 
 def predict(args: argparse.Namespace) -> int:
