@@ -16,8 +16,8 @@ CLASS_KEYS = {"precision", "recall", "f1", "count_error_pct"}
 
 @pytest.fixture(autouse=True)
 def shipped_detector():
-    if not (BUNDLES_DIR / "fields1" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields1 bundle is not present")
+    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
+        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
 
 
 def test_evaluate_prints_the_contract_keys(capsys):

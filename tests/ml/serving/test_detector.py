@@ -19,8 +19,8 @@ TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
 
 @pytest.fixture(scope="module")
 def detector():
-    if not (BUNDLES_DIR / "fields1" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields1 bundle is not present")
+    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
+        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
     return load_detector("fields")
 
 
