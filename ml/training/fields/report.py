@@ -68,7 +68,7 @@ Score thresholds (best F1 per class on the validation split): {thresholds}.
 ## Limitations
 BCCD's test split is scored separately (docs/ml/bundles.md): its XML boxes miss about half the
 red cells, so RBC precision against them understates the detector. Boxes are at stride 4 of a
-{width}x{height} input: a platelet is about 5 output cells across. Fields from other microscopes and
-stains than BCCD's, PBC's and Raabin's are untested.
+{width}x{height} input: a platelet is a few output cells across. Fields from other
+microscopes and stains than BCCD's, PBC's and Raabin's are untested.
 """
     Path(path).write_text(text)
