@@ -1,5 +1,5 @@
 """`python -m ml <command>`: train, evaluate, predict, explain, bench, export, split, selective,
-tta, appearance, adapt.
+tta, appearance, adapt, fields.
 
 Each command lives in its own module, ml/cli/<command>.py, with `add_arguments(parser)` and
 `run(args) -> int`; the module is imported only when its command runs, so `predict` never pays for
@@ -30,6 +30,7 @@ COMMANDS = {
     "tta": "choose test-time augmentation on validation and write it into a bundle",
     "appearance": "how images look next to a bundle's training images",
     "adapt": "self-train a bundle on a new lab's unlabelled images",
+    "fields": "the cell detector: train, evaluate, predict on whole smear fields",
 }
 
 

@@ -5,10 +5,13 @@ No TensorFlow, no Keras, no argparse here (an import-linter contract checks the 
     from ml.serving import load_classifier
     classifier = load_classifier("default")       # an alias, a shipped name or a bundle directory
     [prediction] = classifier.predict([PIL.Image.open(path)])
+    cells = find_cells(PIL.Image.open(path))       # the cell finder: [Cell(kind, box, score)]
 
 Modules: bundle (bundle.json: read, resolve, write, format version), preprocess and cellcrop
 (decode and frame an image), test_time_views (flips and rotations averaged at inference),
-appearance (how a set of images looks next to the training images), classifier (LiteRT).
+appearance (how a set of images looks next to the training images), classifier (LiteRT),
+field_image and detector (the cell finder on whole smear fields), wbc_crop (a found white cell
+framed as the classifier's training images frame one, and classified).
 """
 
 from ml.serving.bundle import (
@@ -19,6 +22,7 @@ from ml.serving.bundle import (
     resolve_bundle,
 )
 from ml.serving.classifier import Classifier, Prediction, load_classifier
+from ml.serving.detector import Cell, Detector, find_cells, load_detector
 from ml.serving.preprocess import (
     STRETCH,
     ImageDecodeError,
@@ -26,17 +30,25 @@ from ml.serving.preprocess import (
     load_image,
     model_input,
 )
+from ml.serving.wbc_crop import ClassifiedCell, classify_cells, crop_cell
 
 __all__ = [
     "ALIASES_FILE",
     "BUNDLES_DIR",
     "STRETCH",
     "BundleError",
+    "Cell",
+    "ClassifiedCell",
     "Classifier",
+    "Detector",
     "ImageDecodeError",
     "Prediction",
+    "classify_cells",
+    "crop_cell",
+    "find_cells",
     "framed_region",
     "load_classifier",
+    "load_detector",
     "load_image",
     "model_input",
     "read_bundle_metadata",

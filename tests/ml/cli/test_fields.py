@@ -1,0 +1,76 @@
+"""python -m ml fields evaluate / predict: the JSON contract, and user errors end with exit 2."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ml.serving import BUNDLES_DIR
+from tests.ml.conftest import run_command
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIELDS_DIR = FIXTURES / "fields"
+TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
+CLASS_KEYS = {"precision", "recall", "f1", "count_error_pct"}
+
+
+@pytest.fixture(autouse=True)
+def shipped_detector():
+    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
+        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+
+
+def test_evaluate_prints_the_contract_keys(capsys):
+    code = run_command("fields", ["evaluate", "--data", str(FIELDS_DIR), "--json"])
+
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert result["n_images"] == 3
+    assert set(result["per_class"]) == {"wbc", "rbc", "platelet"}
+    for scores in result["per_class"].values():
+        assert CLASS_KEYS <= set(scores)
+        assert all(isinstance(scores[key], float) for key in CLASS_KEYS)
+    assert isinstance(result["ms_per_image_p50"], float)
+
+
+def test_evaluate_adds_average_precision_on_request(capsys):
+    code = run_command("fields", ["evaluate", "--data", str(FIELDS_DIR), "--ap", "--json"])
+
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(result["ap50"]) == {"wbc", "rbc", "platelet"}
+
+
+def test_predict_lists_counts_and_cells_with_white_cells_labelled(capsys):
+    field = FIELDS_DIR / "images" / "BloodImage_00094.jpg"
+
+    code = run_command(
+        "fields", ["predict", "--classifier", "kaggle4", str(field), str(TEXT_PAGE), "--json"]
+    )
+
+    [found, page] = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert found["image"] == str(field)
+    assert set(found["counts"]) == {"wbc", "rbc", "platelet"}
+    assert found["counts"]["wbc"] == 1 and len(found["cells"]) == sum(found["counts"].values())
+    [wbc] = [cell for cell in found["cells"] if cell["kind"] == "wbc"]
+    assert wbc["label"] in {"eosinophil", "lymphocyte", "monocyte", "neutrophil"}
+    assert isinstance(wbc["confidence"], float) and isinstance(wbc["unidentified"], bool)
+    assert len(wbc["box"]) == 4 and isinstance(wbc["score"], float)
+    rbc = next(cell for cell in found["cells"] if cell["kind"] == "rbc")
+    assert rbc["label"] is None and rbc["confidence"] is None and rbc["unidentified"] is None
+    assert page["counts"] == {"wbc": 0, "rbc": 0, "platelet": 0} and page["cells"] == []
+
+
+def test_evaluate_of_a_folder_without_labels_is_a_user_error(tmp_path, capsys):
+    code = run_command("fields", ["evaluate", "--data", str(tmp_path)])
+
+    assert code == 2
+    assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_an_unknown_detector_is_a_user_error(capsys):
+    code = run_command("fields", ["predict", "--detector", "nope", str(TEXT_PAGE)])
+
+    assert code == 2
+    assert "no model bundle 'nope'" in capsys.readouterr().err
