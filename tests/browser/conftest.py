@@ -52,6 +52,13 @@ def browser_page(monkeypatch):
             browser.close()
 
 
+def log_out(page) -> None:
+    """Leave the page first: a page that polls (the case page) could otherwise receive a
+    response that sets the session cookie again after the cookies are cleared."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def log_in(page, live_server, email: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", email)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from review import heatmaps, services, tasks
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, log_out
 from tests.personas import PASSWORD
 from tests.review.helpers import add_image, make_case, make_version
 from tests.review.test_lime import FakeClassifier
@@ -78,7 +78,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
     log_in(page, live_server, technologist.email, PASSWORD)
     check_page(page, f"{base}/cases/", "case-list")
     check_page(page, f"{base}/cases/{case.public_id}/", "case-page")
-    page.context.clear_cookies()
+    log_out(page)
 
     log_in(page, live_server, pathologist.email, PASSWORD)
     check_page(page, f"{base}/review/", "review-queue")
@@ -87,7 +87,7 @@ def test_no_page_scrolls_sideways_on_a_phone(
     check_page(
         page, f"{base}/review/cases/{case.public_id}/images/{monocyte.public_id}/", "review-image"
     )
-    page.context.clear_cookies()
+    log_out(page)
 
     log_in(page, live_server, lab_admin.email, PASSWORD)
     check_page(page, f"{base}/lab/members/", "lab-members")
