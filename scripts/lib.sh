@@ -88,11 +88,13 @@ load_env_file() {
 # The interpreter for .venv; run as root, one the service user can run too (not one of root's
 # own, e.g. under /root/.pyenv, which other users cannot reach).
 choose_python() {
-    local candidate
+    local candidate path
     for candidate in "${PYTHON:-}" python3 /usr/bin/python3; do
         [ -n "$candidate" ] || continue
-        if as_service "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-            command -v "$candidate"
+        # The path root finds is the one .venv will point at, so that exact file is tried.
+        path="$(command -v "$candidate")" || continue
+        if as_service "$path" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$path"
             return 0
         fi
     done
