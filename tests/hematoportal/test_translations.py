@@ -157,7 +157,6 @@ def test_every_entry_is_translated(catalogue):
     assert not untranslated, f"{catalogue}: untranslated entries {untranslated}"
 
 
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext is not installed")
 @pytest.mark.parametrize("catalogue", CATALOGUES, ids=catalogue_id)
 def test_msgfmt_accepts_the_catalogue(catalogue):
     # --check: placeholders such as %(name)s and the plural forms agree with the msgid.
