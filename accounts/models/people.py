@@ -139,6 +139,24 @@ class Lab(models.Model):
         default="en",
         help_text=_("The language of the PDF reports of this lab, whoever downloads them."),
     )
+    # A differential over smear fields: white cells are counted until this target is met,
+    # as a lab counts 100 (or 200) cells on a manual differential.
+    differential_target = models.PositiveSmallIntegerField(
+        _("white cells per differential"),
+        choices=[(100, "100"), (200, "200")],
+        default=100,
+        help_text=_("How many white cells a differential over smear fields counts."),
+    )
+    # Platelet estimate = mean platelets per field x this factor (per microlitre); it depends on
+    # the lab's microscope (field of view), so each lab sets its own.
+    platelet_factor = models.PositiveIntegerField(
+        _("platelet estimate factor"),
+        default=15000,
+        help_text=_(
+            "The platelet estimate is the mean number of platelets per field times this factor "
+            "(platelets per microlitre)."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

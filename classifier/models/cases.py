@@ -141,6 +141,19 @@ class CellImage(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Kind(models.TextChoices):
+        """What the cell finder found in the upload.
+
+        cell    one centred cell: classified as a whole, as the classifier's training images
+        field   a smear field: every cell found is counted, and each white cell becomes a child
+                CellImage (kind cell, `field` set, `box` its place) classified on its crop
+        none    no blood cell: not classified, not counted
+        """
+
+        CELL = "cell", _("Single cell")
+        FIELD = "field", _("Smear field")
+        NONE = "none", _("No blood cells")
+
     PENDING_STATUSES = (Status.QUEUED, Status.RUNNING)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -163,6 +176,22 @@ class CellImage(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
     error = models.TextField(_("error"), blank=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.CELL)
+    # A white cell cropped from a field: the field it came from and its box there
+    # ([x0, y0, x1, y1] in the field's pixels). It shares the field's consent and retention.
+    field = models.ForeignKey(
+        "self",
+        verbose_name=_("field"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="cells",
+    )
+    box = models.JSONField(_("box"), null=True, blank=True)
+    # A field's counts by kind ({"wbc": 2, "rbc": 41, "platelet": 5}) and every cell found
+    # ([{"kind": "rbc", "box": [x0, y0, x1, y1], "score": 0.93}, ...]) for drawing its boxes.
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    detections = models.JSONField(_("cells found"), default=list, blank=True)
     # Set by the worker that claims the row; attempts counts claims, so that an image that
     # keeps killing its worker ends up failed instead of being redelivered for ever.
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
