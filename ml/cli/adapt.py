@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from ml.adaptation.adapt import DEFAULT_SHARES, AdaptationRequest, adapt, parse_shares
+from ml.adaptation.few_shot import SHOT_SHARE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +56,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="fine-tune only this many of the backbone's last layers (default 0: all of it)",
     )
+    parser.add_argument(
+        "--shot-share",
+        type=float,
+        default=SHOT_SHARE,
+        help=f"the labelled cells' share of the training images (default {SHOT_SHARE})",
+    )
+    parser.add_argument(
+        "--keep-last",
+        action="store_true",
+        help="keep the last epoch's weights (default: the best on the bundle's validation split)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         progress_file=args.progress_file,
         train_last_layers=args.train_last_layers,
         max_test_drop=args.max_test_drop,
+        shot_share=args.shot_share,
+        keep_last=args.keep_last,
     )
     bundle = adapt(request)
     metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
