@@ -119,6 +119,7 @@ class AdaptationRequest:
     max_test_drop: float = MAX_TEST_DROP
     shot_share: float = SHOT_SHARE
     keep_last: bool = False
+    learning_rate: float | None = None
 
 
 def check_request(request: AdaptationRequest) -> None:
@@ -274,6 +275,8 @@ def adaptation_config(bundle_dir: Path, metadata: dict, request: AdaptationReque
     )
     if request.limit_per_class is not None:
         config.limit_per_class = request.limit_per_class
+    if request.learning_rate is not None:
+        config.fine_tune_learning_rate = request.learning_rate
     return config
 
 

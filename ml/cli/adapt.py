@@ -63,6 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"the labelled cells' share of the training images (default {SHOT_SHARE})",
     )
     parser.add_argument(
+        "--learning-rate",
+        type=float,
+        help="the fine-tuning learning rate (default: the bundle's own)",
+    )
+    parser.add_argument(
         "--keep-last",
         action="store_true",
         help="keep the last epoch's weights (default: the best on the bundle's validation split)",
@@ -88,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         max_test_drop=args.max_test_drop,
         shot_share=args.shot_share,
         keep_last=args.keep_last,
+        learning_rate=args.learning_rate,
     )
     bundle = adapt(request)
     metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
