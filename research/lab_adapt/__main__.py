@@ -1,6 +1,6 @@
 """`python -m research.lab_adapt build`: the Kaggle lab's reviewed and other cells as trees.
 
-python -m research.lab_adapt build --out /tmp/adapt-bench [--framing whole|finder] \
+python -m research.lab_adapt build --out /tmp/adapt-bench [--framing whole|route] \
     [--shots 10] [--per-class 40] [--other-split test|val] [--seed 7]
 """
 

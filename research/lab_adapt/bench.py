@@ -6,8 +6,10 @@ Shots come from ml/splits/kaggle.csv's train rows: shuffled with random.Random(s
 are copies of one cell). The other cells come from the `val` rows (for choices) or the `test`
 rows (reported once), shuffled the same way, the first `per_class` of each class.
 
-framing "whole": the files as they are (320x240 fields, one WBC each). framing "finder": each
-file cut as the portal frames it before classifying (ml.serving's cell finder; see frame()).
+framing "whole": the files as they are (320x240 fields, one WBC each). framing "route": each
+file as the portal's route gives it to the classifier (ml.serving.route_image: a 4:3 frame is a
+field, its strongest white cell cropped); a file the route classifies nothing in is passed over
+for the next one.
 """
 
 import csv
@@ -27,16 +29,14 @@ def kaggle_rows(split: str, csv_path: Path = SPLITS_CSV) -> list[dict]:
         return [row for row in csv.DictReader(handle) if row["split"] == split]
 
 
-def pick(rows: list[dict], count: int, seed: int, distinct_groups: bool) -> dict[str, list[dict]]:
-    """The first `count` rows of each class after a seeded shuffle (one per group if asked)."""
+def pick(rows: list[dict], seed: int, distinct_groups: bool) -> dict[str, list[dict]]:
+    """Each class's rows in a seeded shuffle (the first of each group only, if asked)."""
     shuffled = sorted(rows, key=lambda row: row["file"])
     random.Random(seed).shuffle(shuffled)
     chosen: dict[str, list[dict]] = {}
     seen: set[tuple[str, str]] = set()
     for row in shuffled:
         members = chosen.setdefault(row["class"], [])
-        if len(members) >= count:
-            continue
         if distinct_groups and (row["class"], row["group"]) in seen:
             continue
         seen.add((row["class"], row["group"]))
@@ -45,22 +45,34 @@ def pick(rows: list[dict], count: int, seed: int, distinct_groups: bool) -> dict
 
 
 def write_tree(
-    chosen: dict[str, list[dict]], out: Path, frame: Callable[[Image.Image], Image.Image] | None
-) -> dict[str, int]:
-    """Write each chosen file to out/<class>/<name>.png (framed) or as it is; counts per class."""
+    ordered: dict[str, list[dict]],
+    count: int,
+    out: Path,
+    frame: Callable[[Image.Image], Image.Image | None] | None,
+) -> dict[str, dict[str, int]]:
+    """Write the first `count` files of each class that frame (as they are without `frame`)
+    to out/<class>/; per class, how many were written and how many were passed over."""
     images_dir = paths.kaggle_images_dir(paths.default_data_dir())
     counts = {}
-    for label, rows in sorted(chosen.items()):
+    for label, rows in sorted(ordered.items()):
         (out / label).mkdir(parents=True, exist_ok=True)
+        written = passed_over = 0
         for row in rows:
+            if written == count:
+                break
             source = images_dir / row["file"]
             name = row["file"].replace("/", "_")
             if frame is None:
                 (out / label / name).write_bytes(source.read_bytes())
             else:
                 with Image.open(source) as image:
-                    frame(image).save(out / label / f"{Path(name).stem}.png")
-        counts[label] = len(rows)
+                    framed = frame(image)
+                if framed is None:
+                    passed_over += 1
+                    continue
+                framed.save(out / label / f"{Path(name).stem}.png")
+            written += 1
+        counts[label] = {"written": written, "passed_over": passed_over}
     return counts
 
 
@@ -73,10 +85,10 @@ def build(
     frame: Callable[[Image.Image], Image.Image] | None,
 ) -> dict:
     """out/labelled and out/held_out; returns the counts."""
-    labelled = pick(kaggle_rows("train"), shots, seed, distinct_groups=True)
-    other = pick(kaggle_rows(other_split), per_class, seed, distinct_groups=False)
+    labelled = pick(kaggle_rows("train"), seed, distinct_groups=True)
+    other = pick(kaggle_rows(other_split), seed, distinct_groups=False)
     return {
-        "labelled": write_tree(labelled, out / "labelled", frame),
-        "held_out": write_tree(other, out / "held_out", frame),
+        "labelled": write_tree(labelled, shots, out / "labelled", frame),
+        "held_out": write_tree(other, per_class, out / "held_out", frame),
         "held_out_split": other_split,
     }

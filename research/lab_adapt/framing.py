@@ -4,26 +4,22 @@ from collections.abc import Callable
 
 from PIL import Image
 
-from ml.serving import crop_cell, load_detector
+from ml.serving import load_detector, route_image
 
 
-def finder_framing() -> Callable[[Image.Image], Image.Image]:
-    """The strongest WBC the cell finder sees, cropped as PBC frames a cell (the whole image
-    when it finds none)."""
+def routed_framing() -> Callable[[Image.Image], Image.Image | None]:
+    """The portal's route (ml.serving.route_image): a single-cell frame as it is, a field's
+    strongest white cell cropped as PBC frames one; None where the route classifies nothing."""
     detector = load_detector("fields")
-    fill_share = float(detector.metadata["wbc_crop"]["fill_share"])
 
-    def frame(image: Image.Image) -> Image.Image:
-        image = image.convert("RGB")
-        wbcs = [cell for cell in detector.find_cells(image) if cell.kind == "wbc"]
-        if not wbcs:
-            return image
-        return crop_cell(image, wbcs[0].box, fill_share)
+    def frame(image: Image.Image) -> Image.Image | None:
+        route = route_image(image.convert("RGB"), detector)
+        return route.inputs[0] if route.inputs else None
 
     return frame
 
 
-FRAMINGS: dict[str, Callable[[], Callable[[Image.Image], Image.Image] | None]] = {
+FRAMINGS: dict[str, Callable[[], Callable[[Image.Image], Image.Image | None] | None]] = {
     "whole": lambda: None,
-    "finder": finder_framing,
+    "route": routed_framing,
 }

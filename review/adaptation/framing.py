@@ -1,15 +1,16 @@
-"""A reviewed upload as the classifier saw it: what the adapted model must learn from is the
-image the portal classifies, framed the same way (training and serving framing must match).
+"""A reviewed upload as the classifier saw it: the adapted model must learn from the image the
+portal classifies, framed the same way (training and serving framing must match).
 
 A white cell cut from a smear field is stored as its crop already (cells.write_tree copies it).
-A single-cell upload goes through the cell finder's route here.
+Any other upload goes through the cell finder's route (ml.serving.route_image), as the classify
+task sends it: a single-cell image as it is, a field's strongest white cell as its crop.
 """
 
 from pathlib import Path
 
 from PIL import Image
 
-from ml.serving import ImageDecodeError, crop_cell, load_detector, load_image
+from ml.serving import ImageDecodeError, load_detector, load_image, route_image
 
 _detector = None
 
@@ -22,14 +23,11 @@ def _loaded_detector():
 
 
 def classifier_input(path: Path) -> Image.Image | None:
-    """The strongest white cell the finder sees, cropped as the classifier's training images
-    frame one; the image as it is when it finds none; None when the file cannot be read."""
+    """The classifier's input for the upload at `path`; None when the file cannot be read or
+    the route finds no white cell to classify in it."""
     try:
         image = load_image(path)
     except (ImageDecodeError, OSError):
         return None
-    detector = _loaded_detector()
-    wbcs = [cell for cell in detector.find_cells(image) if cell.kind == "wbc"]
-    if not wbcs:
-        return image
-    return crop_cell(image, wbcs[0].box, float(detector.metadata["wbc_crop"]["fill_share"]))
+    route = route_image(image, _loaded_detector())
+    return route.inputs[0] if route.inputs else None

@@ -33,7 +33,6 @@ logger = logging.getLogger(__name__)
 REPLAY_PER_CLASS = 50
 EPOCHS = 8
 TRAIN_LAST_LAYERS = 40
-MAX_TEST_DROP = 0.01  # the rule: at most one point lost on the original test split
 POLL_SECONDS = 1.0
 REPORT = "adaptation_report.json"
 
@@ -89,7 +88,7 @@ def adapt_command(job: AdaptationJob, workdir: Path, out: Path) -> list[str]:
         "--limit-per-class", str(REPLAY_PER_CLASS),
         "--epochs", str(EPOCHS),
         "--train-last-layers", str(TRAIN_LAST_LAYERS),
-        "--max-test-drop", str(MAX_TEST_DROP),
+        "--max-test-drop", str(settings.ADAPTATION_MAX_TEST_DROP),
         "--progress-file", str(workdir / "progress.jsonl"),
         "--name", f"{job.parent.name}-{job.lab.pk}-{job.public_id.hex[:8]}",
     ]  # fmt: skip

@@ -21,7 +21,7 @@ def test_an_adaptation_runs_from_start_to_report_to_activate_to_rollback(
     parent = registry.register_bundle(None, str(tiny_bundle), activate=True)
     reviewed_cells(lab_a, pathologist, {"neutrophil": 3, "lymphocyte": 3})
     # The tiny bundle's test split has one image per class: a point is not a useful bound.
-    monkeypatch.setattr(runner, "MAX_TEST_DROP", 1.0)
+    settings.ADAPTATION_MAX_TEST_DROP = 1.0
     monkeypatch.setattr(runner, "EPOCHS", 1)
     queued = []
     monkeypatch.setattr(tasks.run_adaptation, "delay_on_commit", queued.append)
