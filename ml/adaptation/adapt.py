@@ -120,6 +120,7 @@ class AdaptationRequest:
     shot_share: float = SHOT_SHARE
     keep_last: bool = False
     learning_rate: float | None = None
+    consistency: bool = True
 
 
 def check_request(request: AdaptationRequest) -> None:
@@ -277,6 +278,8 @@ def adaptation_config(bundle_dir: Path, metadata: dict, request: AdaptationReque
         config.limit_per_class = request.limit_per_class
     if request.learning_rate is not None:
         config.fine_tune_learning_rate = request.learning_rate
+    if not request.consistency:
+        config.consistency = 0.0
     return config
 
 

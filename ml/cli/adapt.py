@@ -68,6 +68,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the fine-tuning learning rate (default: the bundle's own)",
     )
     parser.add_argument(
+        "--no-consistency",
+        action="store_true",
+        help="fine-tune without the bundle's consistency loss (half the work per batch)",
+    )
+    parser.add_argument(
         "--keep-last",
         action="store_true",
         help="keep the last epoch's weights (default: the best on the bundle's validation split)",
@@ -94,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         shot_share=args.shot_share,
         keep_last=args.keep_last,
         learning_rate=args.learning_rate,
+        consistency=not args.no_consistency,
     )
     bundle = adapt(request)
     metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
