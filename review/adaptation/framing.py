@@ -31,3 +31,8 @@ def classifier_input(path: Path) -> Image.Image | None:
         return None
     route = route_image(image, _loaded_detector())
     return route.inputs[0] if route.inputs else None
+
+
+def description() -> dict:
+    """What framed the cells, for the adapted version's lineage."""
+    return {"route": "ml.serving.route_image", "detector": _loaded_detector().name}
