@@ -111,21 +111,25 @@ def split_held_out(cells: list[ReviewedCell], seed: int = 1) -> tuple[list, list
     return train, held_out
 
 
+def write_cell(cell: ReviewedCell, directory: Path) -> Path | None:
+    """Write `cell` framed as the classifier sees it (review/adaptation/framing.py) to
+    DIR/<label>/<sha256>.<ext>; the file written, or None when it is gone or cannot be read."""
+    if cell.path is None or not cell.path.is_file():
+        return None
+    framed = None if cell.from_field else framing.classifier_input(cell.path)
+    if not cell.from_field and framed is None:
+        return None
+    folder = directory / cell.label
+    folder.mkdir(parents=True, exist_ok=True)
+    if framed is None:
+        target = folder / f"{cell.sha256}{cell.path.suffix.lower()}"
+        shutil.copyfile(cell.path, target)
+    else:
+        target = folder / f"{cell.sha256}.png"
+        framed.save(target)
+    return target
+
+
 def write_tree(cells: list[ReviewedCell], directory: Path) -> list[ReviewedCell]:
-    """Write each cell, framed as the classifier sees it (review/adaptation/framing.py), to
-    DIR/<label>/<sha256>.<ext>; returns the cells whose file was there and could be read."""
-    written = []
-    for cell in cells:
-        if cell.path is None or not cell.path.is_file():
-            continue
-        framed = None if cell.from_field else framing.classifier_input(cell.path)
-        if not cell.from_field and framed is None:
-            continue
-        folder = directory / cell.label
-        folder.mkdir(parents=True, exist_ok=True)
-        if framed is None:
-            shutil.copyfile(cell.path, folder / f"{cell.sha256}{cell.path.suffix.lower()}")
-        else:
-            framed.save(folder / f"{cell.sha256}.png")
-        written.append(cell)
-    return written
+    """write_cell for each cell; returns the cells written."""
+    return [cell for cell in cells if write_cell(cell, directory) is not None]
