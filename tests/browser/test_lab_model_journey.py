@@ -45,10 +45,10 @@ def accepting_worker_env(monkeypatch):
 def keep(page, language: str) -> None:
     for width, viewport in WIDTHS.items():
         page.set_viewport_size(viewport)
-        assert page.evaluate(PAGE_OVERFLOW) <= 1, f"lab model page ({language}, {width}) too wide"
         if folder := os.environ.get("SCREENSHOT_DIR"):
             Path(folder).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=f"{folder}/adapt-{language}-{width}.png", full_page=True)
+        assert page.evaluate(PAGE_OVERFLOW) <= 1, f"lab model page ({language}, {width}) too wide"
     page.set_viewport_size(WIDTHS["1280"])
 
 
