@@ -14,7 +14,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import Membership
 from classifier.access import may_delete_image, may_see_image_file
-from classifier.case_rows import case_differential
+from classifier.case_rows import case_count, case_differential
+from classifier.count_texts import count_summary, interval_text
 from classifier.labels import display_label
 from classifier.models import Case, CellImage
 
@@ -134,16 +135,23 @@ def unreviewed_text(unreviewed: int) -> str:
 
 
 def differential_summary(case: Case) -> dict:
-    """The case's differential as the page shows it; rows in the model's label order."""
+    """The case's differential as the page shows it; rows in the model's label order, with the
+    count over fields (white cells against the lab's target)."""
     differential = case_differential(case)
     return {
         "rows": [
-            {"label": row.label, "count": row.count, "share": share_text(vars(row))}
+            {
+                "label": row.label,
+                "count": row.count,
+                "share": share_text(vars(row)),
+                "interval": interval_text(row.confidence_interval),
+            }
             for row in differential.rows
         ],
         "leukocytes": differential.leukocytes,
         "total": differential.total,
         "unreviewed_text": unreviewed_text(differential.unreviewed),
+        "count": count_summary(case_count(case, differential), case.is_signed),
     }
 
 

@@ -233,6 +233,10 @@ def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
             for row in differential.rows
             if (interval := case.lab.reference_interval(row.label)) is not None
         },
+        # Likewise the count over fields: the target it was signed against and the factor of
+        # its platelet estimate (classifier.case_rows.count_settings reads them back).
+        "differential_target": case.lab.differential_target,
+        "platelet_factor": case.lab.platelet_factor,
     }
 
 

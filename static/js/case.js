@@ -141,7 +141,10 @@
       if (!tr) { missing = missing || Boolean(table); return; }
       tr.querySelector(".count").textContent = item.count;
       tr.querySelector(".share").textContent = item.share;
+      var interval = tr.querySelector(".interval");
+      if (interval) interval.textContent = item.interval;
     });
+    updateWhiteCells(panel, state.differential.count);
     if (missing) { refreshReportPanel(); return; }
     if (!table) return;
     var set = function (testid, text) {
@@ -151,6 +154,17 @@
     set("differential-leukocytes", state.differential.leukocytes);
     set("differential-total", state.differential.total);
     set("differential-unreviewed", state.differential.unreviewed_text);
+  }
+
+  function updateWhiteCells(panel, count) {
+    // White cells against the lab's target; the fields' figures come with the panel refresh.
+    if (!count) return;
+    var counted = panel.querySelector("[data-testid=white-cells-counted]");
+    if (counted) counted.textContent = count.white_cells_text;
+    var bar = panel.querySelector("[data-testid=white-cells-bar]");
+    if (bar) bar.value = Math.min(count.counted, count.target);
+    var more = panel.querySelector("[data-testid=count-more]");
+    if (more) { more.textContent = count.more_text; more.hidden = !count.more_text; }
   }
 
   function refreshReportPanel() {

@@ -2,13 +2,21 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from audit.models import AuditEvent
 
+# The count-over-fields settings, as the settings page posts them (its defaults).
+COUNT_SETTINGS = {"differential_target": "100", "platelet_factor": "15000"}
+
 
 def test_it_saves_the_retention_period(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
     response = client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "14", "unsigned_max_days": "14"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "14",
+            "unsigned_max_days": "14",
+        },
     )
 
     assert response.status_code == 302
@@ -22,7 +30,12 @@ def test_it_saves_the_longest_wait_for_sign_off(client, lab_admin, lab_a):
 
     response = client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "30", "unsigned_max_days": "7"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "30",
+            "unsigned_max_days": "7",
+        },
     )
 
     assert response.status_code == 302
@@ -35,7 +48,12 @@ def test_it_refuses_a_wait_for_sign_off_of_zero_days(client, lab_admin, lab_a):
 
     response = client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "30", "unsigned_max_days": "0"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "30",
+            "unsigned_max_days": "0",
+        },
     )
 
     assert response.status_code == 200
@@ -47,7 +65,9 @@ def test_it_refuses_a_wait_for_sign_off_of_zero_days(client, lab_admin, lab_a):
 def test_it_refuses_a_retention_of_zero_days(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"report_language": "en", "retention_days": "0"})
+    response = client.post(
+        "/lab/settings/", {"report_language": "en", **COUNT_SETTINGS, "retention_days": "0"}
+    )
 
     assert response.status_code == 200
     lab_a.refresh_from_db()
@@ -62,6 +82,7 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "require_mfa": "on",
@@ -79,6 +100,7 @@ def test_it_asks_the_admin_to_activate_mfa_first(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "require_mfa": "on",
@@ -102,7 +124,12 @@ def test_a_settings_change_is_audited_with_old_and_new_values(client, lab_admin,
 
     client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "14", "unsigned_max_days": "7"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "14",
+            "unsigned_max_days": "7",
+        },
     )
 
     event = AuditEvent.objects.get(action="lab_settings_changed")
@@ -118,7 +145,12 @@ def test_saving_unchanged_settings_writes_no_event(client, lab_admin, lab_a):
 
     client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "30", "unsigned_max_days": "14"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "30",
+            "unsigned_max_days": "14",
+        },
     )
 
     assert not AuditEvent.objects.filter(action="lab_settings_changed").exists()
@@ -142,6 +174,7 @@ def test_it_saves_the_labs_own_reference_intervals(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "interval_monocyte_low": "3",
@@ -163,6 +196,7 @@ def test_it_refuses_an_interval_upside_down(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "interval_monocyte_low": "12",
@@ -192,6 +226,7 @@ def test_the_lab_admin_picks_the_labs_model_version_and_it_is_audited(client, la
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "model_version": str(adapted.pk),
@@ -210,6 +245,7 @@ def test_the_lab_admin_picks_the_labs_model_version_and_it_is_audited(client, la
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "model_version": "",
@@ -227,6 +263,11 @@ def test_saving_without_changing_the_version_records_nothing(client, lab_admin, 
     client.force_login(lab_admin)
     client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "21", "unsigned_max_days": "14"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "21",
+            "unsigned_max_days": "14",
+        },
     )
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.MODEL_VERSION_CHANGED).exists()

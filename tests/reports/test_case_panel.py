@@ -50,9 +50,13 @@ def test_the_differential_api(client, case, technologist, outsider):
     body = client.get(url).json()
     assert body["total"] == 4
     assert body["unreviewed"] == 4
-    assert {"label": "neutrophil", "count": 3, "percent": 75.0, "per_100_leukocytes": None} in body[
-        "rows"
-    ]
+    assert {
+        "label": "neutrophil",
+        "count": 3,
+        "percent": 75.0,
+        "per_100_leukocytes": None,
+        "confidence_interval": [30.1, 95.4],
+    } in body["rows"]
     client.force_login(outsider)
     assert client.get(url).status_code == 404
 
