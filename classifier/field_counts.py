@@ -17,6 +17,7 @@ whose `counts` the cell finder wrote).
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 # A field estimate is rough (a few hundred platelets over ten fields): three significant
 # figures say what it knows; 213,750 /µL would claim a precision it does not have.
@@ -49,7 +50,9 @@ def round_significant(value: float, figures: int = ESTIMATE_SIGNIFICANT_FIGURES)
     if value <= 0:
         return 0
     digits = figures - 1 - math.floor(math.log10(value))
-    return int(round(value, min(digits, 0)))
+    # Half up, as people round (Python's round() would give 202,000 for 202,500).
+    step = Decimal(10) ** -min(digits, 0)
+    return int((Decimal(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from audit.models import AuditEvent
@@ -271,3 +272,67 @@ def test_saving_without_changing_the_version_records_nothing(client, lab_admin, 
         },
     )
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.MODEL_VERSION_CHANGED).exists()
+
+
+def settings_post(**changes) -> dict:
+    return {
+        "report_language": "en",
+        "retention_days": "30",
+        "unsigned_max_days": "14",
+        **COUNT_SETTINGS,
+        **changes,
+    }
+
+
+def test_it_saves_the_differential_target_and_platelet_factor_and_audits_them(
+    client, lab_admin, lab_a
+):
+    client.force_login(lab_admin)
+
+    response = client.post(
+        "/lab/settings/", settings_post(differential_target="200", platelet_factor="20000")
+    )
+
+    assert response.status_code == 302
+    lab_a.refresh_from_db()
+    assert (lab_a.differential_target, lab_a.platelet_factor) == (200, 20000)
+    event = AuditEvent.objects.get(action="lab_settings_changed")
+    assert event.details == {
+        "differential_target": {"old": 100, "new": 200},
+        "platelet_factor": {"old": 15000, "new": 20000},
+    }
+
+
+def test_the_settings_page_offers_both_count_settings(client, lab_admin):
+    client.force_login(lab_admin)
+
+    html = client.get("/lab/settings/").content.decode()
+
+    assert 'name="differential_target"' in html
+    assert '<option value="200">200</option>' in html
+    assert 'name="platelet_factor"' in html
+    assert 'value="15000"' in html
+
+
+def test_it_refuses_a_target_other_than_100_or_200(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post("/lab/settings/", settings_post(differential_target="150"))
+
+    assert response.status_code == 200
+    assert "differential_target" in response.context["form"].errors
+    lab_a.refresh_from_db()
+    assert lab_a.differential_target == 100
+    assert not AuditEvent.objects.filter(action="lab_settings_changed").exists()
+
+
+@pytest.mark.parametrize("factor", ["0", "150", "1500000", "-15000", "lots"])
+def test_it_refuses_a_platelet_factor_out_of_range(client, lab_admin, lab_a, factor):
+    client.force_login(lab_admin)
+
+    response = client.post("/lab/settings/", settings_post(platelet_factor=factor))
+
+    assert response.status_code == 200
+    assert "platelet_factor" in response.context["form"].errors
+    lab_a.refresh_from_db()
+    assert lab_a.platelet_factor == 15000

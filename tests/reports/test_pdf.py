@@ -222,3 +222,41 @@ def test_a_signed_report_keeps_the_intervals_it_was_signed_with(report_case, pat
     text = pdf_text(render_pdf(report_case))
 
     assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9 %\s+2–10\s+H", text)
+
+
+def test_the_pdf_carries_the_count_over_fields(case):
+    from tests.review.helpers import add_field
+
+    add_field(case, ["neutrophil", "monocyte"], red_cells=212, platelets=14)
+    add_field(case, [], red_cells=190, platelets=13)
+
+    text = pdf_text(render_pdf(case))
+
+    # 6 white cells: 4 neutrophils, 1 lymphocyte, 1 monocyte.
+    assert "6 of 100 white cells counted · Count 94 more: upload more fields." in text
+    assert re.search(r"Neutrophil\s+4\s+66\.7 %\s+30\.0–90\.3 %", text)
+    assert "Wilson score confidence interval" in text
+    assert re.search(r"Fields counted\s+2\n", text)
+    assert "Platelet estimate 203,000 /µL (13.5 per field × 15,000, over 2 fields)" in text
+    assert re.search(r"Red cells per field\s+201\.0", text)
+
+
+def test_a_pdf_without_fields_says_there_is_no_estimate(report_case):
+    text = pdf_text(render_pdf(report_case))
+
+    assert "No smear field counted: no platelet estimate and no red cells per field." in text
+    assert "/µL" not in text
+
+
+def test_the_pdf_numbers_follow_the_report_language(case, lab_a):
+    from tests.review.helpers import add_field
+
+    lab_a.report_language = "fr"
+    lab_a.save()
+    case.refresh_from_db()
+    add_field(case, ["neutrophil"], red_cells=200, platelets=15)
+
+    text = pdf_text(render_pdf(case))
+
+    assert re.search(r"225\s000 /µL", text)
+    assert "37,6–96,4 %" in text
