@@ -108,6 +108,28 @@ class CaseCount:
     white_cells: WhiteCellTarget
     fields: FieldCounts | None
 
+    def as_dict(self) -> dict:
+        """JSON-ready, for the API: figures only, unrounded but for the estimate."""
+        white_cells = self.white_cells
+        fields = self.fields
+        return {
+            "white_cells": {
+                "counted": white_cells.counted,
+                "target": white_cells.target,
+                "remaining": white_cells.remaining,
+                "target_met": white_cells.is_met,
+            },
+            "fields": None
+            if fields is None
+            else {
+                "fields": fields.fields,
+                "platelets_per_field": fields.platelets_per_field,
+                "platelet_factor": fields.platelet_factor,
+                "platelet_estimate_per_ul": fields.platelet_estimate,
+                "red_cells_per_field": fields.red_cells_per_field,
+            },
+        }
+
 
 def case_count(case: Case, differential: Differential) -> CaseCount:
     settings = count_settings(case)

@@ -19,7 +19,8 @@ def interval_text(interval) -> str:
     if not interval:
         return "—"
     low, high = interval
-    return f"{floatformat(low, 1)}–{floatformat(high, 1)} %"
+    # A no-break space keeps "%" with its number when a narrow column wraps the interval.
+    return f"{floatformat(low, 1)}–{floatformat(high, 1)}\u00a0%"
 
 
 def grouped(value: float) -> str:

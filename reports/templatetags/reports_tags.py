@@ -41,10 +41,11 @@ def differential_table(differential) -> dict:
     return differential_context(differential)
 
 
-@register.inclusion_tag("reports/_count_over_fields.html")
+@register.simple_tag
 def count_over_fields(case, differential) -> dict:
-    """White cells against the lab's target, then the smear fields' platelets and red cells."""
-    return {"case": case, "count": count_summary(case_count(case, differential), case.is_signed)}
+    """`{% count_over_fields case differential as count %}`: white cells against the lab's
+    target and the smear fields' figures, for reports/_white_cells.html and _smear_fields.html."""
+    return count_summary(case_count(case, differential), case.is_signed)
 
 
 @register.filter

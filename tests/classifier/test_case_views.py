@@ -191,7 +191,7 @@ def test_the_status_json_has_the_live_differential_and_what_is_pending(
         "label": "lymphocyte",
         "count": 1,
         "share": "100.0 %",
-        "interval": "20.7–100.0 %",  # Wilson, 1 of 1
+        "interval": "20.7–100.0\xa0%",  # Wilson, 1 of 1
     }
     assert differential["total"] == 1
 

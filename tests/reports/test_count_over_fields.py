@@ -140,7 +140,7 @@ def test_the_numbers_follow_the_readers_language(client, case, technologist):
     assert "225\xa0000 /µL" in html  # 15 x 15,000, French thousands separator
     assert "15,0" in html  # platelets per field, decimal comma
     assert "200,0" in html  # red cells per field
-    assert "37,6–96,4 %" in html  # 4 neutrophils of 5 white cells: 80 %, Wilson interval
+    assert "37,6–96,4\xa0%" in html  # 4 neutrophils of 5 white cells: 80 %, Wilson interval
 
 
 def test_the_live_state_carries_the_count(client, case, technologist):
@@ -155,7 +155,7 @@ def test_the_live_state_carries_the_count(client, case, technologist):
     assert count["more_text"] == "Count 95 more: upload more fields."
     assert count["fields"]["platelet_estimate"] == 120000
     rows = {row["label"]: row for row in state["differential"]["rows"]}
-    assert rows["monocyte"]["interval"] == "3.6–62.4 %"  # 1 of 5
+    assert rows["monocyte"]["interval"] == "3.6–62.4\xa0%"  # 1 of 5
     assert rows["platelet"]["interval"] == "—"
 
 
@@ -173,7 +173,10 @@ def test_the_review_page_shows_the_count_too(client, case, pathologist):
 def test_the_review_pages_count_block_carries_the_fields(case):
     add_field(case, ["neutrophil"], red_cells=150, platelets=20)
     differential = case_differential(case)
-    template = Template("{% load reports_tags %}{% count_over_fields case differential %}")
+    template = Template(
+        "{% load reports_tags %}{% count_over_fields case differential as count %}"
+        '{% include "reports/_white_cells.html" %}{% include "reports/_smear_fields.html" %}'
+    )
 
     text = text_of(template.render(Context({"case": case, "differential": differential})))
 

@@ -146,9 +146,9 @@ def test_counts_shares_and_reference_intervals_with_out_of_range_marks(report_ca
 
     # 75 % neutrophils is at the top of 40–75: no mark. 25 % monocytes is above 2–10, 0 %
     # lymphocytes below 20–45. Platelets have no interval.
-    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+30\.1–95\.4 %\s+40–75\s*\n", text)
-    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9 %\s+2–10\s+H", text)
-    assert re.search(r"Lymphocyte\s+0\s+0\.0 %\s+0\.0–49\.0 %\s+20–45\s+L", text)
+    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+30\.1–95\.4\s%\s+40–75\s*\n", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9\s%\s+2–10\s+H", text)
+    assert re.search(r"Lymphocyte\s+0\s+0\.0 %\s+0\.0–49\.0\s%\s+20–45\s+L", text)
     assert re.search(r"Platelet\s+1\s+25\.0 / 100 WBC\s+—\s+—", text)
 
 
@@ -159,8 +159,8 @@ def test_it_uses_the_labs_own_reference_intervals(report_case, lab_a):
 
     text = pdf_text(render_pdf(report_case))
 
-    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9 %\s+0–30\s*\n", text)
-    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+30\.1–95\.4 %\s+80–95\s+L", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9\s%\s+0–30\s*\n", text)
+    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+30\.1–95\.4\s%\s+80–95\s+L", text)
 
 
 def test_rows_never_split_across_pages(case, tmp_path):
@@ -221,7 +221,7 @@ def test_a_signed_report_keeps_the_intervals_it_was_signed_with(report_case, pat
 
     text = pdf_text(render_pdf(report_case))
 
-    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9 %\s+2–10\s+H", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9\s%\s+2–10\s+H", text)
 
 
 def test_the_pdf_carries_the_count_over_fields(case):
@@ -234,7 +234,7 @@ def test_the_pdf_carries_the_count_over_fields(case):
 
     # 6 white cells: 4 neutrophils, 1 lymphocyte, 1 monocyte.
     assert "6 of 100 white cells counted · Count 94 more: upload more fields." in text
-    assert re.search(r"Neutrophil\s+4\s+66\.7 %\s+30\.0–90\.3 %", text)
+    assert re.search(r"Neutrophil\s+4\s+66\.7 %\s+30\.0–90\.3\s%", text)
     assert "Wilson score confidence interval" in text
     assert re.search(r"Fields counted\s+2\n", text)
     assert "Platelet estimate 203,000 /µL (13.5 per field × 15,000, over 2 fields)" in text
@@ -259,4 +259,4 @@ def test_the_pdf_numbers_follow_the_report_language(case, lab_a):
     text = pdf_text(render_pdf(case))
 
     assert re.search(r"225\s000 /µL", text)
-    assert "37,6–96,4 %" in text
+    assert re.search(r"37,6–96,4\s%", text)
