@@ -70,7 +70,8 @@ def wilson_interval(count: int, total: int, z: float = Z_95) -> tuple[float, flo
     interval behind Rümke's table), which guarantees at least 95 % coverage by being wider than
     needed on average. Wilson's coverage stays close to 95 % from n = 100 down to a few cells,
     it never leaves 0-100 %, and it is a closed formula (Brown, Cai & DasGupta, Statistical
-    Science 2001, recommend it for small n).
+    Science 2001, recommend it for small n). Exact coverage of the three at 100 and 200 cells:
+    research/intervals/README.md.
     """
     if total <= 0:
         return None
