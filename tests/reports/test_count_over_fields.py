@@ -197,3 +197,20 @@ def test_a_signed_case_short_of_the_target_says_so_instead_of_asking_for_uploads
 
     assert "Signed 96 white cells short of the lab's target of 100." in text
     assert "upload more fields" not in text
+
+
+def test_the_history_shows_the_intervals_each_version_was_signed_with(client, case, pathologist):
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    sign_off = services.sign_off(case, pathologist)
+    client.force_login(pathologist)
+
+    text = text_of(client.get(reverse("review:history", args=[case.public_id])))
+
+    assert re.search(r"Neutrophil 3 75\.0 % 30\.1–95\.4 %", text)
+    # A version signed before intervals existed has none to show.
+    for row in sign_off.snapshot["differential"]["rows"]:
+        del row["confidence_interval"]
+    sign_off.save(update_fields=["snapshot"])
+    text = text_of(client.get(reverse("review:history", args=[case.public_id])))
+    assert re.search(r"Neutrophil 3 75\.0 % —", text)
