@@ -145,7 +145,7 @@ class ImageUploadSerializer(serializers.Serializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    images = ImageSerializer(many=True, read_only=True)
+    images = serializers.SerializerMethodField()
     differential = serializers.SerializerMethodField()  # classifier/case_rows.py
 
     class Meta:
@@ -164,6 +164,14 @@ class CaseSerializer(serializers.ModelSerializer):
             "differential",
         ]
         read_only_fields = ["id", "status", "created", "updated", "images", "differential"]
+
+    @extend_schema_field(ImageSerializer(many=True))
+    def get_images(self, case: Case) -> list[dict]:
+        """What was uploaded; a field lists its white cells (each an image of its own)."""
+        images = getattr(case, "uploaded_images", None)  # prefetched by the view
+        if images is None:
+            images = case.images.uploads().prefetch_related("cells")
+        return ImageSerializer(images, many=True).data
 
     @extend_schema_field(serializers.DictField())
     def get_differential(self, case: Case) -> dict:

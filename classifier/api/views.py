@@ -59,7 +59,7 @@ class CaseViewSet(
         )
         return (
             cases_for(self.request.membership)
-            .prefetch_related(Prefetch("images", queryset=images))
+            .prefetch_related(Prefetch("images", queryset=images, to_attr="uploaded_images"))
             .order_by("-created")
         )
 
