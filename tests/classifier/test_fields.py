@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
@@ -180,9 +179,7 @@ def test_the_api_says_why_no_blood_cells_were_found(
     assert "stained blood smear" in data["error"]
 
 
-def test_a_single_cell_image_is_classified_as_a_whole(
-    case, store_image, fake_model, model_version
-):
+def test_a_single_cell_image_is_classified_as_a_whole(case, store_image, fake_model, model_version):
     image = store_image(case, content=upload().read(), name="cell.jpg")
 
     tasks.classify_image(image.pk)
