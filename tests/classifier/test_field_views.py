@@ -101,3 +101,13 @@ def test_the_field_page_is_404_for_a_single_cell_and_for_another_lab(
 
     client.force_login(outsider)
     assert client.get(field_url(field)).status_code == 404
+
+
+def test_a_white_cells_review_page_links_back_to_its_field(client, pathologist, field):
+    [child] = field.cells.all()
+    client.force_login(pathologist)
+
+    response = client.get(reverse("review:image", args=[field.case.public_id, child.public_id]))
+
+    assert response.status_code == 200
+    assert field_url(field) in response.content.decode()
