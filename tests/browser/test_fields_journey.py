@@ -35,14 +35,11 @@ def keep_screenshots(page, name: str, language: str) -> None:
     page.set_viewport_size(WIDTHS["1280"])
 
 
+BOX_LAYER_DISPLAY = "k => getComputedStyle(document.querySelector(`[data-testid=boxes-${k}]`))"
+
+
 def boxes_shown(page, kind: str) -> bool:
-    return (
-        page.evaluate(
-            "kind => getComputedStyle(document.querySelector(`[data-testid=boxes-${kind}]`)).display",
-            kind,
-        )
-        != "none"
-    )
+    return page.evaluate(BOX_LAYER_DISPLAY + ".display", kind) != "none"
 
 
 def test_a_pathologist_uploads_a_field_and_sees_its_boxes_and_cells(
