@@ -341,8 +341,10 @@ class CellImage(models.Model):
         return prediction
 
     def mark_failed(self, reason: str) -> None:
-        """A permanent failure: record why and stop (never retried)."""
-        CellImage.objects.filter(pk=self.pk).exclude(status=self.Status.DONE).update(
+        """A permanent failure: record why and stop (never retried). A field's white cells not
+        yet classified fail with it, rather than wait for a task of their own."""
+        unfinished = Q(pk=self.pk) | Q(field=self.pk, status__in=self.PENDING_STATUSES)
+        CellImage.objects.filter(unfinished).exclude(status=self.Status.DONE).update(
             status=self.Status.FAILED, error=reason[:2000], updated=timezone.now()
         )
         self.refresh_from_db(fields=["status", "error", "updated"])

@@ -187,3 +187,21 @@ def test_a_single_cell_image_is_classified_as_a_whole(case, store_image, fake_mo
     image.refresh_from_db()
     assert image.kind == CellImage.Kind.CELL and image.prediction.label == "lymphocyte"
     assert not image.cells.exists()
+
+
+def test_a_field_that_fails_for_good_fails_its_unclassified_cells_too(
+    case, store_image, fake_model, model_version, monkeypatch
+):
+    image = store_image(case, consent_retain=True, content=FIELD_JPEG.read_bytes(), name="f.jpg")
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(inference, "classify_pictures", broken)
+
+    assert tasks.classify_image(image.pk) == "failed"
+
+    [child] = image.cells.all()
+    assert child.status == CellImage.Status.FAILED and "boom" in child.error
+    case.refresh_from_db()
+    assert case.status == case.Status.AWAITING_REVIEW
