@@ -140,7 +140,8 @@ def classify_upload(image: CellImage) -> None:
     if route.kind == FIELD:
         children = fields.field_cells(image, route)
         # A redelivered task finds the children made and maybe classified: only the rest go.
-        crops = dict(zip(children, route.inputs, strict=False))
+        same_cells = len(children) == len(route.inputs)
+        crops = dict(zip(children, route.inputs, strict=True)) if same_cells else {}
         unclassified = [child for child in children if not hasattr(child, "prediction")]
         pictures = [crops.get(child) or inference.open_stored(child) for child in unclassified]
         if unclassified:
