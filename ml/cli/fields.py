@@ -1,11 +1,13 @@
-"""`python -m ml fields {train,evaluate,predict,split}`: the cell detector's commands.
+"""`python -m ml fields {train,evaluate,predict,route,split}`: the cell detector's commands.
 
     python -m ml fields train --out ml/bundles/fields1
     python -m ml fields evaluate --data DIR [--detector NAME] [--ap] --json
     python -m ml fields predict [--detector NAME] [--classifier MODEL] IMAGE... --json
+    python -m ml fields route --data DIR [--detector NAME] [--classifier MODEL] --json
     python -m ml fields split        # rewrite ml/splits/fields.csv from the shared fields
 
 DIR holds images/ and labels/ (YOLO text: `class cx cy w h` relative; 0 WBC, 1 RBC, 2 platelet).
+For route, DIR is a tree of class folders (accuracies need --classifier) or a flat image folder.
 """
 
 import argparse
@@ -48,16 +50,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     predict = commands.add_parser("predict", help="find (and classify) the cells of images")
     predict.add_argument("images", nargs="+", type=Path)
     predict.add_argument("--classifier", default="default", help="classifier bundle for WBCs")
-    for sub in (evaluate, predict):
+    route = commands.add_parser("route", help="how images go through the cell finder")
+    route.add_argument("--data", type=Path, required=True, help="class folders or a flat folder")
+    route.add_argument("--classifier", help="classifier bundle: adds accuracies through the route")
+    for sub in (evaluate, predict, route):
         sub.add_argument("--detector", default=DEFAULT_DETECTOR, help="detector bundle or name")
         sub.add_argument("--json", action="store_true", help="print JSON on stdout")
     commands.add_parser("split", help="write ml/splits/fields.csv")
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"train": train, "evaluate": evaluate, "predict": predict, "split": split}[args.action](
-        args
-    )
+    actions = {"train": train, "evaluate": evaluate, "predict": predict, "route": route}
+    return {**actions, "split": split}[args.action](args)
 
 
 def train(args: argparse.Namespace) -> int:
@@ -130,6 +134,23 @@ def predict(args: argparse.Namespace) -> int:
     for result in results:
         labels = [c["label"] for c in result["cells"] if c["label"]]
         print(f"{result['image']}: {result['counts']} white cells {labels}")
+    return 0
+
+
+def route(args: argparse.Namespace) -> int:
+    from ml.training.fields.routing import evaluate_route, folder_items
+
+    detector = load_detector(args.detector)
+    classifier = load_classifier(args.classifier) if args.classifier else None
+    result = evaluate_route(detector, classifier, folder_items(args.data))
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['n_images']} images: {result['kinds']} (none: {result['reasons']})")
+    print(f"route p50 {result['route_ms_p50']} ms per image")
+    if "accuracy_route" in result:
+        figures = ("whole", "crop", "route")
+        print(" ".join(f"{key} {result[f'accuracy_{key}']}" for key in figures))
     return 0
 
 

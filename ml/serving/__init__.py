@@ -6,12 +6,14 @@ No TensorFlow, no Keras, no argparse here (an import-linter contract checks the 
     classifier = load_classifier("default")       # an alias, a shipped name or a bundle directory
     [prediction] = classifier.predict([PIL.Image.open(path)])
     cells = find_cells(PIL.Image.open(path))       # the cell finder: [Cell(kind, box, score)]
+    route = route_image(image, load_detector())    # cell, field or none; the classifier's inputs
 
 Modules: bundle (bundle.json: read, resolve, write, format version), preprocess and cellcrop
 (decode and frame an image), test_time_views (flips and rotations averaged at inference),
 appearance (how a set of images looks next to the training images), classifier (LiteRT),
 field_image and detector (the cell finder on whole smear fields), wbc_crop (a found white cell
-framed as the classifier's training images frame one, and classified).
+framed as the classifier's training images frame one, and classified), finder (every upload
+routed: one cell, a field of cells, or no blood cells).
 """
 
 from ml.serving.bundle import (
@@ -23,6 +25,7 @@ from ml.serving.bundle import (
 )
 from ml.serving.classifier import Classifier, Prediction, load_classifier
 from ml.serving.detector import Cell, Detector, find_cells, load_detector
+from ml.serving.finder import Route, route_image
 from ml.serving.preprocess import (
     STRETCH,
     ImageDecodeError,
@@ -43,6 +46,7 @@ __all__ = [
     "Detector",
     "ImageDecodeError",
     "Prediction",
+    "Route",
     "classify_cells",
     "crop_cell",
     "find_cells",
@@ -53,4 +57,5 @@ __all__ = [
     "model_input",
     "read_bundle_metadata",
     "resolve_bundle",
+    "route_image",
 ]

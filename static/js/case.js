@@ -25,9 +25,22 @@
     return input ? input.value : "";
   }
 
-  function resultCell(prediction) {
+  function findingNodes(finding) {
+    // A smear field (its counts and page) or no blood cells (why), as on the server's row.
+    var nodes = [
+      el("span", { "class": "badge kind-" + finding.kind, "data-testid": "image-kind", text: finding.kind_display }),
+      el("span", { "class": "finding", "data-testid": "image-finding", text: finding.text }),
+    ];
+    if (finding.url) nodes.push(el("a", { href: finding.url, "data-testid": "field-link", text: finding.link_text }));
+    return nodes;
+  }
+
+  function resultCell(prediction, finding) {
     var cell = el("td", { "class": "result", "data-testid": "image-label" });
-    if (!prediction) return cell;
+    if (!prediction) {
+      if (finding) findingNodes(finding).forEach(function (node) { cell.appendChild(node); });
+      return cell;
+    }
     if (prediction.unidentified) {
       cell.appendChild(el("span", { "class": "badge unidentified", text: gettext("Unidentified") }));
       cell.appendChild(document.createTextNode(" "));
@@ -50,6 +63,7 @@
   function row(image) {
     var attrs = { id: "image-" + image.id, "data-testid": "image-row",
                   "data-image-id": image.id, "data-status": image.status };
+    if (image.finding) attrs["data-kind"] = image.finding.kind;
     if (image.prediction && image.prediction.unidentified) attrs["data-unidentified"] = "true";
     var thumb = el("td", { "class": "thumb" });
     if (image.file_url) {
@@ -82,7 +96,7 @@
       thumb,
       el("td", { "class": "name", text: image.name }),
       status,
-      resultCell(p),
+      resultCell(p, image.finding),
       el("td", { "class": "confidence", "data-testid": "image-confidence", text: p ? percent(p.confidence) : "" }),
       top,
       actions,

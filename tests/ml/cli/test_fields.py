@@ -74,3 +74,32 @@ def test_an_unknown_detector_is_a_user_error(capsys):
 
     assert code == 2
     assert "no model bundle 'nope'" in capsys.readouterr().err
+
+
+def test_route_counts_kinds_of_a_flat_folder(tmp_path, capsys):
+    for path in (FIELDS_DIR / "images" / "BloodImage_00094.jpg", TEXT_PAGE):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+
+    code = run_command("fields", ["route", "--data", str(tmp_path), "--json"])
+
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert result["kinds"] == {"cell": 0, "field": 1, "none": 1}
+    assert result["reasons"] == {"no_cells": 1}
+    assert "accuracy_route" not in result
+
+
+def test_route_scores_a_classifier_through_the_route_on_class_folders(tmp_path, capsys):
+    folder = tmp_path / "neutrophil"
+    folder.mkdir()
+    for path in sorted((FIXTURES / "images" / "neutrophil").glob("pbc_*")):
+        (folder / path.name).write_bytes(path.read_bytes())
+
+    code = run_command(
+        "fields", ["route", "--data", str(tmp_path), "--classifier", "pbc8", "--json"]
+    )
+
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert result["kinds"] == {"cell": 2, "field": 0, "none": 0}
+    assert result["accuracy_route"] == result["accuracy_whole"] == 1.0
