@@ -30,7 +30,9 @@ def case_report_panel(context, case) -> dict:
         "membership": membership,
         "sign_off": latest_sign_off(case) if case.is_signed else None,
         "amended": case.amendments.exists(),
-        "progress": progress_text(image_counts(list(case.images.values_list("status", flat=True)))),
+        "progress": progress_text(
+            image_counts(list(case.images.uploads().values_list("status", flat=True)))
+        ),
         "count": count_summary(case_count(case, differential), case.is_signed),
         **differential_context(differential),
     }
