@@ -8,6 +8,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -139,7 +140,14 @@ AUDITED_LAB_SETTINGS = (
     "retention_days",
     "unsigned_max_days",
     "report_language",
+    "differential_target",
+    "platelet_factor",
 )
+
+
+# The platelet estimate's factor (Lab.platelet_factor), per µL: accepted range.
+PLATELET_FACTOR_MIN = 1_000
+PLATELET_FACTOR_MAX = 100_000
 
 
 def changed_settings(form: forms.ModelForm) -> dict:
@@ -173,6 +181,8 @@ class LabSettingsForm(forms.ModelForm):
             "unsigned_max_days",
             "model_version",
             "report_language",
+            "differential_target",
+            "platelet_factor",
         ]
 
     def __init__(self, *args, admin, **kwargs) -> None:
@@ -248,6 +258,20 @@ class LabSettingsForm(forms.ModelForm):
         if days < 1:
             raise forms.ValidationError(_("Keep images for at least one day."))
         return days
+
+    def clean_platelet_factor(self) -> int:
+        factor = self.cleaned_data["platelet_factor"]
+        # Published factors per oil-immersion field lie around 10,000-25,000 per µL; a value far
+        # outside is a typing slip (a missing or an extra zero), not a microscope.
+        if not PLATELET_FACTOR_MIN <= factor <= PLATELET_FACTOR_MAX:
+            raise forms.ValidationError(
+                _("Enter a factor from %(low)s to %(high)s platelets per µL.")
+                % {
+                    "low": floatformat(PLATELET_FACTOR_MIN, "0g"),
+                    "high": floatformat(PLATELET_FACTOR_MAX, "0g"),
+                }
+            )
+        return factor
 
     def clean_unsigned_max_days(self) -> int:
         days = self.cleaned_data["unsigned_max_days"]

@@ -5,6 +5,9 @@ snapshot and the reports (PDF, CSV, FHIR JSON), so that they all agree on which 
 It lives in classifier, the lowest app all of them may import. The reviewer's verdict is read
 through the reverse relation `image.review` (review.Review points at CellImage), never by
 importing review: the classifier must not depend on the apps built on it.
+
+`case_count(case, differential)` adds the count over smear fields (classifier/field_counts.py):
+white cells against the lab's target, and the platelet estimate and red cells per field.
 """
 
 import datetime
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from classifier.differential import Differential, compute_differential, final_label
+from classifier.field_counts import FieldCounts, WhiteCellTarget, field_counts
 from classifier.labels import OTHER_LABEL
 from classifier.models import Case, CellImage
 
@@ -76,3 +80,61 @@ def case_classes(rows: list[ImageRow]) -> list[str]:
 def case_differential(case: Case, rows: list[ImageRow] | None = None) -> Differential:
     rows = case_rows(case) if rows is None else rows
     return compute_differential(((row.predicted, row.reviewed) for row in rows), case_classes(rows))
+
+
+@dataclass(frozen=True)
+class CountSettings:
+    differential_target: int
+    platelet_factor: int
+
+
+def count_settings(case: Case) -> CountSettings:
+    """The lab's differential target and platelet factor; a signed case's as it was signed (a
+    later change on the lab settings page must not change a signed report). The sign-off is
+    read through the reverse relation, as the review is above."""
+    sign_off = case.sign_offs.order_by("-version").first() if case.is_signed else None
+    signed = sign_off.snapshot if sign_off else {}
+    return CountSettings(
+        differential_target=signed.get("differential_target", case.lab.differential_target),
+        platelet_factor=signed.get("platelet_factor", case.lab.platelet_factor),
+    )
+
+
+@dataclass(frozen=True)
+class CaseCount:
+    """The count over fields of a case: white cells against the target, and the fields' totals
+    (None without a done field)."""
+
+    white_cells: WhiteCellTarget
+    fields: FieldCounts | None
+
+    def as_dict(self) -> dict:
+        """JSON-ready, for the API: figures only, unrounded but for the estimate."""
+        white_cells = self.white_cells
+        fields = self.fields
+        return {
+            "white_cells": {
+                "counted": white_cells.counted,
+                "target": white_cells.target,
+                "remaining": white_cells.remaining,
+                "target_met": white_cells.is_met,
+            },
+            "fields": None
+            if fields is None
+            else {
+                "fields": fields.fields,
+                "platelets_per_field": fields.platelets_per_field,
+                "platelet_factor": fields.platelet_factor,
+                "platelet_estimate_per_ul": fields.platelet_estimate,
+                "red_cells_per_field": fields.red_cells_per_field,
+            },
+        }
+
+
+def case_count(case: Case, differential: Differential) -> CaseCount:
+    settings = count_settings(case)
+    done_fields = case.images.filter(kind=CellImage.Kind.FIELD, status=CellImage.Status.DONE)
+    return CaseCount(
+        white_cells=WhiteCellTarget(differential.leukocytes, settings.differential_target),
+        fields=field_counts(done_fields.values_list("counts", flat=True), settings.platelet_factor),
+    )

@@ -3,6 +3,7 @@
 Pipeline for one upload (`accept_upload`):
     check_upload   size caps, Pillow open with a format whitelist, pixel cap, verify(), full load
     store_bytes    write to a temporary name next to the target, fsync, rename; sha256 on the way
+                   (classifier/storage.py)
     CellImage row  created in a transaction that locks the case, refused if the case already
                    has a file with the same sha256 (counted once, so the differential stays
                    right); classify_image queued when it commits
@@ -11,11 +12,8 @@ is never trusted; only what Pillow decodes counts.
 """
 
 import contextlib
-import hashlib
 import logging
-import os
 import threading
-import uuid
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +22,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from accounts.models import User
 from classifier.models import Case, CellImage
+from classifier.storage import store_bytes
 from classifier.tasks import classify_image
 
 logger = logging.getLogger(__name__)
@@ -38,8 +36,6 @@ logger = logging.getLogger(__name__)
 # that carry a second (preview) picture.
 ALLOWED_FORMATS = {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "TIFF": "tif", "BMP": "bmp"}
 PILLOW_PLUGINS = ["JPEG", "PNG", "TIFF", "BMP"]
-IMAGES_DIR = "images"
-PARTIAL_SUFFIX = ".part"
 _truncation_lock = threading.Lock()
 
 
@@ -148,39 +144,10 @@ def _load_fully(upload: UploadedFile) -> None:
         image.load()
 
 
-def store_bytes(upload: UploadedFile, extension: str) -> tuple[str, str]:
-    """Write the upload under a new random name; return (name relative to MEDIA_ROOT, sha256).
-
-    The bytes go to a temporary name in the target folder first and are renamed once complete,
-    so a half-written file never carries a real image name.
-    """
-    now = timezone.now()
-    relative = Path(IMAGES_DIR) / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.{extension}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}{PARTIAL_SUFFIX}")
-    digest = hashlib.sha256()
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        with os.fdopen(descriptor, "wb") as out:
-            upload.seek(0)
-            for chunk in upload.chunks():
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    finally:
-        upload.seek(0)
-    return relative.as_posix(), digest.hexdigest()
-
-
 def refuse_duplicate(case: Case, sha256: str) -> None:
     """UploadRefused if the case already has this very file (same checksum)."""
-    earlier = case.images.filter(sha256=sha256).first()
+    # Only uploads: a field's white-cell crops are files the worker made, never uploaded.
+    earlier = case.images.filter(sha256=sha256, field__isnull=True).first()
     if earlier is not None:
         raise UploadRefused(
             _("this file is already in the case (as %(name)s)") % {"name": earlier.original_name}

@@ -8,7 +8,10 @@
                                           or its case (classifier/admin.py)
 
 Both write IMAGE_DELETED to the audit trail, naming the folders of the files made from the image
-that went with it. Later steps keep files made from an image: review's Grad-CAM heatmap and the
+that went with it. A smear field's white-cell crops (child images, classifier/fields.py) share
+its consent and retention: they go with the field, each audited as an image of its own.
+
+Later steps keep files made from an image: review's Grad-CAM heatmap and the
 copy kept with a correction for model improvement (review.Feedback) show the cell, so they must
 not outlive the image file. The classifier may not import the apps built on it (the portal flows
 one way), so such a model inherits DerivedFromImage and drops its own files of one image; the
@@ -83,7 +86,11 @@ def purge_image_file(image_id: int, reason: str) -> bool:
     audited again.
     """
     image = CellImage.objects.select_related("case").filter(pk=image_id).first()
-    if image is None or not image.purge_file():
+    if image is None:
+        return False
+    for child_id in image.cells.values_list("pk", flat=True):
+        purge_image_file(child_id, reason)
+    if not image.purge_file():
         return False
     derived = _delete_derived_rows(image.pk)
     _unlink(_derived_paths(derived))
@@ -98,7 +105,8 @@ def purge_image_file(image_id: int, reason: str) -> bool:
 
 
 def delete_image(image_id: int, reason: str, request: HttpRequest | None = None) -> CellImage:
-    """Delete the image row (its prediction cascades), its file and the files made from it.
+    """Delete the image row (its prediction cascades), its file and the files made from it;
+    a field's white-cell images with theirs.
 
     Raises ProtectedError for a reviewed image (the review is part of the clinical record), and
     then nothing is deleted. The rows go in one transaction and the files once it has committed,
@@ -107,8 +115,20 @@ def delete_image(image_id: int, reason: str, request: HttpRequest | None = None)
     """
     with transaction.atomic():
         image = CellImage.objects.select_related("case").get(pk=image_id)
+        children = list(image.cells.all())
+        derived_of_children = [_delete_derived_rows(child.pk) for child in children]
         derived = _delete_derived_rows(image.pk)
-        image.delete()
+        image.delete()  # the children cascade
+    for child, child_derived in zip(children, derived_of_children, strict=True):
+        _unlink([child.path, *_derived_paths(child_derived)])
+        record(
+            request,
+            AuditEvent.Action.IMAGE_DELETED,
+            obj=child,
+            reason=reason,
+            sha256=child.sha256,
+            derived_files=sorted(child_derived),
+        )
     _unlink([image.path, *_derived_paths(derived)])
     record(
         request,

@@ -14,7 +14,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import Membership
 from classifier.access import may_delete_image, may_see_image_file
-from classifier.case_rows import case_differential
+from classifier.case_rows import case_count, case_differential
+from classifier.count_texts import count_summary, interval_text
 from classifier.labels import display_label
 from classifier.models import Case, CellImage
 
@@ -47,6 +48,34 @@ def file_note(image: CellImage, membership: Membership) -> str:
     return ""
 
 
+def counts_text(counts: dict) -> str:
+    """E.g. "2 white cells, 31 red cells, 4 platelets": what the finder found in a field."""
+    wbc, rbc, platelets = (counts.get(kind, 0) for kind in ("wbc", "rbc", "platelet"))
+    return ", ".join(
+        [
+            ngettext("%(count)d white cell", "%(count)d white cells", wbc) % {"count": wbc},
+            ngettext("%(count)d red cell", "%(count)d red cells", rbc) % {"count": rbc},
+            ngettext("%(count)d platelet", "%(count)d platelets", platelets) % {"count": platelets},
+        ]
+    )
+
+
+def finding_summary(image: CellImage) -> dict | None:
+    """A field's counts and page, or why no blood cells were found; None for a single cell."""
+    if image.kind == CellImage.Kind.FIELD:
+        return {
+            "kind": image.kind,
+            "kind_display": image.get_kind_display(),
+            "text": counts_text(image.counts),
+            "url": reverse("classifier:field_detail", args=[image.public_id]),
+            "link_text": _("Show the field and its cells"),
+        }
+    if image.kind == CellImage.Kind.NONE:
+        message = _("No blood cells found: %(reason)s.") % {"reason": image.no_blood_reason}
+        return {"kind": image.kind, "kind_display": image.get_kind_display(), "text": message}
+    return None
+
+
 def image_summary(image: CellImage, membership: Membership) -> dict:
     return {
         "id": str(image.public_id),
@@ -55,7 +84,8 @@ def image_summary(image: CellImage, membership: Membership) -> dict:
         "status_display": image.get_status_display(),
         # The worker stores the reason in English; a fixed one is a catalogue msgid, so it is
         # shown in the reader's language (one with details, e.g. an exception, stays English).
-        "error": _(image.error) if image.error else "",
+        # A no-blood image's reason is shown by finding_summary.
+        "error": _(image.error) if image.error and image.kind != CellImage.Kind.NONE else "",
         "consent_retain": image.consent_retain,
         "file_url": (
             reverse("classifier:image_file", args=[image.public_id])
@@ -69,6 +99,7 @@ def image_summary(image: CellImage, membership: Membership) -> dict:
             else None
         ),
         "prediction": prediction_summary(image),
+        "finding": finding_summary(image),
     }
 
 
@@ -82,12 +113,11 @@ def review_order(summary: dict) -> tuple:
 
 
 def case_images(case: Case, membership: Membership) -> list[dict]:
-    """Every image of the case, summarised: in upload order while any is pending, then in
-    review order (stable: upload order breaks ties)."""
-    images = case.images.select_related("prediction__model_version", "case").order_by(
-        "created", "id"
-    )
-    summaries = [image_summary(image, membership) for image in images]
+    """Every uploaded image of the case, summarised (a field's white cells are on its page):
+    in upload order while any is pending, then in review order (stable: upload order breaks
+    ties)."""
+    images = case.images.uploads().select_related("prediction__model_version", "case")
+    summaries = [image_summary(image, membership) for image in images.order_by("created", "id")]
     if any(summary["status"] in CellImage.PENDING_STATUSES for summary in summaries):
         return summaries
     return sorted(summaries, key=review_order)
@@ -134,22 +164,34 @@ def unreviewed_text(unreviewed: int) -> str:
 
 
 def differential_summary(case: Case) -> dict:
-    """The case's differential as the page shows it; rows in the model's label order."""
+    """The case's differential as the page shows it; rows in the model's label order, with the
+    count over fields (white cells against the lab's target)."""
     differential = case_differential(case)
     return {
         "rows": [
-            {"label": row.label, "count": row.count, "share": share_text(vars(row))}
+            {
+                "label": row.label,
+                "count": row.count,
+                "share": share_text(vars(row)),
+                "interval": interval_text(row.confidence_interval),
+            }
             for row in differential.rows
         ],
         "leukocytes": differential.leukocytes,
         "total": differential.total,
         "unreviewed_text": unreviewed_text(differential.unreviewed),
+        "count": count_summary(case_count(case, differential), case.is_signed),
     }
 
 
 def case_state(case: Case, membership: Membership) -> dict:
     images = case_images(case, membership)
     counts = image_counts([image["status"] for image in images])
+    # A field's white cells still being classified (a task redelivered after a crash) keep
+    # the page polling.
+    counts["pending"] += (
+        case.images.exclude(field=None).filter(status__in=CellImage.PENDING_STATUSES).count()
+    )
     return {
         "id": str(case.public_id),
         "status": case.status,

@@ -1,6 +1,7 @@
-"""Celery tasks: classify one image (queue "classify"); purge the files of a signed case kept
-only for its review (queued by review.services.sign_off); purge expired files and requeue images
-whose task message was lost (periodic); the last three on queue "celery".
+"""Celery tasks: classify one image through the cell finder (queue "classify"); purge the files
+of a signed case kept only for its review (queued by review.services.sign_off); purge expired
+files and requeue images whose task message was lost (periodic); the last three on queue
+"celery".
 
 classify_image(image_id) is safe to run twice and safe under acks_late: it claims its row with
 a conditional update (queued -> running) and goes on only if exactly that one row changed.
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import record
-from classifier import inference, purge
+from classifier import fields, inference, purge
 from classifier.models import Case, CellImage
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,35 @@ def describe_failure(error: Exception) -> str:
     return _("unexpected error: %(error)s") % {"error": f"{type(error).__name__}: {error}"}
 
 
+def classify_upload(image: CellImage) -> None:
+    """Send the image through the cell finder, then store what it is: one cell (classified as a
+    whole), a field (its counts, and each white cell as a child image classified on its crop,
+    all in one model call) or no blood cells. A field's child is classified as it is."""
+    from ml.serving.finder import CELL, FIELD
+
+    if image.field_id is not None:
+        store_result(image, inference.classify(image))
+        return
+    picture, route = inference.find_cells(image)
+    if route.kind == CELL:
+        [result] = inference.classify_pictures(image, [picture])
+        store_result(image, result)
+        return
+    if route.kind == FIELD:
+        children = fields.field_cells(image, route)
+        # A redelivered task finds the children made and maybe classified: only the rest go.
+        same_cells = len(children) == len(route.inputs)
+        crops = dict(zip(children, route.inputs, strict=True)) if same_cells else {}
+        unclassified = [child for child in children if not hasattr(child, "prediction")]
+        pictures = [crops.get(child) or inference.open_stored(child) for child in unclassified]
+        if unclassified:
+            results = inference.classify_pictures(image, pictures)
+            for child, result in zip(unclassified, results, strict=True):
+                store_result(child, result)
+    image.record_finding(route.kind, reason=route.reason, **fields.finding(route))
+    image.case.finish_processing_if_complete()
+
+
 @shared_task(bind=True, max_retries=MAX_RETRIES)
 def classify_image(self, image_id: int) -> str:
     """Classify one CellImage by id; returns its final status (or "skipped")."""
@@ -129,7 +159,7 @@ def classify_image(self, image_id: int) -> str:
     if image is None:
         return "skipped"
     try:
-        result = inference.classify(image)
+        classify_upload(image)
     except TRANSIENT_ERRORS as error:
         release_claim(image)
         if self.request.retries >= self.max_retries:
@@ -150,7 +180,6 @@ def classify_image(self, image_id: int) -> str:
     except Exception as error:
         fail_image(image, describe_failure(error))
         return CellImage.Status.FAILED
-    store_result(image, result)
     return CellImage.Status.DONE
 
 

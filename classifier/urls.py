@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from classifier.views import cases, domain_check, images
+from classifier.views import cases, domain_check, fields, images
 
 app_name = "classifier"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/status/", cases.case_status, name="case_status"),
     path("cases/<uuid:case_id>/images/", images.image_upload, name="image_upload"),
     path("images/<uuid:image_id>/file/", images.image_file, name="image_file"),
+    path("images/<uuid:image_id>/field/", fields.field_detail, name="field_detail"),
     path("images/<uuid:image_id>/delete/", images.image_delete, name="image_delete"),
     path("lab/domain-check/", domain_check.domain_check, name="domain_check"),
     path("lab/domain-check.png", domain_check.domain_check_png, name="domain_check_png"),

@@ -327,6 +327,9 @@ UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DEFAULT_MODEL_NAME = env.str("DEFAULT_MODEL_NAME", default="default")
+# The cell finder every upload goes through (ml/serving/finder.py): a detector bundle's alias,
+# shipped name or folder.
+CELL_DETECTOR = env.str("CELL_DETECTOR", default="fields")
 
 LANGUAGE_CODE = "en"
 # Interface and report languages; catalogues in locale/ (docs/i18n.md: glossary, adding a string).

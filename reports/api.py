@@ -1,6 +1,6 @@
 """API: a case's differential, and its report as PDF, CSV and FHIR JSON. Any member of its lab.
 
-    GET /api/v1/cases/{id}/differential     JSON
+    GET /api/v1/cases/{id}/differential     JSON, with the count over fields (`count`)
     GET /api/v1/cases/{id}/report.pdf       application/pdf (watermarked DRAFT until signed off)
     GET /api/v1/cases/{id}/report.csv       text/csv, one row per image
     GET /api/v1/cases/{id}/fhir             application/fhir+json, a DiagnosticReport
@@ -23,7 +23,7 @@ from accounts.permissions import IsLabMember
 from audit.models import AuditEvent
 from audit.services import record
 from classifier.access import get_case_or_404
-from classifier.case_rows import case_differential
+from classifier.case_rows import case_count, case_differential
 from reports import csv, fhir, pdf
 from reports.filenames import report_filename
 
@@ -65,7 +65,9 @@ class CaseDifferentialView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(401, 403, 404)})
     def get(self, request: Request, case_id) -> Response:
         case = get_case_or_404(request.membership, case_id)
-        return Response(case_differential(case).as_dict())
+        differential = case_differential(case)
+        count = case_count(case, differential)
+        return Response({**differential.as_dict(), "count": count.as_dict()})
 
 
 class CaseReportPdfView(APIView):

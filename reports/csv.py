@@ -6,7 +6,11 @@ Each case gives two kinds of rows, told apart by the first column, `record`:
   and the flag (H above, L below), as on the PDF;
 - "image": one per image, with its predicted, reviewed and final label and the reviewer.
 Every row carries the case (priority, clinical note) and its sign-off (signer by name and title,
-the pathologist's comment), so that a filtered sheet still says whose result it is.
+the pathologist's comment), so that a filtered sheet still says whose result it is, and the
+count over fields: leukocytes counted against the lab's target and, when the case has done
+smear fields, their number, the mean platelets per field, the lab's factor, the platelet
+estimate per µL and the mean red cells per field (empty without a field). A class row of a
+leukocyte class also carries the 95 % confidence interval of its percentage (Wilson score).
 """
 
 import csv
@@ -14,7 +18,7 @@ import datetime
 import io
 from collections.abc import Iterable
 
-from classifier.case_rows import ImageRow, case_differential, case_rows
+from classifier.case_rows import CaseCount, ImageRow, case_count, case_differential, case_rows
 from classifier.models import Case
 from reports.results import ResultRow, result_rows
 from review.services import latest_sign_off
@@ -55,7 +59,25 @@ CLASS_COLUMNS = [
     "flag",
 ]
 SIGN_OFF_COLUMNS = ["signed_by", "signed_by_name", "signed_at", "sign_off_comment"]
-COLUMNS = CASE_COLUMNS + IMAGE_COLUMNS + CLASS_COLUMNS + SIGN_OFF_COLUMNS
+# Appended after the older columns, so that a reader that goes by position keeps working.
+CLASS_INTERVAL_COLUMNS = ["class_ci95_low", "class_ci95_high"]
+COUNT_COLUMNS = [
+    "leukocytes_counted",
+    "leukocyte_target",
+    "fields_counted",
+    "platelets_per_field",
+    "platelet_factor",
+    "platelet_estimate_per_ul",
+    "rbc_per_field",
+]
+COLUMNS = (
+    CASE_COLUMNS
+    + IMAGE_COLUMNS
+    + CLASS_COLUMNS
+    + SIGN_OFF_COLUMNS
+    + CLASS_INTERVAL_COLUMNS
+    + COUNT_COLUMNS
+)
 
 
 def _safe(value) -> str:
@@ -110,6 +132,27 @@ def _class_values(result: ResultRow) -> list:
     ]
 
 
+def _class_interval_values(result: ResultRow) -> list:
+    low, high = result.confidence_interval or ("", "")
+    return [low, high]
+
+
+def _count_values(count: CaseCount) -> list:
+    """The count over fields, on every row of the case; the field columns stay empty without a
+    done field (no estimate, rather than a zero)."""
+    values = [count.white_cells.counted, count.white_cells.target]
+    fields = count.fields
+    if fields is None:
+        return values + [""] * (len(COUNT_COLUMNS) - len(values))
+    return values + [
+        fields.fields,
+        f"{fields.platelets_per_field:.1f}",
+        fields.platelet_factor,
+        fields.platelet_estimate,
+        f"{fields.red_cells_per_field:.1f}",
+    ]
+
+
 def _sign_off_values(case: Case) -> list:
     sign_off = latest_sign_off(case) if case.is_signed else None
     if sign_off is None:
@@ -128,15 +171,32 @@ def write_cases(cases: Iterable[Case], out: io.TextIOBase) -> int:
     writer.writerow(COLUMNS)
     no_image = [""] * len(IMAGE_COLUMNS)
     no_class = [""] * len(CLASS_COLUMNS)
+    no_interval = [""] * len(CLASS_INTERVAL_COLUMNS)
     count = 0
     for case in cases:
         signed = _sign_off_values(case)
         rows = case_rows(case)
-        for result in result_rows(case, case_differential(case, rows)):
-            values = _case_values(case, "class") + no_image + _class_values(result) + signed
+        differential = case_differential(case, rows)
+        counts = _count_values(case_count(case, differential))
+        for result in result_rows(case, differential):
+            values = (
+                _case_values(case, "class")
+                + no_image
+                + _class_values(result)
+                + signed
+                + _class_interval_values(result)
+                + counts
+            )
             writer.writerow([_safe(value) for value in values])
         for row in rows:
-            values = _case_values(case, "image") + _image_values(row) + no_class + signed
+            values = (
+                _case_values(case, "image")
+                + _image_values(row)
+                + no_class
+                + signed
+                + no_interval
+                + counts
+            )
             writer.writerow([_safe(value) for value in values])
             count += 1
     return count

@@ -1,21 +1,26 @@
 """The case as FHIR R4 JSON: a DiagnosticReport with one contained Observation per class.
 
 Each Observation carries the class's count and its share per 100 leukocytes as two components
-(classifier/differential.py), and, for the classes LOINC names, the LOINC code of that share
-beside the portal's own code. A leukocyte share has the lab's reference interval
+(classifier/differential.py), a leukocyte class the 95 % confidence interval of its percentage
+as a third (`percent-95ci`, a Range), and, for the classes LOINC names, the LOINC code of that
+share beside the portal's own code. A leukocyte share has the lab's reference interval
 (`referenceRange`, in %) and its interpretation (H, L or N, HL7 v3 ObservationInterpretation),
-on the component and on the Observation. The status follows the case: preliminary until signed
-off, final once signed, amended after an amendment. The signer is the `resultsInterpreter` (name
-and professional title), the pathologist's comment ends the `conclusion`, and a contained
-ServiceRequest (`basedOn`) carries the request's priority and clinical note. The patient is
-referenced by the lab's pseudonymous reference only (an identifier, no Patient resource).
+on the component and on the Observation. The count over fields follows as Observations of its
+own (reports/fhir_counts.py): leukocytes counted against the lab's target and, with done smear
+fields, the platelet estimate (LOINC 49497-1) and the red cells per field. The status follows
+the case: preliminary until signed off, final once signed, amended after an amendment. The
+signer is the `resultsInterpreter` (name and professional title), the pathologist's comment ends
+the `conclusion`, and a contained ServiceRequest (`basedOn`) carries the request's priority and
+clinical note. The patient is referenced by the lab's pseudonymous reference only (an
+identifier, no Patient resource).
 """
 
 from django.utils import timezone
 
-from classifier.case_rows import case_differential, case_rows
+from classifier.case_rows import CaseCount, case_count, case_differential, case_rows
 from classifier.labels import display_label
 from classifier.models import Case
+from reports.fhir_counts import confidence_component, count_observations
 from reports.results import ResultRow, result_rows, reviewer_names
 from review.services import latest_sign_off
 
@@ -136,11 +141,34 @@ def _observation(case: Case, index: int, row: ResultRow, status: str) -> dict:
             _share_component(row),
         ],
     }
+    if row.percent is not None:  # a leukocyte class
+        observation["component"].append(confidence_component(row.confidence_interval))
     share = observation["component"][1]
     if "interpretation" in share:
         observation["interpretation"] = share["interpretation"]
         observation["referenceRange"] = share["referenceRange"]
     return observation
+
+
+def _observation_base(case: Case, status: str) -> dict:
+    return {
+        "status": status,
+        "category": [{"coding": [HEMATOLOGY_CATEGORY]}],
+        "subject": {"identifier": _identifier(case, "patient", case.patient_ref)},
+    }
+
+
+def _count_conclusion(count: CaseCount) -> str:
+    white_cells = count.white_cells
+    text = f"White cells counted: {white_cells.counted} of {white_cells.target}."
+    fields = count.fields
+    if fields is None:
+        return text + " No smear field: no platelet estimate."
+    return text + (
+        f" Platelet estimate: {fields.platelet_estimate} /uL"
+        f" ({fields.platelets_per_field:.1f} per field x {fields.platelet_factor},"
+        f" {fields.fields} fields); red cells per field: {fields.red_cells_per_field:.1f}."
+    )
 
 
 def _service_request(case: Case) -> dict:
@@ -174,16 +202,18 @@ def diagnostic_report(case: Case) -> dict:
     differential = case_differential(case, rows)
     sign_off = latest_sign_off(case) if case.is_signed else None
     status = _report_status(case, sign_off.version if sign_off else None)
+    count = case_count(case, differential)
     observations = [
         _observation(case, index, row, status)
         for index, row in enumerate(result_rows(case, differential), start=1)
-    ]
+    ] + count_observations(count, _observation_base(case, status))
     versions = sorted({row.model_version for row in rows if row.model_version})
     reviewers = reviewer_names(rows)
     conclusion = (
         f"{DISCLAIMER} Images: {differential.total}; leukocytes: {differential.leukocytes}; "
         f"reviewed: {differential.reviewed}; "
         f"not yet reviewed: {differential.unreviewed}. Model: {', '.join(versions) or '-'}."
+        f" {_count_conclusion(count)}"
     )
     if reviewers:
         conclusion += f" Reviewed by: {'; '.join(reviewers)}."

@@ -36,7 +36,11 @@ def status_counts(membership: Membership) -> dict[str, int]:
 
 def awaiting_review(membership: Membership):
     """Cases awaiting review, oldest first, with their images still to review."""
-    unreviewed = Q(images__status=CellImage.Status.DONE, images__review__isnull=True)
+    unreviewed = Q(
+        images__status=CellImage.Status.DONE,
+        images__prediction__isnull=False,
+        images__review__isnull=True,
+    )
     return (
         cases_for(membership)
         .filter(status=Case.Status.AWAITING_REVIEW)

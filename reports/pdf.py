@@ -1,9 +1,11 @@
 """The case report as a PDF (WeasyPrint), from templates/reports/report_pdf.html.
 
 It carries the lab, the case (accession, pseudonymous patient reference, specimen, priority,
-clinical note), the differential with counts, shares and the lab's reference intervals (H/L
-marks), every image with its predicted and final label, the model version, the reviewers and the
-signer by name and title, and the pathologist's comment. Until the case is signed off every page
+clinical note), the differential with counts, shares, their 95 % intervals and the lab's
+reference intervals (H/L marks), the white cells counted against the lab's target, the smear
+fields' platelet estimate and red cells per field, every image with its predicted and final
+label, the model version, the reviewers and the signer by name and title, and the pathologist's
+comment. Until the case is signed off every page
 is watermarked DRAFT. Rows never break across pages and each page says "Page x of y". Nothing is
 fetched while rendering: thumbnails are inline data: URIs and any other URL is refused.
 """
@@ -14,7 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from classifier.case_rows import case_differential, case_rows
+from classifier.case_rows import case_count, case_differential, case_rows
+from classifier.count_texts import count_summary
 from classifier.labels import display_label
 from classifier.models import Case
 from reports.results import result_rows, reviewer_names
@@ -31,6 +34,7 @@ def report_context(case: Case) -> dict:
         "lab": case.lab,
         "differential": differential,
         "results": result_rows(case, differential),
+        "count": count_summary(case_count(case, differential), case.is_signed),
         "images": [
             {
                 "row": row,

@@ -1,9 +1,10 @@
 """What the PDF, the CSV and the FHIR report all state about a case, computed once.
 
 Each class of the differential with its count, its share (% of leukocytes, or per 100
-leukocytes for the cells that are not leukocytes), the lab's reference interval and the
-out-of-range flag (accounts/reference_intervals.py); and the people: every reviewer and the
-signer by full name and professional title, with the pathologist's comment.
+leukocytes for the cells that are not leukocytes) and that share's 95 % confidence interval,
+the lab's reference interval and the out-of-range flag (accounts/reference_intervals.py); and
+the people: every reviewer and the signer by full name and professional title, with the
+pathologist's comment.
 """
 
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ class ResultRow:
     per_100_leukocytes: float | None  # any other class
     interval: tuple[float, float] | None  # in %, leukocyte classes only
     flag: str  # "H", "L" or ""
+    # The 95 % confidence interval of `percent` (Wilson score), in %; leukocyte classes only.
+    confidence_interval: tuple[float, float] | None = None
 
     @property
     def share(self) -> float | None:
@@ -55,6 +58,7 @@ def result_row(
         per_100_leukocytes=row.per_100_leukocytes,
         interval=interval,
         flag=flag(row.percent, interval) if has_leukocytes else "",
+        confidence_interval=row.confidence_interval,
     )
 
 

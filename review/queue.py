@@ -17,7 +17,8 @@ PRIORITY_RANK = {Case.Priority.STAT: 0, Case.Priority.URGENT: 1, Case.Priority.R
 
 def review_queue(membership: Membership) -> QuerySet[Case]:
     """Cases of the member's lab awaiting review, with counts of what is left to review."""
-    done = Q(images__status=CellImage.Status.DONE)
+    # Classified: a field and an image without blood cells are done with nothing to review.
+    done = Q(images__status=CellImage.Status.DONE, images__prediction__isnull=False)
     unreviewed = done & Q(images__review__isnull=True)
     unidentified = unreviewed & Q(images__prediction__unidentified=True)
     low_confidence = (
@@ -50,7 +51,7 @@ def image_review_key(image: CellImage) -> tuple:
 
 def reviewable_images(case: Case) -> list[CellImage]:
     """The case's classified images in review order: unidentified, then least confident first."""
-    images = case.images.filter(status=CellImage.Status.DONE).select_related(
+    images = case.images.classified().select_related(
         "prediction__model_version", "review__reviewer", "heatmap", "lime"
     )
     return sorted(images, key=image_review_key)

@@ -117,9 +117,9 @@ def review_images(
     """
     wanted = {str(image_id) for image_id in image_ids}
     images = list(
-        case.images.filter(status=CellImage.Status.DONE, public_id__in=wanted).select_related(
-            "prediction__model_version", "review"
-        )
+        case.images.classified()
+        .filter(public_id__in=wanted)
+        .select_related("prediction__model_version", "review")
     )
     if not wanted or len(images) != len(wanted):
         raise ImagesNotInCaseError(_("Choose classified images of this case."))
@@ -185,14 +185,14 @@ def latest_sign_off(case: Case) -> SignOff | None:
 
 
 def unreviewed_count(case: Case) -> int:
-    return case.images.filter(status=CellImage.Status.DONE, review__isnull=True).count()
+    return case.images.classified().filter(review__isnull=True).count()
 
 
 def unidentified_count(case: Case) -> int:
     """Images whose final label is "unidentified": flagged by the model, not yet classed."""
-    return case.images.filter(
-        status=CellImage.Status.DONE, review__isnull=True, prediction__unidentified=True
-    ).count()
+    return (
+        case.images.classified().filter(review__isnull=True, prediction__unidentified=True).count()
+    )
 
 
 def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
@@ -233,6 +233,10 @@ def snapshot(case: Case, user: User, signed_at, comment: str = "") -> dict:
             for row in differential.rows
             if (interval := case.lab.reference_interval(row.label)) is not None
         },
+        # Likewise the count over fields: the target it was signed against and the factor of
+        # its platelet estimate (classifier.case_rows.count_settings reads them back).
+        "differential_target": case.lab.differential_target,
+        "platelet_factor": case.lab.platelet_factor,
     }
 
 
@@ -267,7 +271,7 @@ def sign_off(
             return latest_sign_off(case)
         if case.images.filter(status__in=CellImage.PENDING_STATUSES).exists():
             raise CaseNotReadyError(_("Some images are still being classified."))
-        if not case.images.filter(status=CellImage.Status.DONE).exists():
+        if not case.images.classified().exists():
             raise CaseNotReadyError(_("This case has no classified image to sign off."))
         if unidentified := unidentified_count(case):
             raise UnidentifiedImagesError(unidentified)
@@ -332,9 +336,7 @@ def _apply_label_changes(
     case: Case, user: User, labels: dict[str, str]
 ) -> tuple[list[dict], list[Review]]:
     changes, reviews = [], []
-    images = case.images.filter(status=CellImage.Status.DONE).select_related(
-        "prediction__model_version", "review"
-    )
+    images = case.images.classified().select_related("prediction__model_version", "review")
     for image in images:
         new_label = labels.get(str(image.public_id))
         review = getattr(image, "review", None)

@@ -27,6 +27,10 @@ from classifier.api.serializers import (
 from classifier.models import CellImage
 
 
+def field_cells():
+    return CellImage.objects.select_related("prediction__model_version")
+
+
 @extend_schema_view(
     list=extend_schema(responses={200: CaseSerializer, **error_responses(401, 403)}),
     create=extend_schema(responses={201: CaseSerializer, **error_responses(400, 401, 403)}),
@@ -47,10 +51,15 @@ class CaseViewSet(
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
-        images = CellImage.objects.select_related("prediction__model_version", "case")
+        # What was uploaded; a field lists its white cells (each an image of its own) in "cells".
+        images = (
+            CellImage.objects.uploads()
+            .select_related("prediction__model_version", "case")
+            .prefetch_related(Prefetch("cells", queryset=field_cells()))
+        )
         return (
             cases_for(self.request.membership)
-            .prefetch_related(Prefetch("images", queryset=images))
+            .prefetch_related(Prefetch("images", queryset=images, to_attr="uploaded_images"))
             .order_by("-created")
         )
 
@@ -113,7 +122,8 @@ class CaseViewSet(
     retrieve=extend_schema(responses={200: ImageSerializer, **error_responses(401, 403, 404)}),
 )
 class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """One image's state and, once classified, its prediction."""
+    """One image's state and, once classified, its prediction; a smear field's counts and its
+    white cells (kind "field"), or why no blood cells were found (kind "none", in "error")."""
 
     serializer_class = ImageSerializer
     permission_classes = [IsLabMember]
@@ -122,6 +132,8 @@ class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
-        return images_for(self.request.membership).select_related(
-            "case", "prediction__model_version"
+        return (
+            images_for(self.request.membership)
+            .select_related("case", "prediction__model_version", "field")
+            .prefetch_related(Prefetch("cells", queryset=field_cells()))
         )

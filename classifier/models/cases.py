@@ -117,6 +117,17 @@ class Case(models.Model):
         return moved == 1
 
 
+class CellImageQuerySet(models.QuerySet):
+    def classified(self) -> "CellImageQuerySet":
+        """Done with a prediction: single cells and a field's white cells, never a field itself
+        or an image without blood cells (done, but nothing to review or count)."""
+        return self.filter(status=CellImage.Status.DONE, prediction__isnull=False)
+
+    def uploads(self) -> "CellImageQuerySet":
+        """What people uploaded, without the white-cell crops the worker made from fields."""
+        return self.filter(field__isnull=True)
+
+
 class CellImage(models.Model):
     """One microscope image of one cell, stored under a random name in MEDIA_ROOT.
 
@@ -155,6 +166,13 @@ class CellImage(models.Model):
         NONE = "none", _("No blood cells")
 
     PENDING_STATUSES = (Status.QUEUED, Status.RUNNING)
+    # Why the finder found no blood cells (ml.serving.finder's reasons), stored in `error` of a
+    # done image of kind none and shown in the reader's language.
+    NO_BLOOD_REASONS = {
+        "too_small": _("the image is too small to show a cell"),
+        "out_of_focus": _("the image is blank or out of focus"),
+        "no_cells": _("it does not look like a stained blood smear"),
+    }
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="images")
@@ -205,6 +223,8 @@ class CellImage(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = CellImageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("cell image")
@@ -265,6 +285,30 @@ class CellImage(models.Model):
         path.unlink(missing_ok=True)
         return True
 
+    @property
+    def is_field(self) -> bool:
+        return self.kind == self.Kind.FIELD
+
+    @property
+    def no_blood_reason(self) -> str:
+        """Why no blood cells were found, in the reader's language ("" unless kind none)."""
+        if self.kind != self.Kind.NONE:
+            return ""
+        return str(self.NO_BLOOD_REASONS.get(self.error, self.NO_BLOOD_REASONS["no_cells"]))
+
+    def record_finding(self, kind: str, counts: dict, detections: list, reason: str = "") -> None:
+        """Store what the finder found in a field or an image without blood cells and move to
+        done: neither has a prediction of its own. Harmless to repeat."""
+        CellImage.objects.filter(pk=self.pk).exclude(status=self.Status.FAILED).update(
+            kind=kind,
+            counts=counts,
+            detections=detections,
+            error=reason,
+            status=self.Status.DONE,
+            updated=timezone.now(),
+        )
+        self.refresh_from_db(fields=["kind", "counts", "detections", "error", "status", "updated"])
+
     def record_prediction(
         self,
         *,
@@ -297,8 +341,10 @@ class CellImage(models.Model):
         return prediction
 
     def mark_failed(self, reason: str) -> None:
-        """A permanent failure: record why and stop (never retried)."""
-        CellImage.objects.filter(pk=self.pk).exclude(status=self.Status.DONE).update(
+        """A permanent failure: record why and stop (never retried). A field's white cells not
+        yet classified fail with it, rather than wait for a task of their own."""
+        unfinished = Q(pk=self.pk) | Q(field=self.pk, status__in=self.PENDING_STATUSES)
+        CellImage.objects.filter(unfinished).exclude(status=self.Status.DONE).update(
             status=self.Status.FAILED, error=reason[:2000], updated=timezone.now()
         )
         self.refresh_from_db(fields=["status", "error", "updated"])

@@ -22,7 +22,8 @@ CASES_PER_PAGE = 50
 @require_GET
 def case_list(request: HttpRequest) -> HttpResponse:
     cases = cases_for(request.membership).annotate(
-        image_count=Count("images", distinct=True),
+        # Uploads: a field's white-cell crops are part of their field.
+        image_count=Count("images", filter=Q(images__field=None), distinct=True),
         unidentified_count=Count(
             "images", filter=Q(images__prediction__unidentified=True), distinct=True
         ),

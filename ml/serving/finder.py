@@ -34,7 +34,9 @@ CELL, FIELD, NONE = "cell", "field", "none"
 TOO_SMALL, OUT_OF_FOCUS, NO_CELLS = "too_small", "out_of_focus", "no_cells"
 MIN_SIDE = 64  # pixels: smaller images (icons, thumbnails) cannot show a cell's structure
 SHARPNESS_SIDE = 384  # the detector's input width: sharpness is measured at the scale it sees
-MIN_SHARPNESS = 3.0  # Laplacian variance; real fields and cells measured 4.8 or more (1st centile)
+# Laplacian variance: PBC's faintest platelet images measure 2.8; smear images blurred with a
+# Gaussian of sigma 5 px or more (at 640 px wide) measure 2.4 or less.
+MIN_SHARPNESS = 2.5
 # A smear shows cells, one of them found with confidence, or many: every measured smear image
 # shows 3 or more with the strongest at 0.53 or more, or (one BCCD field, 0.44) 13 cells; photos,
 # pages and screenshots raised at most 4 false cells, the strongest at 0.43 (0.60 with only 2).

@@ -25,9 +25,22 @@
     return input ? input.value : "";
   }
 
-  function resultCell(prediction) {
+  function findingNodes(finding) {
+    // A smear field (its counts and page) or no blood cells (why), as on the server's row.
+    var nodes = [
+      el("span", { "class": "badge kind-" + finding.kind, "data-testid": "image-kind", text: finding.kind_display }),
+      el("span", { "class": "finding", "data-testid": "image-finding", text: finding.text }),
+    ];
+    if (finding.url) nodes.push(el("a", { href: finding.url, "data-testid": "field-link", text: finding.link_text }));
+    return nodes;
+  }
+
+  function resultCell(prediction, finding) {
     var cell = el("td", { "class": "result", "data-testid": "image-label" });
-    if (!prediction) return cell;
+    if (!prediction) {
+      if (finding) findingNodes(finding).forEach(function (node) { cell.appendChild(node); });
+      return cell;
+    }
     if (prediction.unidentified) {
       cell.appendChild(el("span", { "class": "badge unidentified", text: gettext("Unidentified") }));
       cell.appendChild(document.createTextNode(" "));
@@ -50,6 +63,7 @@
   function row(image) {
     var attrs = { id: "image-" + image.id, "data-testid": "image-row",
                   "data-image-id": image.id, "data-status": image.status };
+    if (image.finding) attrs["data-kind"] = image.finding.kind;
     if (image.prediction && image.prediction.unidentified) attrs["data-unidentified"] = "true";
     var thumb = el("td", { "class": "thumb" });
     if (image.file_url) {
@@ -82,7 +96,7 @@
       thumb,
       el("td", { "class": "name", text: image.name }),
       status,
-      resultCell(p),
+      resultCell(p, image.finding),
       el("td", { "class": "confidence", "data-testid": "image-confidence", text: p ? percent(p.confidence) : "" }),
       top,
       actions,
@@ -141,7 +155,10 @@
       if (!tr) { missing = missing || Boolean(table); return; }
       tr.querySelector(".count").textContent = item.count;
       tr.querySelector(".share").textContent = item.share;
+      var interval = tr.querySelector(".interval");
+      if (interval) interval.textContent = item.interval;
     });
+    updateWhiteCells(panel, state.differential.count);
     if (missing) { refreshReportPanel(); return; }
     if (!table) return;
     var set = function (testid, text) {
@@ -151,6 +168,17 @@
     set("differential-leukocytes", state.differential.leukocytes);
     set("differential-total", state.differential.total);
     set("differential-unreviewed", state.differential.unreviewed_text);
+  }
+
+  function updateWhiteCells(panel, count) {
+    // White cells against the lab's target; the fields' figures come with the panel refresh.
+    if (!count) return;
+    var counted = panel.querySelector("[data-testid=white-cells-counted]");
+    if (counted) counted.textContent = count.white_cells_text;
+    var bar = panel.querySelector("[data-testid=white-cells-bar]");
+    if (bar) bar.value = Math.min(count.counted, count.target);
+    var more = panel.querySelector("[data-testid=count-more]");
+    if (more) { more.textContent = count.more_text; more.hidden = !count.more_text; }
   }
 
   function refreshReportPanel() {

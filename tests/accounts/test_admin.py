@@ -111,6 +111,8 @@ def test_lab_settings_changed_in_the_admin_are_audited(client, site_admin, lab_a
             "unsigned_max_days": "14",
             "require_mfa": "on",
             "report_language": "en",
+            "differential_target": "200",
+            "platelet_factor": "15000",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
         },
@@ -122,6 +124,7 @@ def test_lab_settings_changed_in_the_admin_are_audited(client, site_admin, lab_a
     assert event.details == {
         "require_mfa": {"old": False, "new": True},
         "retention_days": {"old": 30, "new": 7},
+        "differential_target": {"old": 100, "new": 200},
     }
 
 

@@ -1,6 +1,10 @@
+import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from audit.models import AuditEvent
+
+# The count-over-fields settings, as the settings page posts them (its defaults).
+COUNT_SETTINGS = {"differential_target": "100", "platelet_factor": "15000"}
 
 
 def test_it_saves_the_retention_period(client, lab_admin, lab_a):
@@ -8,7 +12,12 @@ def test_it_saves_the_retention_period(client, lab_admin, lab_a):
 
     response = client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "14", "unsigned_max_days": "14"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "14",
+            "unsigned_max_days": "14",
+        },
     )
 
     assert response.status_code == 302
@@ -22,7 +31,12 @@ def test_it_saves_the_longest_wait_for_sign_off(client, lab_admin, lab_a):
 
     response = client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "30", "unsigned_max_days": "7"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "30",
+            "unsigned_max_days": "7",
+        },
     )
 
     assert response.status_code == 302
@@ -35,7 +49,12 @@ def test_it_refuses_a_wait_for_sign_off_of_zero_days(client, lab_admin, lab_a):
 
     response = client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "30", "unsigned_max_days": "0"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "30",
+            "unsigned_max_days": "0",
+        },
     )
 
     assert response.status_code == 200
@@ -47,7 +66,9 @@ def test_it_refuses_a_wait_for_sign_off_of_zero_days(client, lab_admin, lab_a):
 def test_it_refuses_a_retention_of_zero_days(client, lab_admin, lab_a):
     client.force_login(lab_admin)
 
-    response = client.post("/lab/settings/", {"report_language": "en", "retention_days": "0"})
+    response = client.post(
+        "/lab/settings/", {"report_language": "en", **COUNT_SETTINGS, "retention_days": "0"}
+    )
 
     assert response.status_code == 200
     lab_a.refresh_from_db()
@@ -62,6 +83,7 @@ def test_it_requires_mfa_once_the_admin_has_it(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "require_mfa": "on",
@@ -79,6 +101,7 @@ def test_it_asks_the_admin_to_activate_mfa_first(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "require_mfa": "on",
@@ -102,7 +125,12 @@ def test_a_settings_change_is_audited_with_old_and_new_values(client, lab_admin,
 
     client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "14", "unsigned_max_days": "7"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "14",
+            "unsigned_max_days": "7",
+        },
     )
 
     event = AuditEvent.objects.get(action="lab_settings_changed")
@@ -118,7 +146,12 @@ def test_saving_unchanged_settings_writes_no_event(client, lab_admin, lab_a):
 
     client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "30", "unsigned_max_days": "14"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "30",
+            "unsigned_max_days": "14",
+        },
     )
 
     assert not AuditEvent.objects.filter(action="lab_settings_changed").exists()
@@ -142,6 +175,7 @@ def test_it_saves_the_labs_own_reference_intervals(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "interval_monocyte_low": "3",
@@ -163,6 +197,7 @@ def test_it_refuses_an_interval_upside_down(client, lab_admin, lab_a):
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "interval_monocyte_low": "12",
@@ -192,6 +227,7 @@ def test_the_lab_admin_picks_the_labs_model_version_and_it_is_audited(client, la
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "model_version": str(adapted.pk),
@@ -210,6 +246,7 @@ def test_the_lab_admin_picks_the_labs_model_version_and_it_is_audited(client, la
         "/lab/settings/",
         {
             "report_language": "en",
+            **COUNT_SETTINGS,
             "retention_days": "30",
             "unsigned_max_days": "14",
             "model_version": "",
@@ -227,6 +264,75 @@ def test_saving_without_changing_the_version_records_nothing(client, lab_admin, 
     client.force_login(lab_admin)
     client.post(
         "/lab/settings/",
-        {"report_language": "en", "retention_days": "21", "unsigned_max_days": "14"},
+        {
+            "report_language": "en",
+            **COUNT_SETTINGS,
+            "retention_days": "21",
+            "unsigned_max_days": "14",
+        },
     )
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.MODEL_VERSION_CHANGED).exists()
+
+
+def settings_post(**changes) -> dict:
+    return {
+        "report_language": "en",
+        "retention_days": "30",
+        "unsigned_max_days": "14",
+        **COUNT_SETTINGS,
+        **changes,
+    }
+
+
+def test_it_saves_the_differential_target_and_platelet_factor_and_audits_them(
+    client, lab_admin, lab_a
+):
+    client.force_login(lab_admin)
+
+    response = client.post(
+        "/lab/settings/", settings_post(differential_target="200", platelet_factor="20000")
+    )
+
+    assert response.status_code == 302
+    lab_a.refresh_from_db()
+    assert (lab_a.differential_target, lab_a.platelet_factor) == (200, 20000)
+    event = AuditEvent.objects.get(action="lab_settings_changed")
+    assert event.details == {
+        "differential_target": {"old": 100, "new": 200},
+        "platelet_factor": {"old": 15000, "new": 20000},
+    }
+
+
+def test_the_settings_page_offers_both_count_settings(client, lab_admin):
+    client.force_login(lab_admin)
+
+    html = client.get("/lab/settings/").content.decode()
+
+    assert 'name="differential_target"' in html
+    assert '<option value="200">200</option>' in html
+    assert 'name="platelet_factor"' in html
+    assert 'value="15000"' in html
+
+
+def test_it_refuses_a_target_other_than_100_or_200(client, lab_admin, lab_a):
+    client.force_login(lab_admin)
+
+    response = client.post("/lab/settings/", settings_post(differential_target="150"))
+
+    assert response.status_code == 200
+    assert "differential_target" in response.context["form"].errors
+    lab_a.refresh_from_db()
+    assert lab_a.differential_target == 100
+    assert not AuditEvent.objects.filter(action="lab_settings_changed").exists()
+
+
+@pytest.mark.parametrize("factor", ["0", "150", "1500000", "-15000", "lots"])
+def test_it_refuses_a_platelet_factor_out_of_range(client, lab_admin, lab_a, factor):
+    client.force_login(lab_admin)
+
+    response = client.post("/lab/settings/", settings_post(platelet_factor=factor))
+
+    assert response.status_code == 200
+    assert "platelet_factor" in response.context["form"].errors
+    lab_a.refresh_from_db()
+    assert lab_a.platelet_factor == 15000

@@ -187,7 +187,12 @@ def test_the_status_json_has_the_live_differential_and_what_is_pending(
     differential = state["differential"]
     # Every class of the model, in its label order, however many cells each has.
     assert [row["label"] for row in differential["rows"]] == [*model_version.labels, "other"]
-    assert differential["rows"][0] == {"label": "lymphocyte", "count": 1, "share": "100.0 %"}
+    assert differential["rows"][0] == {
+        "label": "lymphocyte",
+        "count": 1,
+        "share": "100.0 %",
+        "interval": "20.7–100.0\xa0%",  # Wilson, 1 of 1
+    }
     assert differential["total"] == 1
 
 

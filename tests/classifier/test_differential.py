@@ -89,7 +89,15 @@ def test_an_empty_case_has_zero_everywhere():
 def test_as_dict_is_json_ready():
     differential = compute_differential([("platelet", "platelet")], ["platelet"])
     assert differential.as_dict() == {
-        "rows": [{"label": "platelet", "count": 1, "percent": None, "per_100_leukocytes": None}],
+        "rows": [
+            {
+                "label": "platelet",
+                "count": 1,
+                "percent": None,
+                "per_100_leukocytes": None,
+                "confidence_interval": None,
+            }
+        ],
         "total": 1,
         "reviewed": 1,
         "unreviewed": 0,

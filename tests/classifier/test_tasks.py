@@ -143,7 +143,7 @@ def test_an_unexpected_error_fails_the_row_instead_of_looping(
     case, store_image, fake_model, model_version
 ):
     image = store_image(case)
-    with mock.patch.object(inference, "classify", side_effect=ZeroDivisionError("boom")):
+    with mock.patch.object(inference, "classify_pictures", side_effect=ZeroDivisionError("boom")):
         assert tasks.classify_image(image.pk) == "failed"
     image.refresh_from_db()
     assert image.status == CellImage.Status.FAILED
@@ -155,7 +155,7 @@ def test_a_transient_error_releases_the_claim_for_the_retry(
 ):
     image = store_image(case)
     with mock.patch.object(
-        inference, "classify", side_effect=OperationalError("database is locked")
+        inference, "classify_pictures", side_effect=OperationalError("database is locked")
     ):
         # Called directly, Celery's retry re-raises the error instead of queueing a retry.
         with pytest.raises(OperationalError):

@@ -50,9 +50,13 @@ def test_the_differential_api(client, case, technologist, outsider):
     body = client.get(url).json()
     assert body["total"] == 4
     assert body["unreviewed"] == 4
-    assert {"label": "neutrophil", "count": 3, "percent": 75.0, "per_100_leukocytes": None} in body[
-        "rows"
-    ]
+    assert {
+        "label": "neutrophil",
+        "count": 3,
+        "percent": 75.0,
+        "per_100_leukocytes": None,
+        "confidence_interval": [30.1, 95.4],
+    } in body["rows"]
     client.force_login(outsider)
     assert client.get(url).status_code == 404
 
@@ -66,3 +70,23 @@ def test_the_share_column_reads_rows_and_old_snapshots():
     assert differential_share(DifferentialRow("platelet", 2, None, None)) == "—"
     # A version signed before shares were per 100 leukocytes shows what was signed.
     assert differential_share({"label": "platelet", "count": 1, "percent": 20.0}) == "20.0 %"
+
+
+def test_the_differential_api_carries_the_count_over_fields(client, case, technologist):
+    from tests.review.helpers import add_field
+
+    add_field(case, ["monocyte"], red_cells=201, platelets=13)
+    client.force_login(technologist)
+
+    body = client.get(reverse("reports_api:differential", args=[case.public_id])).json()
+
+    assert body["count"] == {
+        "white_cells": {"counted": 5, "target": 100, "remaining": 95, "target_met": False},
+        "fields": {
+            "fields": 1,
+            "platelets_per_field": 13.0,
+            "platelet_factor": 15000,
+            "platelet_estimate_per_ul": 195000,
+            "red_cells_per_field": 201.0,
+        },
+    }

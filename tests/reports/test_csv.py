@@ -157,3 +157,59 @@ def test_it_downloads_as_an_attachment_named_by_accession(client, case, patholog
     client.force_login(pathologist)
     response = client.get(reverse("reports_api:report_csv", args=[case.public_id]))
     assert response["Content-Disposition"] == 'attachment; filename="draft-report-ACC-1.csv"'
+
+
+def test_the_count_over_fields_columns_follow_the_older_ones(case):
+    from reports.csv import case_csv
+
+    header = case_csv(case).splitlines()[0].split(",")
+
+    # Appended at the end, so that a reader that goes by position keeps working.
+    assert header[-9:] == [
+        "class_ci95_low",
+        "class_ci95_high",
+        "leukocytes_counted",
+        "leukocyte_target",
+        "fields_counted",
+        "platelets_per_field",
+        "platelet_factor",
+        "platelet_estimate_per_ul",
+        "rbc_per_field",
+    ]
+
+
+def test_every_row_carries_the_count_over_fields_and_class_rows_their_interval(case):
+    from reports.csv import case_csv
+    from tests.review.helpers import add_field
+
+    add_field(case, ["neutrophil"], red_cells=212, platelets=14)
+    add_field(case, ["lymphocyte"], red_cells=190, platelets=15)
+    content = case_csv(case).encode()
+
+    classes = {row["class_label"]: row for row in read_csv(content, "class")}
+    images = read_csv(content, "image")
+    # 6 white cells: 4 neutrophils (66.7 %, Wilson 30.0-90.3), 2 lymphocytes.
+    assert (classes["neutrophil"]["class_ci95_low"], classes["neutrophil"]["class_ci95_high"]) == (
+        "30.0",
+        "90.3",
+    )
+    assert classes["platelet"]["class_ci95_low"] == classes["platelet"]["class_ci95_high"] == ""
+    for row in [*classes.values(), *images]:
+        assert row["leukocytes_counted"] == "6"
+        assert row["leukocyte_target"] == "100"
+        assert row["fields_counted"] == "2"
+        assert row["platelets_per_field"] == "14.5"
+        assert row["platelet_factor"] == "15000"
+        assert row["platelet_estimate_per_ul"] == "218000"  # 14.5 x 15,000 = 217,500
+        assert row["rbc_per_field"] == "201.0"
+    assert all(row["class_ci95_low"] == "" for row in images)
+
+
+def test_without_a_field_the_field_columns_are_empty_not_zero(case):
+    from reports.csv import case_csv
+
+    rows = read_csv(case_csv(case).encode())
+
+    assert {row["leukocytes_counted"] for row in rows} == {"4"}
+    for column in ["fields_counted", "platelet_estimate_per_ul", "rbc_per_field"]:
+        assert {row[column] for row in rows} == {""}

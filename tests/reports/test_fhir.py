@@ -21,15 +21,23 @@ def fhir_json(case) -> dict:
     return json.loads(json.dumps(diagnostic_report(case)))
 
 
+def class_observations(report: dict) -> list[dict]:
+    """The differential's Observations, one per class (the count over fields has its own)."""
+    return [
+        resource
+        for resource in report["contained"]
+        if resource["resourceType"] == "Observation" and resource["id"].startswith("class-")
+    ]
+
+
 def observations(report: dict) -> dict[str, dict]:
     found = {}
-    for resource in report["contained"]:
-        if resource["resourceType"] == "Observation":
-            parts = {
-                c["code"]["coding"][0]["code"]: c.get("valueQuantity")
-                for c in resource["component"]
-            }
-            found[resource["code"]["coding"][0]["code"]] = parts
+    for resource in class_observations(report):
+        parts = {
+            c["code"]["coding"][0]["code"]: c.get("valueQuantity", c.get("valueRange"))
+            for c in resource["component"]
+        }
+        found[resource["code"]["coding"][0]["code"]] = parts
     return found
 
 
@@ -82,7 +90,7 @@ def test_it_has_an_observation_per_class_with_count_and_share_per_100_leukocytes
     assert found["other"]["per-100-leukocytes"]["value"] == 33.3
     assert found["other"]["per-100-leukocytes"]["code"] == "/100{WBCs}"
     assert found["lymphocyte"]["count"]["value"] == 0
-    assert report["result"] == [{"reference": f"#class-{i}"} for i in range(1, 6)]
+    assert report["result"][:5] == [{"reference": f"#class-{i}"} for i in range(1, 6)]
 
 
 def test_white_cell_classes_carry_their_loinc_share_code(case):
@@ -90,8 +98,7 @@ def test_white_cell_classes_carry_their_loinc_share_code(case):
 
     codes = {
         resource["code"]["coding"][0]["code"]: resource["code"]["coding"][1:]
-        for resource in report["contained"]
-        if resource["resourceType"] == "Observation"
+        for resource in class_observations(report)
     }
     assert codes["neutrophil"] == [
         {
@@ -171,9 +178,7 @@ def test_the_profile_schema_rejects_a_broken_report(case):
 
 def by_class(report: dict) -> dict[str, dict]:
     return {
-        resource["code"]["coding"][0]["code"]: resource
-        for resource in report["contained"]
-        if resource["resourceType"] == "Observation"
+        resource["code"]["coding"][0]["code"]: resource for resource in class_observations(report)
     }
 
 
@@ -250,3 +255,103 @@ def test_it_downloads_as_an_attachment_named_by_accession(client, case, patholog
     sign(case, pathologist)
     response = client.get(reverse("reports_api:fhir", args=[case.public_id]))
     assert response["Content-Disposition"] == 'attachment; filename="report-ACC-1.fhir.json"'
+
+
+def count_observations(report: dict) -> dict[str, dict]:
+    return {
+        resource["id"]: resource
+        for resource in report["contained"]
+        if resource["resourceType"] == "Observation" and not resource["id"].startswith("class-")
+    }
+
+
+def test_a_leukocyte_share_carries_its_95_percent_interval(case):
+    report = fhir_json(case)
+
+    found = by_class(report)
+    interval = found["neutrophil"]["component"][2]
+    assert interval["code"]["coding"][0]["code"] == "percent-95ci"
+    # 3 neutrophils of 4 white cells: 75 %, Wilson 30.1-95.4 %.
+    assert interval["valueRange"]["low"]["value"] == 30.1
+    assert interval["valueRange"]["high"]["value"] == 95.4
+    assert interval["valueRange"]["high"]["code"] == "%"
+    assert len(found["platelet"]["component"]) == 2  # per 100 WBC: no proportion, no interval
+    Observation.model_validate(found["neutrophil"])
+
+
+def test_the_profile_rejects_a_leukocyte_share_without_its_interval(case):
+    report = fhir_json(case)
+    neutrophil = next(r for r in report["contained"] if r.get("id") == "class-3")
+    neutrophil["component"].pop()
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, PROFILE)
+
+
+def test_it_carries_the_count_over_fields(case):
+    from tests.review.helpers import add_field
+
+    add_field(case, ["neutrophil", "monocyte"], red_cells=212, platelets=14)
+    add_field(case, [], red_cells=190, platelets=13)
+
+    report = fhir_json(case)
+
+    found = count_observations(report)
+    assert list(found) == ["leukocytes-counted", "platelet-estimate", "rbc-per-field"]
+    counted = found["leukocytes-counted"]
+    assert counted["valueQuantity"]["value"] == 6
+    assert counted["component"][0]["valueQuantity"]["value"] == 100
+    platelets = found["platelet-estimate"]
+    assert platelets["code"]["coding"][0] == {
+        "system": "http://loinc.org",
+        "code": "49497-1",
+        "display": "Platelets [#/volume] in Blood by Estimate",
+    }
+    assert platelets["valueQuantity"] == {
+        "value": 203000,
+        "unit": "/µL",
+        "system": "http://unitsofmeasure.org",
+        "code": "/uL",
+    }
+    parts = {c["code"]["coding"][0]["code"]: c for c in platelets["component"]}
+    assert parts["fields-counted"]["valueInteger"] == 2
+    assert parts["platelets-per-field"]["valueQuantity"]["value"] == 13.5
+    assert parts["platelet-factor"]["valueQuantity"]["value"] == 15000
+    red_cells = found["rbc-per-field"]
+    assert red_cells["code"]["coding"] == [
+        {
+            "system": "urn:hematovision:field-count",
+            "code": "rbc-per-field",
+            "display": "Erythrocytes per field (mean)",
+        }
+    ]
+    assert red_cells["valueQuantity"]["value"] == 201.0
+    assert report["result"][-3:] == [
+        {"reference": "#leukocytes-counted"},
+        {"reference": "#platelet-estimate"},
+        {"reference": "#rbc-per-field"},
+    ]
+    assert "White cells counted: 6 of 100." in report["conclusion"]
+    assert "Platelet estimate: 203000 /uL" in report["conclusion"]
+    for observation in found.values():
+        Observation.model_validate(observation)
+    DiagnosticReport.model_validate(report)
+    jsonschema.validate(report, PROFILE, format_checker=jsonschema.FormatChecker())
+
+
+def test_without_a_field_there_is_no_platelet_or_red_cell_observation(case):
+    report = fhir_json(case)
+
+    assert list(count_observations(report)) == ["leukocytes-counted"]
+    assert "No smear field: no platelet estimate." in report["conclusion"]
+    jsonschema.validate(report, PROFILE)
+
+
+def test_the_profile_requires_the_loinc_code_of_the_platelet_estimate(case):
+    from tests.review.helpers import add_field
+
+    add_field(case, platelets=10)
+    report = fhir_json(case)
+    count_observations(report)["platelet-estimate"]["code"]["coding"].pop(0)
+
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(report, PROFILE)

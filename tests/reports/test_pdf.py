@@ -82,8 +82,7 @@ def test_every_image_is_listed_with_its_labels_and_confidence(report_case):
 
 def test_only_retained_images_get_a_thumbnail(report_case):
     reader = PdfReader(io.BytesIO(render_pdf(report_case)))
-    images = [image for page in reader.pages for image in page.images]
-    assert len(images) == 1
+    assert sum(images_drawn(reader, page) for page in reader.pages) == 1
 
 
 def test_a_signed_report_has_no_watermark_and_names_the_signer(report_case, pathologist):
@@ -147,10 +146,10 @@ def test_counts_shares_and_reference_intervals_with_out_of_range_marks(report_ca
 
     # 75 % neutrophils is at the top of 40–75: no mark. 25 % monocytes is above 2–10, 0 %
     # lymphocytes below 20–45. Platelets have no interval.
-    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+40–75\s*\n", text)
-    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+2–10\s+H", text)
-    assert re.search(r"Lymphocyte\s+0\s+0\.0 %\s+20–45\s+L", text)
-    assert re.search(r"Platelet\s+1\s+25\.0 / 100 WBC\s+—", text)
+    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+30\.1–95\.4\s%\s+40–75\s*\n", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9\s%\s+2–10\s+H", text)
+    assert re.search(r"Lymphocyte\s+0\s+0\.0 %\s+0\.0–49\.0\s%\s+20–45\s+L", text)
+    assert re.search(r"Platelet\s+1\s+25\.0 / 100 WBC\s+—\s+—", text)
 
 
 def test_it_uses_the_labs_own_reference_intervals(report_case, lab_a):
@@ -160,8 +159,8 @@ def test_it_uses_the_labs_own_reference_intervals(report_case, lab_a):
 
     text = pdf_text(render_pdf(report_case))
 
-    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+0–30\s*\n", text)
-    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+80–95\s+L", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9\s%\s+0–30\s*\n", text)
+    assert re.search(r"Neutrophil\s+3\s+75\.0 %\s+30\.1–95\.4\s%\s+80–95\s+L", text)
 
 
 def test_rows_never_split_across_pages(case, tmp_path):
@@ -222,4 +221,42 @@ def test_a_signed_report_keeps_the_intervals_it_was_signed_with(report_case, pat
 
     text = pdf_text(render_pdf(report_case))
 
-    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+2–10\s+H", text)
+    assert re.search(r"Monocyte\s+1\s+25\.0 %\s+4\.6–69\.9\s%\s+2–10\s+H", text)
+
+
+def test_the_pdf_carries_the_count_over_fields(case):
+    from tests.review.helpers import add_field
+
+    add_field(case, ["neutrophil", "monocyte"], red_cells=212, platelets=14)
+    add_field(case, [], red_cells=190, platelets=13)
+
+    text = pdf_text(render_pdf(case))
+
+    # 6 white cells: 4 neutrophils, 1 lymphocyte, 1 monocyte.
+    assert "6 of 100 white cells counted · Count 94 more: upload more fields." in text
+    assert re.search(r"Neutrophil\s+4\s+66\.7 %\s+30\.0–90\.3\s%", text)
+    assert "Wilson score confidence interval" in text
+    assert re.search(r"Fields counted\s+2\n", text)
+    assert "Platelet estimate 203,000 /µL (13.5 per field × 15,000, over 2 fields)" in text
+    assert re.search(r"Red cells per field\s+201\.0", text)
+
+
+def test_a_pdf_without_fields_says_there_is_no_estimate(report_case):
+    text = pdf_text(render_pdf(report_case))
+
+    assert "No smear field counted: no platelet estimate and no red cells per field." in text
+    assert "/µL" not in text
+
+
+def test_the_pdf_numbers_follow_the_report_language(case, lab_a):
+    from tests.review.helpers import add_field
+
+    lab_a.report_language = "fr"
+    lab_a.save()
+    case.refresh_from_db()
+    add_field(case, ["neutrophil"], red_cells=200, platelets=15)
+
+    text = pdf_text(render_pdf(case))
+
+    assert re.search(r"225\s000 /µL", text)
+    assert re.search(r"37,6–96,4\s%", text)

@@ -78,3 +78,36 @@ def classified_case(lab, labels: list[str], accession: str = "ACC-1", retained=F
     for label in labels:
         add_image(case, label, retained=retained)
     return case
+
+
+def add_field(
+    case: Case,
+    white_cells: list[str] = (),
+    red_cells: int = 40,
+    platelets: int = 12,
+    status: str = CellImage.Status.DONE,
+    version: ModelVersion | None = None,
+) -> CellImage:
+    """A smear field of `case`, as the cell finder leaves one: its counts and boxes, and each
+    white cell as a child image (kind cell, `field` set, its box) classified as `white_cells`
+    says. The field itself has no prediction."""
+    version = version or ModelVersion.objects.get(is_active=True)
+    boxes = [[10 + 60 * index, 10, 60 + 60 * index, 60] for index in range(len(white_cells))]
+    field = CellImageFactory(
+        case=case,
+        kind=CellImage.Kind.FIELD,
+        status=status,
+        original_name=f"field-{uuid.uuid4().hex[:6]}.jpg",
+        width=640,
+        height=480,
+        counts={"wbc": len(white_cells), "rbc": red_cells, "platelet": platelets},
+        detections=[{"kind": "wbc", "box": box, "score": 0.97} for box in boxes],
+    )
+    if status != CellImage.Status.DONE:
+        return field
+    for label, box in zip(white_cells, boxes, strict=True):
+        cell = CellImageFactory(
+            case=case, kind=CellImage.Kind.CELL, field=field, box=box, width=96, height=96
+        )
+        PredictionFactory(image=cell, label=label, confidence=0.9, model_version=version)
+    return field

@@ -29,6 +29,7 @@ def test_an_amendment_keeps_the_signed_version_and_signs_a_new_one(signed_case, 
         "count": 1,
         "percent": 25.0,
         "per_100_leukocytes": None,
+        "confidence_interval": [4.6, 69.9],
     }
     assert second.snapshot["differential"]["rows"][0]["count"] == 0
     assert amendment.changes == [

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from classifier import purge
-from classifier.intake import IMAGES_DIR
 from classifier.models import CellImage, ModelVersion
 from classifier.registry import MODELS_DIR
+from classifier.storage import IMAGES_DIR
 
 
 def _is_recent(path: Path, grace_seconds: float) -> bool:

@@ -1,0 +1,93 @@
+"""A smear field in a real browser: upload it (with a typed page beside it), see it listed with its
+counts, open its page, see the boxes drawn and toggled, and its white cell ready for review.
+
+Set SCREENSHOT_DIR=/some/folder to keep the case and field pages at 1280 and 390 px, in English
+and Spanish (fields-<page>-<language>-<width>.png).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ml.serving import BUNDLES_DIR
+from tests.browser.axe import assert_accessible
+from tests.browser.conftest import log_in
+from tests.browser.test_main_journey import RESULT_TIMEOUT_MS, create_case
+from tests.personas import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIELD_JPEG = FIXTURES / "fields" / "images" / "BloodImage_00094.jpg"
+TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
+WIDTHS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
+PAGE_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def keep_screenshots(page, name: str, language: str) -> None:
+    for width, viewport in WIDTHS.items():
+        page.set_viewport_size(viewport)
+        assert page.evaluate(PAGE_OVERFLOW) <= 1, f"{name} ({language}, {width}) is too wide"
+        if folder := os.environ.get("SCREENSHOT_DIR"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=f"{folder}/fields-{name}-{language}-{width}.png", full_page=True)
+    page.set_viewport_size(WIDTHS["1280"])
+
+
+BOX_LAYER_DISPLAY = "k => getComputedStyle(document.querySelector(`[data-testid=boxes-${k}]`))"
+
+
+def boxes_shown(page, kind: str) -> bool:
+    return page.evaluate(BOX_LAYER_DISPLAY + ".display", kind) != "none"
+
+
+def test_a_pathologist_uploads_a_field_and_sees_its_boxes_and_cells(
+    browser_page, live_server, live_celery_worker, active_model_version, pathologist
+):
+    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
+        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    page = browser_page
+    log_in(page, live_server, pathologist.email, PASSWORD)
+    create_case(page, "BR-FIELD-1", "PSEUDO-F1")
+
+    page.set_input_files(
+        "[data-testid=upload-form] input[type=file]", [str(FIELD_JPEG), str(TEXT_PAGE)]
+    )
+    page.check("[data-testid=upload-form] input[name=consent_retain]")
+    page.click("[data-testid=upload-button]")
+    page.wait_for_function(
+        """() => {
+            const rows = [...document.querySelectorAll("[data-testid=image-row]")];
+            return rows.length === 2 && rows.every(row => row.dataset.status === "done");
+        }""",
+        timeout=RESULT_TIMEOUT_MS,
+    )
+    assert page.locator("tr[data-kind=none]").inner_text().count("No blood cells found") == 1
+    assert "1 white cell" in page.locator("tr[data-kind=field]").inner_text()
+    page.wait_for_selector("#case-status[data-status=awaiting_review]")
+    keep_screenshots(page, "case", "en")
+
+    page.click("[data-testid=field-link]")
+    page.wait_for_selector("[data-testid=field-svg]")
+    assert page.locator("[data-testid=boxes-wbc] rect").count() == 1
+    assert page.locator("[data-testid=boxes-rbc] rect").count() >= 10
+    page.click("label[for=show-rbc]")
+    assert not boxes_shown(page, "rbc") and boxes_shown(page, "wbc")
+    page.click("label[for=show-rbc]")
+    assert boxes_shown(page, "rbc")
+    [cell] = page.locator("[data-testid=field-cell]").all()
+    assert cell.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    assert_accessible(page)
+    keep_screenshots(page, "field", "en")
+    page.select_option("[data-testid=language-select]", "es")
+    page.wait_for_selector("html[lang=es]")
+    keep_screenshots(page, "field", "es")
+    page.click("[data-testid=back-to-case]")
+    page.wait_for_selector("html[lang=es] [data-testid=image-row]")
+    keep_screenshots(page, "case", "es")
+    page.click("[data-testid=field-link]")
+
+    page.click("[data-testid=cell-review-link]")
+    page.wait_for_selector("[data-testid=review-page]")
+    assert page.locator("[data-testid=cell-image]").count() == 1
