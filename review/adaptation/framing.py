@@ -2,24 +2,17 @@
 portal classifies, framed the same way (training and serving framing must match).
 
 A white cell cut from a smear field is stored as its crop already (cells.write_tree copies it).
-Any other upload goes through the cell finder's route (ml.serving.route_image), as the classify
-task sends it: a single-cell image as it is, a field's strongest white cell as its crop.
+Any other upload goes through the cell finder's route (ml.serving.route_image) with the
+detector the classify task uses (classifier.inference.detector): a single-cell image as it is,
+a field's strongest white cell as its crop.
 """
 
 from pathlib import Path
 
 from PIL import Image
 
-from ml.serving import ImageDecodeError, load_detector, load_image, route_image
-
-_detector = None
-
-
-def _loaded_detector():
-    global _detector
-    if _detector is None:
-        _detector = load_detector()
-    return _detector
+from classifier import inference
+from ml.serving import ImageDecodeError, load_image, route_image
 
 
 def classifier_input(path: Path) -> Image.Image | None:
@@ -29,10 +22,10 @@ def classifier_input(path: Path) -> Image.Image | None:
         image = load_image(path)
     except (ImageDecodeError, OSError):
         return None
-    route = route_image(image, _loaded_detector())
+    route = route_image(image, inference.detector())
     return route.inputs[0] if route.inputs else None
 
 
 def description() -> dict:
     """What framed the cells, for the adapted version's lineage."""
-    return {"route": "ml.serving.route_image", "detector": _loaded_detector().name}
+    return {"route": "ml.serving.route_image", "detector": inference.detector().name}

@@ -93,3 +93,21 @@ def test_an_unreadable_file_is_left_out(tmp_path):
 
     assert cells.write_tree([cell], tmp_path / "tree") == []
     assert not (tmp_path / "tree").exists()
+
+
+def test_a_fields_white_cell_counts_as_one_cut_from_a_field(lab_a, pathologist, model_version):
+    from classifier.models import CellImage
+    from review import services
+
+    case = make_case(lab_a, "FLD-1")
+    field = add_image(case, "neutrophil", retained=True)
+    field.kind = CellImage.Kind.FIELD
+    field.save(update_fields=["kind"])
+    crop = add_image(case, "neutrophil", retained=True)
+    crop.field, crop.box = field, [10, 10, 60, 60]
+    crop.save(update_fields=["field", "box"])
+    services.review_image(crop, pathologist, "neutrophil")
+
+    [cell] = cells.lab_cells(lab_a)
+
+    assert cell.sha256 == crop.sha256 and cell.from_field
