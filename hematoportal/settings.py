@@ -303,6 +303,11 @@ CELERY_TASK_ROUTES = {
 ADAPTATION_MIN_CELLS_PER_CLASS = env.int("ADAPTATION_MIN_CELLS_PER_CLASS", default=10)
 if ADAPTATION_MIN_CELLS_PER_CLASS < 2:
     raise ImproperlyConfigured("ADAPTATION_MIN_CELLS_PER_CLASS must be at least 2")
+# An adaptation is refused when accuracy on the model's original test split drops by more than
+# this (a share: 0.01 is one point).
+ADAPTATION_MAX_TEST_DROP = env.float("ADAPTATION_MAX_TEST_DROP", default=0.01)
+if not 0.0 <= ADAPTATION_MAX_TEST_DROP <= 1.0:
+    raise ImproperlyConfigured("ADAPTATION_MAX_TEST_DROP must be between 0 and 1")
 # The longest an adaptation may run (seconds) before the train worker ends it.
 ADAPTATION_TIME_LIMIT = env.int("ADAPTATION_TIME_LIMIT", default=1800)
 CELERY_BEAT_SCHEDULE = {

@@ -42,7 +42,7 @@ import keras
 import numpy as np
 
 from ml.adaptation import held_out
-from ml.adaptation.few_shot import with_shots
+from ml.adaptation.few_shot import SHOT_SHARE, with_shots
 from ml.adaptation.held_out import MAX_TEST_DROP
 from ml.adaptation.progress import TRAIN_END, EpochProgress, ProgressFile
 from ml.adaptation.self_training import mean_probabilities, self_train
@@ -117,6 +117,10 @@ class AdaptationRequest:
     progress_file: Path | None = None
     train_last_layers: int = 0
     max_test_drop: float = MAX_TEST_DROP
+    shot_share: float = SHOT_SHARE
+    keep_last: bool = False
+    learning_rate: float | None = None
+    consistency: bool = True
 
 
 def check_request(request: AdaptationRequest) -> None:
@@ -147,7 +151,9 @@ def adapt(request: AdaptationRequest) -> Path:
     config = adaptation_config(bundle_dir, metadata, request)
     splits, arrays = load_arrays(config)
     model = keras.models.load_model(bundle_dir / "model.keras")
-    fit_arrays, labelled_counts = with_labelled_cells(labelled, metadata, splits.labels, arrays)
+    fit_arrays, labelled_counts = with_labelled_cells(
+        labelled, metadata, splits.labels, arrays, request.shot_share
+    )
     held_out_arrays = held_out_cells(request.held_out, metadata)
     before = report_scores(model, held_out_arrays, arrays["test"], splits.labels)
     progress.write("train", 10.0)
@@ -159,7 +165,14 @@ def adapt(request: AdaptationRequest) -> Path:
     else:
         set_seeds(config.seed)
         watcher = EpochProgress(progress, config.epochs + config.fine_tune_epochs)
-        history = fit_stages(model, config, fit_arrays, len(splits.labels), callbacks=[watcher])
+        history = fit_stages(
+            model,
+            config,
+            fit_arrays,
+            len(splits.labels),
+            callbacks=[watcher],
+            early_stopping=not request.keep_last,
+        )
     progress.write("evaluate", TRAIN_END)
     report = None
     if request.held_out:
@@ -217,14 +230,16 @@ def report_scores(model, held_out_arrays, test_arrays, labels: list[str]) -> dic
     }
 
 
-def with_labelled_cells(labelled, metadata: dict, labels: list[str], arrays: dict):
+def with_labelled_cells(
+    labelled, metadata: dict, labels: list[str], arrays: dict, share: float = SHOT_SHARE
+):
     """(the arrays to fit on, with the reviewed cells repeated into the training split; how
     many cells of each class were added). `labelled` is labelled_cells' (paths, targets)."""
     if not labelled:
         return dict(arrays), {}
     cell_paths, targets = labelled
     shot_images = decoded_for(metadata, cell_paths)
-    fit_arrays = {**arrays, "train": with_shots(arrays["train"], shot_images, targets)}
+    fit_arrays = {**arrays, "train": with_shots(arrays["train"], shot_images, targets, share)}
     return fit_arrays, dict(Counter(labels[label] for label in targets))
 
 
@@ -261,6 +276,10 @@ def adaptation_config(bundle_dir: Path, metadata: dict, request: AdaptationReque
     )
     if request.limit_per_class is not None:
         config.limit_per_class = request.limit_per_class
+    if request.learning_rate is not None:
+        config.fine_tune_learning_rate = request.learning_rate
+    if not request.consistency:
+        config.consistency = 0.0
     return config
 
 

@@ -16,14 +16,17 @@ SHOT_SHARE = 0.2
 
 
 def with_shots(
-    train: tuple[np.ndarray, np.ndarray], shot_images: np.ndarray, shot_targets: np.ndarray
+    train: tuple[np.ndarray, np.ndarray],
+    shot_images: np.ndarray,
+    shot_targets: np.ndarray,
+    share: float = SHOT_SHARE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The training images plus the labelled cells, each repeated so that together they are
-    about SHOT_SHARE of the result (augmentation makes each repeat a different view)."""
+    about `share` of the result (augmentation makes each repeat a different view)."""
     images, targets = train
     if not len(shot_images):
         return train
-    repeats = max(1, math.ceil(SHOT_SHARE * len(images) / ((1 - SHOT_SHARE) * len(shot_images))))
+    repeats = max(1, math.ceil(share * len(images) / ((1 - share) * len(shot_images))))
     return (
         np.concatenate([images, np.repeat(shot_images, repeats, axis=0)]),
         np.concatenate([targets, np.repeat(shot_targets.astype(targets.dtype), repeats)]),

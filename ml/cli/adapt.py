@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from ml.adaptation.adapt import DEFAULT_SHARES, AdaptationRequest, adapt, parse_shares
+from ml.adaptation.few_shot import SHOT_SHARE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +56,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         help="fine-tune only this many of the backbone's last layers (default 0: all of it)",
     )
+    parser.add_argument(
+        "--shot-share",
+        type=float,
+        default=SHOT_SHARE,
+        help=f"the labelled cells' share of the training images (default {SHOT_SHARE})",
+    )
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        help="the fine-tuning learning rate (default: the bundle's own)",
+    )
+    parser.add_argument(
+        "--no-consistency",
+        action="store_true",
+        help="fine-tune without the bundle's consistency loss (half the work per batch)",
+    )
+    parser.add_argument(
+        "--keep-last",
+        action="store_true",
+        help="keep the last epoch's weights (default: the best on the bundle's validation split)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
         progress_file=args.progress_file,
         train_last_layers=args.train_last_layers,
         max_test_drop=args.max_test_drop,
+        shot_share=args.shot_share,
+        keep_last=args.keep_last,
+        learning_rate=args.learning_rate,
+        consistency=not args.no_consistency,
     )
     bundle = adapt(request)
     metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))

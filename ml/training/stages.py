@@ -130,15 +130,21 @@ def cosine_schedule(config: TrainConfig, train_size: int):
 
 
 def fine_tune(
-    model, config: TrainConfig, data: StageData, freeze_batch_norm: bool = True, callbacks=()
+    model,
+    config: TrainConfig,
+    data: StageData,
+    freeze_batch_norm: bool = True,
+    callbacks=(),
+    early_stopping: bool = True,
 ) -> dict:
     """Stage 2: at most config.fine_tune_epochs epochs of the whole model; with a validation
-    split, stops after config.patience epochs without progress and keeps the best weights."""
+    split and `early_stopping`, stops after config.patience epochs without progress and keeps
+    the best weights (without, every epoch runs and the last weights stay)."""
     unfreeze_backbone(model, freeze_batch_norm, config.fine_tune_last_layers)
     schedule = cosine_schedule(config, data.train_size)
     compile_model(model, schedule, config.weight_decay, config.clipnorm, data.loss)
     stoppers = list(callbacks)
-    if data.validation is not None:
+    if data.validation is not None and early_stopping:
         stoppers.append(
             keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=config.patience, restore_best_weights=True
@@ -161,6 +167,7 @@ def fit_stages(
     num_classes: int,
     freeze_batch_norm: bool = True,
     callbacks=(),
+    early_stopping: bool = True,
 ) -> dict:
     """Run both stages; returns the merged history with `stage_boundary` and `best_epoch`.
     `callbacks` (Keras callbacks, such as a progress writer) watch both stages."""
@@ -172,11 +179,13 @@ def fit_stages(
         }
     merged["stage_boundary"] = config.epochs
     if config.fine_tune_epochs > 0:
-        for key, values in fine_tune(model, config, data, freeze_batch_norm, callbacks).items():
+        stage = fine_tune(model, config, data, freeze_batch_norm, callbacks, early_stopping)
+        for key, values in stage.items():
             merged.setdefault(key, []).extend(values)
     if data.loss is not None:  # saved with the plain loss, so that loading it needs nothing more
         compile_model(model, config.fine_tune_learning_rate, config.weight_decay)
     val_loss = merged.get("val_loss", [])
     epochs_run = len(merged.get("loss", []))
-    merged["best_epoch"] = int(np.argmin(val_loss)) + 1 if val_loss else epochs_run
+    restored = val_loss and early_stopping
+    merged["best_epoch"] = int(np.argmin(val_loss)) + 1 if restored else epochs_run
     return merged

@@ -16,6 +16,7 @@ from typing import NamedTuple
 from django.db.models import F
 
 from classifier.labels import OTHER_LABEL
+from review.adaptation import framing
 from review.models import Feedback, Review
 
 # The share of each class kept apart to judge the adapted model (at least one cell per class).
@@ -28,6 +29,8 @@ class ReviewedCell(NamedTuple):
     predicted_label: str
     model_version: str
     sha256: str
+    # A white cell cut from a smear field: its stored file is already the classifier's input.
+    from_field: bool = False
 
 
 def corrected_cells(lab=None, include_other: bool = False) -> list[ReviewedCell]:
@@ -37,7 +40,7 @@ def corrected_cells(lab=None, include_other: bool = False) -> list[ReviewedCell]
         corrections = corrections.filter(lab=lab)
     if not include_other:
         corrections = corrections.exclude(corrected_label=OTHER_LABEL)
-    corrections = corrections.select_related("model_version")
+    corrections = corrections.select_related("model_version", "image")
     return [
         ReviewedCell(
             feedback.path,
@@ -45,6 +48,7 @@ def corrected_cells(lab=None, include_other: bool = False) -> list[ReviewedCell]
             feedback.predicted_label,
             feedback.model_version.name,
             feedback.sha256,
+            feedback.image is not None and feedback.image.field_id is not None,
         )
         for feedback in corrections.order_by("corrected_label", "sha256")
     ]
@@ -67,6 +71,7 @@ def accepted_cells(lab=None, include_other: bool = False) -> list[ReviewedCell]:
             review.predicted_label,
             review.image.prediction.model_version.name,
             review.image.sha256,
+            review.image.field_id is not None,
         )
         for review in reviews.order_by("label", "image__sha256")
     ]
@@ -106,14 +111,25 @@ def split_held_out(cells: list[ReviewedCell], seed: int = 1) -> tuple[list, list
     return train, held_out
 
 
-def write_tree(cells: list[ReviewedCell], directory: Path) -> list[ReviewedCell]:
-    """Copy each cell to DIR/<label>/<sha256>.<ext>; returns the cells whose file was there."""
-    written = []
-    for cell in cells:
-        if cell.path is None or not cell.path.is_file():
-            continue
-        target = directory / cell.label / f"{cell.sha256}{cell.path.suffix.lower()}"
-        target.parent.mkdir(parents=True, exist_ok=True)
+def write_cell(cell: ReviewedCell, directory: Path) -> Path | None:
+    """Write `cell` framed as the classifier sees it (review/adaptation/framing.py) to
+    DIR/<label>/<sha256>.<ext>; the file written, or None when it is gone or cannot be read."""
+    if cell.path is None or not cell.path.is_file():
+        return None
+    framed = None if cell.from_field else framing.classifier_input(cell.path)
+    if not cell.from_field and framed is None:
+        return None
+    folder = directory / cell.label
+    folder.mkdir(parents=True, exist_ok=True)
+    if framed is None:
+        target = folder / f"{cell.sha256}{cell.path.suffix.lower()}"
         shutil.copyfile(cell.path, target)
-        written.append(cell)
-    return written
+    else:
+        target = folder / f"{cell.sha256}.png"
+        framed.save(target)
+    return target
+
+
+def write_tree(cells: list[ReviewedCell], directory: Path) -> list[ReviewedCell]:
+    """write_cell for each cell; returns the cells written."""
+    return [cell for cell in cells if write_cell(cell, directory) is not None]

@@ -22,18 +22,20 @@ from audit.models import AuditEvent
 from audit.services import record
 from classifier import registry
 from classifier.models import ModelVersion
-from review.adaptation import cells
+from review.adaptation import cells, framing
 from review.adaptation.lineage import code_version
 from review.models import AdaptationJob
 
 logger = logging.getLogger(__name__)
 
 # The cheap recipe for a lab's own box (docs/ml/README.md, "Adapting on a lab's box"): a fixed
-# class-balanced sample of the parent's splits, a few epochs, only the backbone's last layers.
+# class-balanced sample of the parent's splits, a few epochs, only the backbone's last layers,
+# the lab's cells half of every epoch, no consistency loss, and the last epoch's weights (the
+# parent's validation split would pick the epoch that suits the parent's lab best).
 REPLAY_PER_CLASS = 50
-EPOCHS = 8
+EPOCHS = 12
 TRAIN_LAST_LAYERS = 40
-MAX_TEST_DROP = 0.01  # the rule: at most one point lost on the original test split
+SHOT_SHARE = 0.5
 POLL_SECONDS = 1.0
 REPORT = "adaptation_report.json"
 
@@ -89,7 +91,10 @@ def adapt_command(job: AdaptationJob, workdir: Path, out: Path) -> list[str]:
         "--limit-per-class", str(REPLAY_PER_CLASS),
         "--epochs", str(EPOCHS),
         "--train-last-layers", str(TRAIN_LAST_LAYERS),
-        "--max-test-drop", str(MAX_TEST_DROP),
+        "--shot-share", str(SHOT_SHARE),
+        "--no-consistency",
+        "--keep-last",
+        "--max-test-drop", str(settings.ADAPTATION_MAX_TEST_DROP),
         "--progress-file", str(workdir / "progress.jsonl"),
         "--name", f"{job.parent.name}-{job.lab.pk}-{job.public_id.hex[:8]}",
     ]  # fmt: skip
@@ -188,5 +193,6 @@ def lineage(job: AdaptationJob, report: dict) -> dict:
             "test_accuracy_before": report["before"]["test"]["accuracy"],
             "test_accuracy_after": report["after"]["test"]["accuracy"],
         },
+        "framing": framing.description(),
         "code_version": code_version(),
     }

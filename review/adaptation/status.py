@@ -87,3 +87,20 @@ STAGES = {
     "evaluate": _("Scoring the held-out cells"),
     "done": _("Done"),
 }
+
+
+def held_out_confusion(report: dict) -> tuple[list[str], list[list[int]]]:
+    """The adapted model's confusion on the held-out cells as the chart draws it (predicted
+    labels in rows, reviewers' in columns), over the classes that occur in either: a lab that
+    sees four of the model's eight classes gets a readable four-to-six-class chart."""
+    labels = report["labels"]
+    true_by_predicted = report["after"]["held_out"]["confusion_matrix"]
+    shown = [
+        index
+        for index in range(len(labels))
+        if any(true_by_predicted[index]) or any(row[index] for row in true_by_predicted)
+    ]
+    return (
+        [labels[index] for index in shown],
+        [[true_by_predicted[true][predicted] for true in shown] for predicted in shown],
+    )

@@ -89,11 +89,9 @@ def confusion_png(request: HttpRequest, job_id) -> HttpResponse:
     report = job.report or {}
     if not report:
         return HttpResponse(status=404)
-    true_by_predicted = report["after"]["held_out"]["confusion_matrix"]
-    # The chart draws predicted labels in rows and final ones in columns: transpose.
-    predicted_by_true = [list(row) for row in zip(*true_by_predicted, strict=True)]
+    labels, predicted_by_true = status.held_out_confusion(report)
     response = HttpResponse(
-        charts.confusion_png(report["labels"], predicted_by_true), content_type="image/png"
+        charts.confusion_png(labels, predicted_by_true), content_type="image/png"
     )
     response["Cache-Control"] = "private, no-store"
     return response

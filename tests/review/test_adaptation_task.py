@@ -21,7 +21,7 @@ def test_an_adaptation_runs_from_start_to_report_to_activate_to_rollback(
     parent = registry.register_bundle(None, str(tiny_bundle), activate=True)
     reviewed_cells(lab_a, pathologist, {"neutrophil": 3, "lymphocyte": 3})
     # The tiny bundle's test split has one image per class: a point is not a useful bound.
-    monkeypatch.setattr(runner, "MAX_TEST_DROP", 1.0)
+    settings.ADAPTATION_MAX_TEST_DROP = 1.0
     monkeypatch.setattr(runner, "EPOCHS", 1)
     queued = []
     monkeypatch.setattr(tasks.run_adaptation, "delay_on_commit", queued.append)
@@ -42,6 +42,7 @@ def test_an_adaptation_runs_from_start_to_report_to_activate_to_rollback(
     assert adapted.lineage["trained_counts"] == {"lymphocyte": 2, "neutrophil": 2}
     assert sorted(adapted.lineage["held_out_cells"]) == sorted(job.held_out_cells)
     assert adapted.lineage["code_version"]
+    assert adapted.lineage["framing"]["detector"] == "fields2"
     assert (adapted.bundle_dir / "adaptation_report.json").is_file()
     assert "## Adaptation" in (adapted.bundle_dir / "MODEL_CARD.md").read_text()
     page = client.get(reverse("review:lab_model"))

@@ -1,13 +1,15 @@
 import csv
 
+import pytest
 from django.core.management import call_command
+from PIL import Image
 
 from audit.models import AuditEvent
 from classifier import purge
 from ml.training.data import load_splits, scan_image_folder
 from review import services
 from review.models import Feedback
-from tests.review.helpers import add_image, make_case
+from tests.review.helpers import FIXTURE_IMAGES, add_image, make_case
 
 
 def test_it_writes_consented_corrections_as_an_image_folder_tree(
@@ -97,3 +99,25 @@ def test_confirmed_reviews_join_when_asked_while_their_file_is_kept(
         rows = {row["label"]: row for row in csv.DictReader(handle)}
     assert rows["platelet"]["predicted_label"] == "platelet"
     assert rows["platelet"]["model_version"] == model_version.name
+
+
+def test_framed_writes_each_upload_as_the_cell_finder_routes_it(
+    tmp_path, lab_a, pathologist, model_version
+):
+    from ml.serving import BUNDLES_DIR
+
+    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
+        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    kaggle_field = FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg"  # 320x240, one WBC
+    image = add_image(make_case(lab_a, "FB-F"), "neutrophil", retained=True, source=kaggle_field)
+    services.review_image(image, pathologist, "neutrophil")
+    out = tmp_path / "framed"
+
+    call_command("export_feedback", str(out), "--accepted", "--framed")
+
+    [written] = (out / "neutrophil").iterdir()
+    assert written.name == f"{image.sha256}.png"
+    with Image.open(written) as framed:
+        assert framed.width == framed.height != 240  # the white cell's crop, not the 4:3 frame
+    with open(out / "feedback.csv", newline="") as handle:
+        assert [row["file"] for row in csv.DictReader(handle)] == [f"neutrophil/{written.name}"]

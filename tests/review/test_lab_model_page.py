@@ -87,3 +87,16 @@ def test_a_running_job_shows_its_progress_through_the_static_script(
     # Strict CSP: every script is a file or inert JSON.
     for tag in body.split("<script")[1:]:
         assert tag.lstrip().startswith(("src=", 'id="adaptation-strings" type="application/json"'))
+
+
+def test_the_confusion_chart_keeps_the_classes_that_occur_predicted_in_rows():
+    from review.adaptation import status
+
+    labels = ["basophil", "eosinophil", "lymphocyte", "platelet"]
+    true_by_predicted = [[0, 0, 0, 0], [0, 3, 0, 1], [0, 2, 5, 0], [0, 0, 0, 0]]
+    report = {"labels": labels, "after": {"held_out": {"confusion_matrix": true_by_predicted}}}
+
+    shown, predicted_by_true = status.held_out_confusion(report)
+
+    assert shown == ["eosinophil", "lymphocyte", "platelet"]  # platelet: predicted only
+    assert predicted_by_true == [[3, 2, 0], [0, 5, 0], [1, 0, 0]]

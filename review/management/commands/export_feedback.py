@@ -6,8 +6,10 @@ what `python -m ml train --dataset folder --data DIR` and `python -m ml adapt --
 read. With --accepted, reviews that confirmed the model's label join too, while the consented
 file is still kept (before the lab's retention purge): a lab adapting a model needs labelled
 cells of every class, not only of the ones the model got wrong. "other / artefact" is left out
-unless --include-other is given (it is not a cell class). Running it again rewrites the same
-files.
+unless --include-other is given (it is not a cell class). With --framed each cell is written as
+the classifier saw it (a field's white cell as its crop, any other upload through the cell
+finder's route), which is what the portal's adaptation learns from. Running it again rewrites
+the same files.
 """
 
 import csv
@@ -20,7 +22,7 @@ from accounts.models import Lab
 from audit.models import AuditEvent
 from audit.services import record
 from review.adaptation import cells
-from review.adaptation.cells import ReviewedCell
+from review.adaptation.cells import ReviewedCell, write_cell
 
 MANIFEST = "feedback.csv"
 
@@ -33,6 +35,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("directory", type=Path)
+        parser.add_argument(
+            "--framed",
+            action="store_true",
+            help="write each cell as the classifier saw it (for python -m ml adapt --labelled)",
+        )
         parser.add_argument("--lab", help="only this lab (its name)")
         parser.add_argument(
             "--include-other", action="store_true", help='also export "other / artefact"'
@@ -50,13 +57,14 @@ class Command(BaseCommand):
         lab: str | None,
         include_other: bool,
         accepted: bool,
+        framed: bool = False,
         **options,
     ):
         lab_row = self.find_lab(lab) if lab else None
         cells = self.corrected_cells(lab_row, include_other)
         if accepted:
             cells += self.accepted_cells(lab_row, include_other)
-        rows = self.copy_files(cells, directory)
+        rows = self.copy_files(cells, directory, framed)
         self.write_manifest(directory, rows)
         record(None, AuditEvent.Action.EXPORT_DOWNLOADED, export="feedback", rows=len(rows))
         self.stdout.write(f"{len(rows)} reviewed images written to {directory}")
@@ -73,17 +81,26 @@ class Command(BaseCommand):
     def accepted_cells(self, lab, include_other: bool) -> list[ReviewedCell]:
         return cells.accepted_cells(lab, include_other)
 
-    def copy_files(self, cells: list[ReviewedCell], directory: Path) -> list[dict]:
-        """Copy each cell to DIR/<label>/<sha256>.<ext>; one manifest row per copy."""
+    def copy_files(
+        self, cells: list[ReviewedCell], directory: Path, framed: bool = False
+    ) -> list[dict]:
+        """Copy (or with `framed`, frame) each cell to DIR/<label>/; one manifest row each."""
         rows = []
         for cell in cells:
             if cell.path is None or not cell.path.is_file():
                 self.stderr.write(f"skipped {cell.sha256}: its file is missing")
                 continue
-            name = f"{cell.sha256}{cell.path.suffix.lower()}"
-            target = directory / cell.label / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(cell.path, target)
+            if framed:
+                target = write_cell(cell, directory)
+                if target is None:
+                    self.stderr.write(f"skipped {cell.sha256}: no white cell to classify in it")
+                    continue
+                name = target.name
+            else:
+                name = f"{cell.sha256}{cell.path.suffix.lower()}"
+                target = directory / cell.label / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(cell.path, target)
             rows.append(
                 {
                     "file": f"{cell.label}/{name}",

@@ -151,3 +151,19 @@ def test_it_will_not_overwrite_a_bundle(tiny_bundle, lab_folder, tmp_path, isola
     assert math.isclose(
         read_bundle_metadata(out)["temperature"], read_bundle_metadata(tiny_bundle)["temperature"]
     )
+
+
+def test_the_portals_recipe_keeps_the_last_epoch_and_records_its_choices(
+    tiny_bundle, reviewed_folder, tmp_path, isolated_cache
+):
+    out = tmp_path / "adapted"
+    argv = ["--model", str(tiny_bundle), "--labelled", str(reviewed_folder), "--out", str(out),
+            "--epochs", "2", "--shot-share", "0.5", "--keep-last", "--no-consistency",
+            "--learning-rate", "0.0003"]  # fmt: skip
+    assert run_command("adapt", argv) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["consistency"] == 0.0
+    assert config["fine_tune_learning_rate"] == pytest.approx(0.0003)
+    history = config["training"]["history"]
+    assert len(history["loss"]) == 2
+    assert config["training"]["best_epoch"] == 2  # the last, whatever the validation loss said
