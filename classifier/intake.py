@@ -5,12 +5,14 @@ Pipeline for one upload (`accept_upload`):
     store_bytes    write to a temporary name next to the target, fsync, rename; sha256 on the way
     CellImage row  created in a transaction that locks the case, refused if the case already
                    has a file with the same sha256 (counted once, so the differential stays
-                   right); classify_image queued when it commits
+                   right); classify_image sent when it commits (marked unsent if the broker
+                   refuses: tasks.recover_lost_work sends it later)
 A refused file leaves nothing behind: no file, no row. The name or Content-Type a browser sends
 is never trusted; only what Pillow decodes counts.
 """
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -30,7 +32,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from accounts.models import User
 from classifier.models import Case, CellImage
-from classifier.tasks import classify_image
+from classifier.tasks import queue_classification
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +217,7 @@ def accept_upload(
             image.retain_until = image.retention_deadline()
             image.save(update_fields=["retain_until"])
             case.start_processing()
-            classify_image.delay_on_commit(image.pk)
+            transaction.on_commit(functools.partial(queue_classification, image.pk))
     except BaseException:
         (Path(settings.MEDIA_ROOT) / name).unlink(missing_ok=True)
         raise

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from classifier.views import cases, domain_check, images
+from classifier.views import cases, domain_check, health, images
 
 app_name = "classifier"
 
@@ -15,5 +15,6 @@ urlpatterns = [
     path("images/<uuid:image_id>/file/", images.image_file, name="image_file"),
     path("images/<uuid:image_id>/delete/", images.image_delete, name="image_delete"),
     path("lab/domain-check/", domain_check.domain_check, name="domain_check"),
+    path("healthz", health.healthz, name="healthz"),
     path("lab/domain-check.png", domain_check.domain_check_png, name="domain_check_png"),
 ]

@@ -195,6 +195,12 @@ class CellImage(models.Model):
     # Set by the worker that claims the row; attempts counts claims, so that an image that
     # keeps killing its worker ends up failed instead of being redelivered for ever.
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The worker process ("host:pid", a WorkerHeartbeat) that holds the claim: when it stops
+    # beating, classifier.recovery requeues the image.
+    claimed_by = models.CharField(max_length=200, blank=True, editable=False)
+    # The broker refused the classify task when the upload committed (Redis down): the next
+    # recovery sweep sends it.
+    unsent = models.BooleanField(default=False, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -51,9 +51,12 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("kind", sorted(REFUSED))
-def test_it_refuses_and_stores_nothing(kind, case, media_root):
+def test_it_refuses_and_stores_nothing(kind, case, media_root, django_capture_on_commit_callbacks):
     content, reason = REFUSED[kind]
-    with mock.patch("classifier.tasks.classify_image.delay_on_commit") as queued:
+    with (
+        mock.patch("classifier.tasks.classify_image.delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         with pytest.raises(intake.UploadRefused, match=reason):
             intake.accept_upload(case, upload("cell.jpg", content), consent_retain=False, user=None)
     queued.assert_not_called()
@@ -83,9 +86,14 @@ def test_it_turns_a_pillow_bomb_warning_into_a_refusal(case, media_root, setting
 
 
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "TIFF", "BMP"])
-def test_it_accepts_each_allowed_format_whatever_its_name(image_format, case, media_root):
+def test_it_accepts_each_allowed_format_whatever_its_name(
+    image_format, case, media_root, django_capture_on_commit_callbacks
+):
     content = image_bytes(image_format)
-    with mock.patch("classifier.tasks.classify_image.delay_on_commit") as queued:
+    with (
+        mock.patch("classifier.tasks.classify_image.delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         image = intake.accept_upload(
             case,
             upload("misleading.exe", content, "application/x-msdownload"),
