@@ -202,7 +202,7 @@ def accept_upload(
             # Locked, so that the same file sent twice at once is still found by one of them.
             Case.objects.select_for_update().filter(pk=case.pk).first()
             refuse_duplicate(case, sha256)
-            image = CellImage.objects.create(
+            image = CellImage(
                 case=case,
                 file=name,
                 original_name=clean_name(upload),
@@ -214,8 +214,8 @@ def accept_upload(
                 consent_retain=consent_retain,
                 uploaded_by=user,
             )
-            image.retain_until = image.retention_deadline()
-            image.save(update_fields=["retain_until"])
+            image.retain_until = image.retention_deadline(timezone.now())
+            image.save(force_insert=True)  # one INSERT, with its deadline
             case.start_processing()
             transaction.on_commit(functools.partial(queue_classification, image.pk))
     except BaseException:

@@ -14,7 +14,7 @@ import logging
 from celery import current_app, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,6 +88,15 @@ def release_claim(image: CellImage) -> None:
 
 
 def store_result(image: CellImage, result: inference.InferenceResult) -> None:
+    """The prediction, the image's status and the audit entry in one transaction (one commit),
+    then the case's status."""
+    with transaction.atomic():
+        _record_result(image, result)
+    # Without consent the file stays too: the reviewers look at it until the case is signed off.
+    image.case.finish_processing_if_complete()
+
+
+def _record_result(image: CellImage, result: inference.InferenceResult) -> None:
     prediction = image.record_prediction(
         model_version=result.version,
         label=result.label,
@@ -105,8 +114,6 @@ def store_result(image: CellImage, result: inference.InferenceResult) -> None:
         unidentified=prediction.unidentified,
         model_version=str(result.version.public_id),
     )
-    # Without consent the file stays too: the reviewers look at it until the case is signed off.
-    image.case.finish_processing_if_complete()
 
 
 def describe_failure(error: Exception) -> str:

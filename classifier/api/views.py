@@ -47,12 +47,12 @@ class CaseViewSet(
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
+        cases = cases_for(self.request.membership).order_by("-created")
+        if self.action == "images":
+            # An upload needs the case and its lab, never its (growing) list of images.
+            return cases.select_related("lab")
         images = CellImage.objects.select_related("prediction__model_version", "case")
-        return (
-            cases_for(self.request.membership)
-            .prefetch_related(Prefetch("images", queryset=images))
-            .order_by("-created")
-        )
+        return cases.prefetch_related(Prefetch("images", queryset=images))
 
     def perform_create(self, serializer: CaseSerializer) -> None:
         case = serializer.save(lab=self.request.membership.lab, created_by=self.request.user)
