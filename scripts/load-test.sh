@@ -41,7 +41,8 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --dir "$WORK" --dae
     --concurrency "${CELERY_CONCURRENCY:-2}" --loglevel WARNING >"$WORK/worker.log" 2>&1 &
 PIDS+=($!)
 "$PYTHON" -m gunicorn hematoportal.wsgi --bind "127.0.0.1:$WEB_PORT" --no-control-socket \
-    --workers "${WEB_CONCURRENCY:-2}" --timeout 120 >"$WORK/web.log" 2>&1 &
+    --workers "${WEB_CONCURRENCY:-2}" --threads "${WEB_THREADS:-1}" --timeout 120 \
+    >"$WORK/web.log" 2>&1 &
 PIDS+=($!)
 
 # Ready when /healthz says so: database, broker, a worker with the model loaded.
