@@ -16,6 +16,8 @@ logger = logging.getLogger(__name__)
 
 QUEUE = "classify"
 TASK = "classifier.tasks.classify_image"
+# Messages read at most per sweep (about 1.5 kB each); with more waiting, the answer is None.
+MAX_READ = 20_000
 
 
 def _image_id(raw: bytes) -> int | None:
@@ -35,16 +37,20 @@ def _image_id(raw: bytes) -> int | None:
 
 def waiting_image_ids(app) -> set[int] | None:
     """Image ids of every classify task in the broker (queued or delivered and unacknowledged),
-    or None when the broker is not Redis or cannot be read."""
+    or None when the broker is not Redis, cannot be read, or holds more than MAX_READ."""
     try:
         with app.connection_for_read() as connection:
             channel = connection.default_channel
             if not hasattr(channel, "unacked_key"):
                 return None
             client = channel.client
+            keys = [channel._q_for_pri(QUEUE, step) for step in channel.priority_steps]
+            waiting = sum(client.llen(key) for key in keys) + client.hlen(channel.unacked_key)
+            if waiting > MAX_READ:
+                return None  # a long backlog: look for lost messages once it has shrunk
             pipe = client.pipeline()
-            for step in channel.priority_steps:
-                pipe.lrange(channel._q_for_pri(QUEUE, step), 0, -1)
+            for key in keys:
+                pipe.lrange(key, 0, -1)
             pipe.hvals(channel.unacked_key)
             lists = pipe.execute()
     except Exception as error:  # the broker is down or not what we expect

@@ -62,3 +62,10 @@ def test_it_says_none_when_the_broker_is_down():
 def test_it_ignores_messages_it_cannot_read():
     assert broker_queue._image_id(b"not json") is None
     assert broker_queue._image_id(b'{"headers": {"task": "other"}}') is None
+
+
+def test_it_does_not_read_a_backlog_longer_than_its_limit(broker, monkeypatch):
+    monkeypatch.setattr(broker_queue, "MAX_READ", 2)
+    for image_id in (31, 32, 33):
+        classify_image.delay(image_id)
+    assert broker_queue.waiting_image_ids(broker) is None
