@@ -19,7 +19,8 @@ free_port() {
 }
 REDIS_PORT="$(free_port)"
 WEB_PORT="$(free_port)"
-export ENV_FILE=/dev/null DEBUG=0 SECURE_HTTPS=0 SECRET_KEY="load-test-$(date +%s%N)"
+SECRET_KEY="load-test-$(date +%s%N)"
+export ENV_FILE=/dev/null DEBUG=0 SECURE_HTTPS=0 SECRET_KEY
 export HEMATOVISION_DATA_DIR="$WORK" REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$WORK/db.sqlite3}"
 PIDS=()
