@@ -6,12 +6,14 @@ Pipeline for one upload (`accept_upload`):
                    (classifier/storage.py)
     CellImage row  created in a transaction that locks the case, refused if the case already
                    has a file with the same sha256 (counted once, so the differential stays
-                   right); classify_image queued when it commits
+                   right); classify_image sent when it commits (marked unsent if the broker
+                   refuses: tasks.recover_lost_work sends it later)
 A refused file leaves nothing behind: no file, no row. The name or Content-Type a browser sends
 is never trusted; only what Pillow decodes counts.
 """
 
 import contextlib
+import functools
 import logging
 import threading
 import warnings
@@ -22,13 +24,14 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from accounts.models import User
 from classifier.models import Case, CellImage
 from classifier.storage import store_bytes
-from classifier.tasks import classify_image
+from classifier.tasks import queue_classification
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +170,7 @@ def accept_upload(
             # Locked, so that the same file sent twice at once is still found by one of them.
             Case.objects.select_for_update().filter(pk=case.pk).first()
             refuse_duplicate(case, sha256)
-            image = CellImage.objects.create(
+            image = CellImage(
                 case=case,
                 file=name,
                 original_name=clean_name(upload),
@@ -179,10 +182,10 @@ def accept_upload(
                 consent_retain=consent_retain,
                 uploaded_by=user,
             )
-            image.retain_until = image.retention_deadline()
-            image.save(update_fields=["retain_until"])
+            image.retain_until = image.retention_deadline(timezone.now())
+            image.save(force_insert=True)  # one INSERT, with its deadline
             case.start_processing()
-            classify_image.delay_on_commit(image.pk)
+            transaction.on_commit(functools.partial(queue_classification, image.pk))
     except BaseException:
         (Path(settings.MEDIA_ROOT) / name).unlink(missing_ok=True)
         raise

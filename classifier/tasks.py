@@ -1,7 +1,7 @@
 """Celery tasks: classify one image through the cell finder (queue "classify"); purge the files
 of a signed case kept only for its review (queued by review.services.sign_off); purge expired
-files and requeue images whose task message was lost (periodic); the last three on queue
-"celery".
+files, and requeue images whose work was lost (periodic, and when a worker starts); the last four
+on queue "celery".
 
 classify_image(image_id) is safe to run twice and safe under acks_late: it claims its row with
 a conditional update (queued -> running) and goes on only if exactly that one row changed.
@@ -12,17 +12,17 @@ and jitter; anything else marks the row failed with its reason, so no image stay
 import datetime
 import logging
 
-from celery import shared_task
+from celery import current_app, shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import record
-from classifier import fields, inference, purge
+from classifier import broker_queue, fields, heartbeat, inference, purge, recovery
 from classifier.models import Case, CellImage
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def claim_image(image_id: int) -> CellImage | None:
         .update(
             status=CellImage.Status.RUNNING,
             claimed_at=now,
+            claimed_by=heartbeat.process_name(),
             attempts=F("attempts") + 1,
             updated=now,
         )
@@ -83,11 +84,20 @@ def fail_image(image: CellImage, reason: str) -> None:
 def release_claim(image: CellImage) -> None:
     """running -> queued, so that the retried task can claim the row again."""
     CellImage.objects.filter(pk=image.pk, status=CellImage.Status.RUNNING).update(
-        status=CellImage.Status.QUEUED, claimed_at=None, updated=timezone.now()
+        status=CellImage.Status.QUEUED, claimed_at=None, claimed_by="", updated=timezone.now()
     )
 
 
 def store_result(image: CellImage, result: inference.InferenceResult) -> None:
+    """The prediction, the image's status and the audit entry in one transaction (one commit),
+    then the case's status."""
+    with transaction.atomic():
+        _record_result(image, result)
+    # Without consent the file stays too: the reviewers look at it until the case is signed off.
+    image.case.finish_processing_if_complete()
+
+
+def _record_result(image: CellImage, result: inference.InferenceResult) -> None:
     prediction = image.record_prediction(
         model_version=result.version,
         label=result.label,
@@ -105,8 +115,6 @@ def store_result(image: CellImage, result: inference.InferenceResult) -> None:
         unidentified=prediction.unidentified,
         model_version=str(result.version.public_id),
     )
-    # Without consent the file stays too: the reviewers look at it until the case is signed off.
-    image.case.finish_processing_if_complete()
 
 
 def describe_failure(error: Exception) -> str:
@@ -259,3 +267,33 @@ def requeue_stuck_images() -> int:
     if image_ids:
         logger.warning("Requeued %d images whose task seemed lost", len(image_ids))
     return len(image_ids)
+
+
+def queue_classification(image_id: int) -> bool:
+    """Send classify_image for a committed image; True if the broker took it.
+
+    When the broker refuses (Redis down), the row is marked `unsent` and the upload goes on:
+    recover_lost_work sends it once the broker is back.
+    """
+    try:
+        classify_image.delay(image_id)
+    except Exception as error:  # kombu, redis and socket errors alike: the mark covers them all
+        logger.warning("Image %s: classify task not sent (%s); marked unsent", image_id, error)
+        CellImage.objects.filter(pk=image_id, status=CellImage.Status.QUEUED).update(unsent=True)
+        return False
+    return True
+
+
+@shared_task
+def recover_lost_work() -> int:
+    """Requeue the claims of dead worker processes, send the tasks the broker refused and those
+    it lost (classifier/recovery.py); returns how many images were sent."""
+    image_ids = recovery.release_abandoned_claims() + recovery.take_unsent()
+    waiting = broker_queue.waiting_image_ids(current_app)
+    if waiting is not None:
+        image_ids += recovery.release_lost_messages(waiting)
+    sent = sum(queue_classification(image_id) for image_id in image_ids)
+    recovery.forget_old_heartbeats()
+    if image_ids:
+        logger.warning("Recovered %d images (%d sent)", len(image_ids), sent)
+    return sent

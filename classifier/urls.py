@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from classifier.views import cases, domain_check, fields, images
+from classifier.views import cases, domain_check, fields, health, images
 
 app_name = "classifier"
 
@@ -16,5 +16,6 @@ urlpatterns = [
     path("images/<uuid:image_id>/field/", fields.field_detail, name="field_detail"),
     path("images/<uuid:image_id>/delete/", images.image_delete, name="image_delete"),
     path("lab/domain-check/", domain_check.domain_check, name="domain_check"),
+    path("healthz", health.healthz, name="healthz"),
     path("lab/domain-check.png", domain_check.domain_check_png, name="domain_check_png"),
 ]

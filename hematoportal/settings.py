@@ -280,7 +280,14 @@ SPECTACULAR_SETTINGS = {
 # late acknowledgement is safe and a killed worker loses no image.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport, but a worker survives Redis going away mid-task (celery.py).
+    CELERY_BROKER_TRANSPORT = "hematoportal.celery:RedisTransport"
 CELERY_TASK_ACKS_LATE = True
+# Nothing reads a task's return value (results live in the database). Storing them cost a Redis
+# write per task, and with results on, a send first subscribes to the result store, which
+# blocks an upload for about 20 s when Redis is down.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -310,6 +317,11 @@ if not 0.0 <= ADAPTATION_MAX_TEST_DROP <= 1.0:
     raise ImproperlyConfigured("ADAPTATION_MAX_TEST_DROP must be between 0 and 1")
 # The longest an adaptation may run (seconds) before the train worker ends it.
 ADAPTATION_TIME_LIMIT = env.int("ADAPTATION_TIME_LIMIT", default=1800)
+# Seconds between sweeps for lost work: with worker heartbeats stale after 20 s, an image whose
+# worker was killed is back in the queue within about RECOVERY_INTERVAL + 20 s.
+RECOVERY_INTERVAL = env.int("RECOVERY_INTERVAL", default=15)
+if RECOVERY_INTERVAL < 1:
+    raise ImproperlyConfigured("RECOVERY_INTERVAL must be at least 1 second")
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-images": {
         "task": "classifier.tasks.purge_expired_images",
@@ -318,6 +330,12 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-images": {
         "task": "classifier.tasks.requeue_stuck_images",
         "schedule": crontab(minute="*/5"),
+    },
+    # Claims of dead worker processes and tasks the broker refused (classifier/recovery.py).
+    "recover-lost-work": {
+        "task": "classifier.tasks.recover_lost_work",
+        "schedule": RECOVERY_INTERVAL,
+        "options": {"expires": RECOVERY_INTERVAL},  # sweeps do not pile up while workers are away
     },
 }
 
@@ -362,6 +380,8 @@ STORAGES = {
 # Security: strict unless DEBUG. Local HTTP installs switch the HTTPS parts off explicitly.
 SECURE_HTTPS = _bool("SECURE_HTTPS", default=not DEBUG)
 SECURE_SSL_REDIRECT = SECURE_HTTPS
+# A load balancer probes /healthz over plain HTTP on the private side.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if SECURE_HTTPS else 0)

@@ -133,22 +133,30 @@ start_worker() {
     as_service mkdir -p "$DATA_DIR/run" "$DATA_DIR/logs"
     # Workers left over from an earlier run of this script (killed with SIGKILL) are replaced.
     # The service user writes the pid files, so it is also the one who may kill those pids.
-    for name in worker train-worker; do
+    for name in worker explain-worker train-worker; do
         if old_pid="$(cat "$DATA_DIR/run/$name.pid" 2>/dev/null)" && as_service kill -0 "$old_pid" 2>/dev/null; then
             log "Stopping the $name of an earlier run (pid $old_pid)"
             as_service kill "$old_pid"
             for _ in $(seq 100); do kill -0 "$old_pid" 2>/dev/null || break; sleep 0.2; done
         fi
     done
-    log "Starting the Celery worker (queues classify, explain, celery; log $DATA_DIR/logs/worker.log)"
+    log "Starting the Celery worker (queues classify, celery; log $DATA_DIR/logs/worker.log)"
     # The log is opened by the worker's user: root must not write into the service user's folder
     # (a link there could point anywhere). exec keeps the pid, so $! is the worker's.
     # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
     as_service bash -c 'exec "$@" >>"$0" 2>&1' "$DATA_DIR/logs/worker.log" \
-        "$VENV_PYTHON" -m celery -A hematoportal worker -B -Q classify,explain,celery \
+        "$VENV_PYTHON" -m celery -A hematoportal worker -B -Q classify,celery \
         --concurrency "${CELERY_CONCURRENCY:-2}" --loglevel INFO \
         --schedule "$DATA_DIR/run/celerybeat-schedule" --pidfile "$pidfile" &
     WORKER_PID=$!
+    # Heatmaps (Grad-CAM, LIME) load TensorFlow: a worker of their own with one process, so that
+    # the classification processes stay small (no TensorFlow) and never wait behind them.
+    log "Starting the explain worker (queue explain; log $DATA_DIR/logs/explain-worker.log)"
+    # shellcheck disable=SC2016  # $0 and $@ belong to the inner bash
+    as_service bash -c 'exec "$@" >>"$0" 2>&1' "$DATA_DIR/logs/explain-worker.log" \
+        "$VENV_PYTHON" -m celery -A hematoportal worker -Q explain -n "explain@%h" --concurrency 1 \
+        --loglevel INFO --pidfile "$DATA_DIR/run/explain-worker.pid" &
+    EXPLAIN_WORKER_PID=$!
     # Adaptations (minutes of training) get a worker of their own with one process, so that
     # classification and heatmaps never wait behind them.
     log "Starting the train worker (queue train; log $DATA_DIR/logs/train-worker.log)"
@@ -163,7 +171,7 @@ start_worker() {
 # (bash runs traps only between commands); it then stops both, gracefully.
 stop_servers() {
     trap - INT TERM EXIT
-    kill ${WEB_PID:-} ${WORKER_PID:-} ${TRAIN_WORKER_PID:-} 2>/dev/null || true
+    kill ${WEB_PID:-} ${WORKER_PID:-} ${EXPLAIN_WORKER_PID:-} ${TRAIN_WORKER_PID:-} 2>/dev/null || true
     wait 2>/dev/null || true
 }
 

@@ -116,7 +116,7 @@ def celery_broker():
     import redis
 
     from hematoportal.celery import app
-    from tests.integration.worker import redis_problem, redis_url_for_tests
+    from tests.integration.worker import redis_problem, redis_url_for_tests, use_broker
 
     url = redis_url_for_tests()
     if problem := redis_problem(url):
@@ -125,15 +125,21 @@ def celery_broker():
             pytest.fail(problem)
         pytest.skip(problem)
     redis.Redis.from_url(url).flushdb()  # no task left over from an earlier, interrupted run
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
-    app.close()  # pooled connections to another broker must not be reused
+    saved = use_broker(app, {"broker_url": url, "result_backend": url, "task_always_eager": False})
     yield url
-    app.conf.update(saved)
-    app.close()
+    use_broker(app, saved)
 
 
-def _live_worker(queues: str, broker_url: str, settings, tmp_path):
+def _live_worker(
+    queues: str,
+    broker_url: str,
+    settings,
+    tmp_path,
+    *,
+    extra_args: tuple[str, ...] = (),
+    extra_environment: dict[str, str] | None = None,
+    log_name: str = "",
+):
     """A real `celery worker -Q <queues>` process on the test database and MEDIA_ROOT."""
     import os
 
@@ -153,9 +159,12 @@ def _live_worker(queues: str, broker_url: str, settings, tmp_path):
         "CELERY_RESULT_BACKEND": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "DEFAULT_MODEL_NAME": settings.DEFAULT_MODEL_NAME,
+        **(extra_environment or {}),
     }
-    log_path = tmp_path / f"worker-{queues.replace(',', '-')}.log"
-    return CeleryWorker(queues=queues, environment=environment, log_path=log_path)
+    log_path = tmp_path / f"worker-{log_name or queues.replace(',', '-')}.log"
+    return CeleryWorker(
+        queues=queues, environment=environment, log_path=log_path, extra_args=extra_args
+    )
 
 
 @pytest.fixture
@@ -165,6 +174,33 @@ def live_celery_worker(celery_broker, transactional_db, settings, tmp_path):
     worker.start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture
+def make_celery_worker(transactional_db, settings, tmp_path):
+    """Start more real `-Q classify,celery` workers: make(broker_url, name, beat=False).
+
+    With beat, the worker also runs the periodic tasks, the recovery sweep every 2 s.
+    """
+    workers = []
+
+    def make(broker_url: str, name: str, beat: bool = False):
+        extra_args = ("-B", "-s", str(tmp_path / f"beat-{name}")) if beat else ()
+        worker = _live_worker(
+            "classify,celery",
+            broker_url,
+            settings,
+            tmp_path,
+            extra_args=extra_args,
+            extra_environment={"RECOVERY_INTERVAL": "2"},
+            log_name=name,
+        )
+        workers.append(worker)
+        return worker.start()
+
+    yield make
+    for worker in workers:
+        worker.stop()
 
 
 @pytest.fixture

@@ -51,16 +51,18 @@ class CaseViewSet(
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
+        cases = cases_for(self.request.membership).order_by("-created")
+        if self.action == "images":
+            # An upload needs the case and its lab, never its (growing) list of images.
+            return cases.select_related("lab")
         # What was uploaded; a field lists its white cells (each an image of its own) in "cells".
         images = (
             CellImage.objects.uploads()
             .select_related("prediction__model_version", "case")
             .prefetch_related(Prefetch("cells", queryset=field_cells()))
         )
-        return (
-            cases_for(self.request.membership)
-            .prefetch_related(Prefetch("images", queryset=images, to_attr="uploaded_images"))
-            .order_by("-created")
+        return cases.prefetch_related(
+            Prefetch("images", queryset=images, to_attr="uploaded_images")
         )
 
     def perform_create(self, serializer: CaseSerializer) -> None:

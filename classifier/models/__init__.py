@@ -7,10 +7,12 @@ Data flows one way: a CellImage is uploaded into a Case (intake.py), classified 
 from classifier.models.cases import Case, CellImage
 from classifier.models.model_versions import ModelVersion
 from classifier.models.predictions import Prediction
+from classifier.models.workers import WorkerHeartbeat
 
 __all__ = [
     "Case",
     "CellImage",
     "ModelVersion",
     "Prediction",
+    "WorkerHeartbeat",
 ]

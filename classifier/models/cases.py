@@ -97,23 +97,27 @@ class Case(models.Model):
 
     def start_processing(self) -> None:
         """New images were queued: draft or awaiting_review -> processing (signed stays signed)."""
-        Case.objects.filter(
+        now = timezone.now()
+        moved = Case.objects.filter(
             pk=self.pk, status__in=[self.Status.DRAFT, self.Status.AWAITING_REVIEW]
-        ).update(status=self.Status.PROCESSING, updated=timezone.now())
-        self.refresh_from_db(fields=["status", "updated"])
+        ).update(status=self.Status.PROCESSING, updated=now)
+        if moved:  # no read back: the update says what the row now holds
+            self.status, self.updated = self.Status.PROCESSING, now
 
     def finish_processing_if_complete(self) -> bool:
         """processing -> awaiting_review once no image is queued or running. True if it moved."""
         # One conditional UPDATE, so two workers finishing the last two images cannot race.
+        now = timezone.now()
         pending = CellImage.objects.filter(
             case=models.OuterRef("pk"), status__in=CellImage.PENDING_STATUSES
         )
         moved = (
             Case.objects.filter(pk=self.pk, status=self.Status.PROCESSING)
             .filter(~models.Exists(pending))
-            .update(status=self.Status.AWAITING_REVIEW, updated=timezone.now())
+            .update(status=self.Status.AWAITING_REVIEW, updated=now)
         )
-        self.refresh_from_db(fields=["status", "updated"])
+        if moved:  # no read back: the update says what the row now holds
+            self.status, self.updated = self.Status.AWAITING_REVIEW, now
         return moved == 1
 
 
@@ -213,6 +217,12 @@ class CellImage(models.Model):
     # Set by the worker that claims the row; attempts counts claims, so that an image that
     # keeps killing its worker ends up failed instead of being redelivered for ever.
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The worker process ("host:pid", a WorkerHeartbeat) that holds the claim: when it stops
+    # beating, classifier.recovery requeues the image.
+    claimed_by = models.CharField(max_length=200, blank=True, editable=False)
+    # The broker refused the classify task when the upload committed (Redis down): the next
+    # recovery sweep sends it.
+    unsent = models.BooleanField(default=False, editable=False)
     attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -319,25 +329,34 @@ class CellImage(models.Model):
         elapsed_ms: int,
         appearance: dict[str, float] | None = None,
     ) -> "Prediction":
-        """Store the prediction and move to done, in one transaction. Harmless to repeat."""
-        with transaction.atomic():
-            CellImage.objects.select_for_update().filter(pk=self.pk).first()
-            prediction, _created = Prediction.objects.get_or_create(
-                image=self,
-                defaults={
-                    "label": label,
-                    "confidence": confidence,
-                    "probabilities": probabilities,
-                    "model_version": model_version,
-                    "elapsed_ms": elapsed_ms,
-                    "unidentified": confidence < model_version.confidence_threshold,
-                    "appearance": appearance or {},
-                },
+        """Store the prediction and move to done, in one transaction. Harmless to repeat: the
+        first prediction stored stays, and is the one returned.
+
+        Two statements: an INSERT that does nothing when the image has its prediction already
+        (the one-to-one is unique), and the status UPDATE. Inside a caller's transaction no
+        savepoint is made, so the caller's audit entry commits with it.
+        """
+        prediction = Prediction(
+            image=self,
+            label=label,
+            confidence=confidence,
+            probabilities=probabilities,
+            model_version=model_version,
+            elapsed_ms=elapsed_ms,
+            unidentified=confidence < model_version.confidence_threshold,
+            appearance=appearance or {},
+        )
+        now = timezone.now()
+        with transaction.atomic(savepoint=False):
+            Prediction.objects.bulk_create([prediction], ignore_conflicts=True)
+            moved = (
+                CellImage.objects.filter(pk=self.pk)
+                .exclude(status=self.Status.DONE)
+                .update(status=self.Status.DONE, error="", updated=now)
             )
-            CellImage.objects.filter(pk=self.pk).update(
-                status=self.Status.DONE, error="", updated=timezone.now()
-            )
-        self.refresh_from_db(fields=["status", "error", "updated"])
+        self.status, self.error, self.updated = self.Status.DONE, "", now
+        if not moved:  # done before: the prediction stored then is the one that counts
+            return Prediction.objects.get(image=self)
         return prediction
 
     def mark_failed(self, reason: str) -> None:

@@ -24,7 +24,13 @@ from PIL import Image
 
 from ml.serving import appearance, test_time_views
 from ml.serving.bundle import BundleError, read_bundle_metadata, resolve_bundle
-from ml.serving.preprocess import RESIZE_RULES, ImageDecodeError, load_image, model_input
+from ml.serving.preprocess import (
+    RESIZE_RULES,
+    ImageDecodeError,
+    decode_side,
+    load_image,
+    model_input,
+)
 
 __all__ = [
     "BundleError",
@@ -157,9 +163,14 @@ class Classifier:
         batch = self.model_input(images)
         return self._predictions(self.probabilities(batch), appearance.describe_batch(batch))
 
+    def open_image(self, path: str | os.PathLike) -> Image.Image:
+        """An image file decoded as small as this model's framing allows (a large JPEG is
+        decoded at a reduced scale: preprocess.load_image); ImageDecodeError if unreadable."""
+        return load_image(path, decode_side(self.image_size, self.resize_rule))
+
     def predict_paths(self, paths: Iterable[str | os.PathLike]) -> list[Prediction]:
         """Classify image files; an unreadable file raises ImageDecodeError naming it."""
-        return self.predict([load_image(path) for path in paths])
+        return self.predict([self.open_image(path) for path in paths])
 
     def model_input(self, images: Sequence[Image.Image]) -> np.ndarray:
         """float32 (n, size, size, 3) RGB 0..255: the images framed by the bundle's resize rule."""

@@ -12,6 +12,7 @@ that
   that a cell keeps its true size relative to the field (ml/serving/cellcrop.py).
 """
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,14 @@ from PIL import Image, UnidentifiedImageError
 
 from ml.serving.cellcrop import CROP_RULE as CELL_CROP
 from ml.serving.cellcrop import FIELD_RULE as CELL_FIELD
-from ml.serving.cellcrop import cell_region, crop_field, crop_to_cell, field_region
+from ml.serving.cellcrop import (
+    FIELD_SHARE,
+    MIN_SIDE,
+    cell_region,
+    crop_field,
+    crop_to_cell,
+    field_region,
+)
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 STRETCH = "bilinear_stretch"
@@ -35,10 +43,27 @@ class ImageDecodeError(ValueError):
     """A file could not be read as an image."""
 
 
-def load_image(path: str | Path) -> Image.Image:
-    """Open `path` as RGB; raise ImageDecodeError naming the file if it is not a readable image."""
+def decode_side(size: int, rule: str = STRETCH) -> int:
+    """The shorter side an image needs for `rule` to frame it at size x size without upscaling:
+    the framed region is at least this share of the image's shorter side."""
+    share = {STRETCH: 1.0, CELL_FIELD: FIELD_SHARE, CELL_CROP: MIN_SIDE}[rule]
+    return math.ceil(size / share)
+
+
+def load_image(path: str | Path, min_side: int | None = None) -> Image.Image:
+    """Open `path` as RGB; raise ImageDecodeError naming the file if it is not a readable image.
+
+    With `min_side`, a JPEG at least twice that on its shorter side is decoded at a reduced
+    scale (libjpeg scales the DCT by 1/2, 1/4 or 1/8) that keeps its shorter side >= min_side:
+    a fraction of the decoding work for a large photograph, and no detail the model would see.
+    """
     try:
         with Image.open(path) as image:
+            if min_side and image.format == "JPEG" and min(image.size) >= 2 * min_side:
+                scale = min_side / min(image.size)
+                image.draft(
+                    "RGB", (math.ceil(image.width * scale), math.ceil(image.height * scale))
+                )
             image.load()
             return to_rgb(image)
     except (

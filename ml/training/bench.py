@@ -1,17 +1,22 @@
 """Serving latency and throughput of a bundle's TFLite model on real images.
 
 Single-image latency is what a worker pays per upload: decoding the file's bytes (already in
-memory), the resize, and the model. Batch throughput decodes and classifies `--batch-size` images
-per call. Images come from the PBC data folder when it exists, else from the test fixtures.
+memory), the framing and resize, and the model on every test-time view; its p50 is also split
+into those three stages. Batch throughput decodes and classifies `--batch-size` images per call,
+on one thread and on `--threads` threads at once (one interpreter each, as a worker's processes
+have). Images come from the PBC data folder when it exists, else from the test fixtures.
 """
 
 import io
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from ml.serving import test_time_views
 from ml.serving.classifier import Classifier
 from ml.training import paths
 from ml.training.data import list_images
@@ -42,6 +47,26 @@ def classify_bytes(classifier: Classifier, blobs: list[bytes]) -> None:
     classifier.predict([Image.open(io.BytesIO(blob)) for blob in blobs])
 
 
+def stage_ms(classifier: Classifier, blobs: list[bytes], runs: int) -> dict[str, float]:
+    """p50 milliseconds of each stage of one image: decode, framing (to the model input), and
+    the model on all its test-time views (with the softmax and appearance measures)."""
+    timings: dict[str, list[float]] = {"decode": [], "framing": [], "model": []}
+    for run_index in range(runs):
+        blob = blobs[run_index % len(blobs)]
+        start = time.perf_counter()
+        image = Image.open(io.BytesIO(blob))
+        image.load()
+        decoded = time.perf_counter()
+        batch = classifier.model_input([image])
+        framed = time.perf_counter()
+        classifier.probabilities(batch)
+        done = time.perf_counter()
+        timings["decode"].append((decoded - start) * 1000)
+        timings["framing"].append((framed - decoded) * 1000)
+        timings["model"].append((done - framed) * 1000)
+    return {stage: round(float(np.median(values)), 3) for stage, values in timings.items()}
+
+
 def single_image_ms(classifier: Classifier, blobs: list[bytes], runs: int) -> np.ndarray:
     for blob in blobs[:WARMUP_RUNS]:
         classify_bytes(classifier, [blob])
@@ -62,14 +87,48 @@ def batch_images_per_s(classifier: Classifier, blobs: list[bytes], batch_size: i
     return len(blobs) / (time.perf_counter() - start)
 
 
-def bench(classifier: Classifier, image_dir: Path, runs: int, batch_size: int) -> dict:
+def threaded_images_per_s(
+    classifiers: list[Classifier], blobs: list[bytes], batch_size: int, rounds: int = 3
+) -> float:
+    """Images per second with one thread per classifier, each classifying the whole set in
+    batches (`rounds` times): decoding, resizing and the interpreter release the GIL."""
+    for classifier in classifiers:
+        classify_bytes(classifier, blobs[:batch_size])  # warm-up, and the interpreter sizes itself
+    batches = [blobs[i : i + batch_size] for i in range(0, len(blobs), batch_size)]
+
+    def work(classifier: Classifier) -> None:
+        for _round in range(rounds):
+            for batch in batches:
+                classify_bytes(classifier, batch)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in classifiers]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(classifiers) * rounds * len(blobs) / (time.perf_counter() - start)
+
+
+def bench(
+    classifier: Classifier,
+    image_dir: Path,
+    runs: int,
+    batch_size: int,
+    make_classifier: Callable[[], Classifier] | None = None,
+    threads: int = 1,
+) -> dict:
+    """The figures of `python -m ml bench` for one classifier; with `make_classifier` and
+    `threads` > 1, also the throughput of that many interpreters on as many threads."""
     image_paths = sample_images(image_dir, max(runs, batch_size))
     blobs = [path.read_bytes() for path in image_paths]
     timings = single_image_ms(classifier, blobs, runs)
-    return {
+    result = {
         "model": classifier.name,
+        "views": test_time_views.view_count(classifier.tta),
         "single_image_ms_p50": round(float(np.percentile(timings, 50)), 3),
         "single_image_ms_p95": round(float(np.percentile(timings, 95)), 3),
+        "single_image_stage_ms_p50": stage_ms(classifier, blobs, runs),
         "batch_images_per_s": round(batch_images_per_s(classifier, blobs, batch_size), 1),
         "runtime": classifier.runtime,
         "num_threads": classifier.num_threads,
@@ -78,3 +137,9 @@ def bench(classifier: Classifier, image_dir: Path, runs: int, batch_size: int) -
         "runs": runs,
         "batch_size": batch_size,
     }
+    if make_classifier is not None and threads > 1:
+        classifiers = [classifier] + [make_classifier() for _ in range(threads - 1)]
+        result[f"batch_images_per_s_{threads}_threads"] = round(
+            threaded_images_per_s(classifiers, blobs, batch_size), 1
+        )
+    return result

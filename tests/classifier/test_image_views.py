@@ -54,9 +54,14 @@ def test_consent_is_recorded_when_ticked(login, case):
     assert image.consent_retain and image.retain_until is not None
 
 
-def test_a_refused_file_is_named_and_the_others_go_through(login, case, media_root):
+def test_a_refused_file_is_named_and_the_others_go_through(
+    login, case, media_root, django_capture_on_commit_callbacks
+):
     client = login("technologist")
-    with mock.patch.object(tasks.classify_image, "delay_on_commit") as queued:
+    with (
+        mock.patch.object(tasks.classify_image, "delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = post_upload(
             client,
             case,
@@ -77,7 +82,7 @@ def test_a_refused_file_is_named_and_the_others_go_through(login, case, media_ro
 
 def test_a_file_already_in_the_case_is_refused_with_a_clear_message(login, case, media_root):
     client = login("technologist")
-    with mock.patch.object(tasks.classify_image, "delay_on_commit"):
+    with mock.patch.object(tasks.classify_image, "delay"):
         post_upload(client, case, [upload("first.jpg")])
         response = post_upload(client, case, [upload("again.jpg")])
     page = client.get(response["Location"]).content.decode()

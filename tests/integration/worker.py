@@ -51,13 +51,35 @@ def database_url(settings_dict: dict) -> str:
     raise RuntimeError(f"No worker database URL for {engine}")
 
 
+def use_broker(app, settings: dict) -> dict:
+    """Point this process's Celery app at another broker (settings: broker_url,
+    result_backend, task_always_eager); returns the settings it replaced.
+
+    The pooled connections and the producer pool are dropped too: the producer pool stays bound
+    to the broker it was first made for, so sends would otherwise still go there.
+    """
+    saved = {key: app.conf[key] for key in settings}
+    app.conf.update(settings)
+    app.close()
+    app.amqp._producer_pool = None
+    return saved
+
+
 class CeleryWorker:
     """`celery -A hematoportal worker` as a subprocess, its output in a log file."""
 
-    def __init__(self, *, queues: str, environment: dict[str, str], log_path: Path):
+    def __init__(
+        self,
+        *,
+        queues: str,
+        environment: dict[str, str],
+        log_path: Path,
+        extra_args: tuple[str, ...] = (),
+    ):
         self.queues = queues
         self.environment = environment
         self.log_path = log_path
+        self.extra_args = extra_args
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "CeleryWorker":
@@ -65,7 +87,7 @@ class CeleryWorker:
             sys.executable, "-m", "celery", "-A", "hematoportal", "worker",
             "-Q", self.queues, "-P", "solo", "--loglevel", "INFO",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+            "-n", f"test-{uuid.uuid4().hex[:8]}@%h", *self.extra_args,
         ]  # fmt: skip
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
@@ -97,3 +119,52 @@ class CeleryWorker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+    def kill(self) -> None:
+        """SIGKILL: the worker dies mid-task, acknowledging nothing and cleaning nothing up."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+class RedisServer:
+    """A redis-server of a test's own on a free port, which the test may stop and restart.
+
+    Its data is kept in an append-only file, as a production Redis keeps its queue across a
+    restart; the shared test Redis is never restarted.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "RedisServer":
+        command = [
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+            "--dir", str(self.folder), "--appendonly", "yes", "--appendfsync", "always",
+            "--save", "", "--daemonize", "no",
+        ]  # fmt: skip
+        log = open(self.folder / "redis.log", "ab")  # noqa: SIM115 (closed with the process)
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while redis_problem(self.url) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if redis_problem(self.url):
+            raise RuntimeError(f"redis-server did not start on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: Redis flushes its append-only file and exits
+            self.process.wait(timeout=20)
+
+
+def free_port(start: int = 6390, stop: int = 6490) -> int:
+    import socket
+
+    for port in range(start, stop):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port for a test Redis")

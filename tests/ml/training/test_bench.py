@@ -7,7 +7,8 @@ from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 
 def test_it_prints_latency_and_throughput_as_json(tiny_bundle, capsys):
-    argv = ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--runs", "10", "--json"]
+    argv = ["--model", str(tiny_bundle), "--data", str(FIXTURE_IMAGES), "--runs", "10"]
+    argv += ["--threads", "2", "--field-runs", "0", "--json"]
 
     code = run_command("bench", argv)
 
@@ -15,6 +16,8 @@ def test_it_prints_latency_and_throughput_as_json(tiny_bundle, capsys):
     assert code == 0
     assert 0 < result["single_image_ms_p50"] <= result["single_image_ms_p95"]
     assert result["batch_images_per_s"] > 0
+    assert result["batch_images_per_s_2_threads"] > 0
+    assert set(result["single_image_stage_ms_p50"]) == {"decode", "framing", "model"}
     assert result["runtime"].startswith("ai_edge_litert")
 
 
@@ -30,3 +33,20 @@ def test_it_uses_the_fixtures_when_there_is_no_data(monkeypatch, tmp_path):
     monkeypatch.setenv("HEMATOVISION_DATA", str(tmp_path))
 
     assert bench.default_image_dir() == bench.FIXTURES_DIR
+
+
+def test_a_field_is_found_and_its_white_cells_classified():
+    from PIL import Image
+
+    from ml.serving import load_classifier, load_detector
+    from ml.training.bench_field import field_ms
+
+    field = Image.new("RGB", (640, 480), (230, 200, 210))
+    field.paste((110, 60, 170), (300, 200, 360, 260))  # a violet blob: a white cell's nucleus
+    path = FIXTURE_IMAGES.parent / "bench-field.jpg"
+    try:
+        field.save(path)
+        result = field_ms(load_detector("fields"), load_classifier("default"), [path], runs=2)
+    finally:
+        path.unlink(missing_ok=True)
+    assert result["field_ms_p50"] > 0 and result["field_size"] == "640x480"
