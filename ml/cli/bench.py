@@ -1,6 +1,6 @@
 """`python -m ml bench`: serving latency and throughput of a bundle's TFLite model
-(ml/training/bench.py), a whole field with the cell finder (ml/training/bench_field.py), and the
-seed's way beside it (ml/training/seed_bench.py)."""
+(ml/training/bench.py), a single-cell upload and a whole field through the cell finder
+(ml/training/bench_field.py), and the seed's way beside it (ml/training/seed_bench.py)."""
 
 import argparse
 import json
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ml.serving import load_classifier, load_detector
 from ml.training.bench import bench, default_image_dir, sample_images
-from ml.training.bench_field import default_field_dir, field_ms
+from ml.training.bench_field import default_field_dir, field_ms, routed_ms
 from ml.training.data import list_images
 
 
@@ -42,10 +42,14 @@ def run(args: argparse.Namespace) -> int:
         make_classifier=lambda: load_classifier(args.model, num_threads=args.num_threads),
         threads=args.threads,
     )
+    detector = load_detector(args.detector)
+    # What a worker pays per single-cell upload: the cell finder runs before the classifier.
+    cells = sample_images(image_dir, args.runs)
+    result.update(routed_ms(detector, classifier, cells, args.runs, "routed_single_image"))
     field_dir = args.fields or default_field_dir()
     if field_dir is not None and args.field_runs > 0:
         fields = list_images(field_dir)[: args.field_runs]
-        result.update(field_ms(load_detector(args.detector), classifier, fields, args.field_runs))
+        result.update(field_ms(detector, classifier, fields, args.field_runs))
     if args.seed_way:
         keras_model = classifier.bundle_dir / "model.keras"
         from ml.training.seed_bench import seed_way_ms
@@ -58,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         for key, value in result.items():
-            print(f"{key:<34}{value}")
+            print(f"{key:<38}{value}")
     return 0

@@ -1,9 +1,10 @@
-"""Latency of a whole smear field: find its cells, then classify its white cells.
+"""Latency of an upload through the cell finder, as a worker pays it: the file decoded once,
+the route (ml.serving.route_image: the cell finder, then the decision cell / field / none), and
+what the route gives the classifier classified in one batch (the whole image for a single cell,
+every white cell's crop for a field).
 
-What a worker pays for a 640x480 field upload: the file decoded once, the cell finder on the
-letterboxed field (ml.serving.find_cells), and every white cell it found cropped from the full
-image and classified in one batch (ml.serving.classify_cells). The fields come from the BCCD
-data set (640x480 JPEGs) when it is there.
+Timed on smear fields (BCCD's 640x480 JPEGs when the data set is there: `field_*` figures) and
+on single-cell images (`routed_single_image_*`), beside the classifier alone (bench.py).
 """
 
 import io
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ml.serving import Classifier, Detector, classify_cells
+from ml.serving import Classifier, Detector, route_image
 from ml.training import paths
 
 WARMUP_RUNS = 3
@@ -24,32 +25,41 @@ def default_field_dir() -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def field_ms(
-    detector: Detector, classifier: Classifier, fields: list[Path], runs: int
+def routed_ms(
+    detector: Detector, classifier: Classifier, paths: list[Path], runs: int, prefix: str
 ) -> dict[str, float]:
-    """p50 and p95 milliseconds per field (decode + find + classify) and the mean number of
-    white cells classified per field."""
-    fill_share = float(detector.metadata["wbc_crop"]["fill_share"])
-    blobs = [path.read_bytes() for path in fields]
+    """p50 and p95 milliseconds per upload (decode + route + classify), keyed `<prefix>_ms_p50`
+    and `_p95`, and the mean number of pictures classified per upload."""
+    blobs = [path.read_bytes() for path in paths]
 
     def one(blob: bytes) -> int:
         image = Image.open(io.BytesIO(blob))
         image.load()
-        cells = detector.find_cells(image)
-        classified = classify_cells(image, cells, classifier, fill_share)
-        return sum(cell.label is not None for cell in classified)
+        route = route_image(image.convert("RGB"), detector)
+        if route.inputs:
+            classifier.predict(list(route.inputs))
+        return len(route.inputs)
 
     for blob in blobs[:WARMUP_RUNS]:
         one(blob)
-    timings, white_cells = [], []
+    timings, classified = [], []
     for run_index in range(runs):
         start = time.perf_counter()
-        white_cells.append(one(blobs[run_index % len(blobs)]))
+        classified.append(one(blobs[run_index % len(blobs)]))
         timings.append((time.perf_counter() - start) * 1000)
+    return {
+        f"{prefix}_ms_p50": round(float(np.percentile(timings, 50)), 2),
+        f"{prefix}_ms_p95": round(float(np.percentile(timings, 95)), 2),
+        f"{prefix}_classified_mean": round(float(np.mean(classified)), 2),
+    }
+
+
+def field_ms(
+    detector: Detector, classifier: Classifier, fields: list[Path], runs: int
+) -> dict[str, float]:
+    """A field upload's figures (routed_ms) and the fields' size."""
     size = Image.open(fields[0]).size
     return {
-        "field_ms_p50": round(float(np.percentile(timings, 50)), 2),
-        "field_ms_p95": round(float(np.percentile(timings, 95)), 2),
-        "field_white_cells_mean": round(float(np.mean(white_cells)), 2),
+        **routed_ms(detector, classifier, fields, runs, "field"),
         "field_size": f"{size[0]}x{size[1]}",
     }

@@ -19,6 +19,9 @@ def test_it_prints_latency_and_throughput_as_json(tiny_bundle, capsys):
     assert result["batch_images_per_s_2_threads"] > 0
     assert set(result["single_image_stage_ms_p50"]) == {"decode", "framing", "model"}
     assert result["runtime"].startswith("ai_edge_litert")
+    # Each fixture goes through the cell finder, then what it routes to is classified.
+    assert 0 < result["routed_single_image_ms_p50"] <= result["routed_single_image_ms_p95"]
+    assert result["routed_single_image_classified_mean"] > 0
 
 
 def test_it_samples_every_class_in_turn():
