@@ -120,15 +120,13 @@ def delete_image(image_id: int, reason: str, request: HttpRequest | None = None)
         derived = _delete_derived_rows(image.pk)
         image.delete()  # the children cascade
     for child, child_derived in zip(children, derived_of_children, strict=True):
-        _unlink([child.path, *_derived_paths(child_derived)])
-        record(
-            request,
-            AuditEvent.Action.IMAGE_DELETED,
-            obj=child,
-            reason=reason,
-            sha256=child.sha256,
-            derived_files=sorted(child_derived),
-        )
+        _forget_deleted(request, child, child_derived, reason)
+    _forget_deleted(request, image, derived, reason)
+    return image
+
+
+def _forget_deleted(request, image: CellImage, derived: dict[str, list[Path]], reason: str) -> None:
+    """Once its row is gone: unlink a deleted image's file and derived files, and audit it."""
     _unlink([image.path, *_derived_paths(derived)])
     record(
         request,
@@ -138,4 +136,3 @@ def delete_image(image_id: int, reason: str, request: HttpRequest | None = None)
         sha256=image.sha256,
         derived_files=sorted(derived),
     )
-    return image

@@ -13,10 +13,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from classifier import inference
-from ml.serving import Prediction
+from ml.serving import BUNDLES_DIR, Prediction
 from tests.factories import CaseFactory, ModelVersionFactory
 
 FIXTURE_IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
+# A real BCCD smear field (one white cell) and a typed page: no blood cells.
+FIELD_JPEG = FIXTURE_IMAGES.parent / "fields" / "images" / "BloodImage_00094.jpg"
+TEXT_PAGE = FIXTURE_IMAGES.parent / "nonblood" / "text_page.jpg"
 LABELS = ["lymphocyte", "neutrophil", "platelet"]
 
 
@@ -118,3 +121,21 @@ def store_image(technologist):
         )
 
     return store
+
+
+@pytest.fixture
+def shipped_detector():
+    """The cell finder of every upload: the real fields2 bundle (the classifier stays fake)."""
+    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
+        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+
+
+@pytest.fixture
+def field(shipped_detector, case, store_image, fake_model, model_version):
+    """FIELD_JPEG uploaded with consent and run through the real classify task."""
+    from classifier import tasks
+
+    image = store_image(case, consent_retain=True, content=FIELD_JPEG.read_bytes(), name="f.jpg")
+    assert tasks.classify_image(image.pk) == "done"
+    image.refresh_from_db()
+    return image

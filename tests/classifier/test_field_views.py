@@ -2,33 +2,15 @@
 page draws its boxes and lists its white cells."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
 from classifier import tasks
-from ml.serving import BUNDLES_DIR
+from tests.classifier.conftest import TEXT_PAGE
 
-pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-FIELD_JPEG = FIXTURES / "fields" / "images" / "BloodImage_00094.jpg"
-TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
-
-
-@pytest.fixture(autouse=True)
-def shipped_detector():
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
-
-
-@pytest.fixture
-def field(case, store_image, fake_model, model_version):
-    image = store_image(case, consent_retain=True, content=FIELD_JPEG.read_bytes(), name="f.jpg")
-    tasks.classify_image(image.pk)
-    image.refresh_from_db()
-    return image
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped_detector")]
 
 
 def field_url(image) -> str:

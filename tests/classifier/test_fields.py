@@ -3,7 +3,6 @@ a real smear field becomes a field with its white cells as child images, a typed
 without blood cells. The real shipped detector runs; the classifier is the fake one."""
 
 import hashlib
-from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -13,28 +12,10 @@ from audit.models import AuditEvent
 from classifier import fields, inference, purge, tasks
 from classifier.case_rows import case_differential
 from classifier.models import CellImage
-from ml.serving import BUNDLES_DIR
 from review import services
-from tests.classifier.conftest import upload
+from tests.classifier.conftest import FIELD_JPEG, TEXT_PAGE, upload
 
-pytestmark = pytest.mark.django_db
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-FIELD_JPEG = FIXTURES / "fields" / "images" / "BloodImage_00094.jpg"
-TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
-
-
-@pytest.fixture(autouse=True)
-def shipped_detector():
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
-
-
-@pytest.fixture
-def field(case, store_image, fake_model, model_version):
-    image = store_image(case, consent_retain=True, content=FIELD_JPEG.read_bytes(), name="f.jpg")
-    assert tasks.classify_image(image.pk) == "done"
-    image.refresh_from_db()
-    return image
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped_detector")]
 
 
 def test_a_field_keeps_its_counts_and_cells_found_without_a_prediction(field):
