@@ -157,22 +157,13 @@ def adapt(request: AdaptationRequest) -> Path:
     held_out_arrays = held_out_cells(request.held_out, metadata)
     before = report_scores(model, held_out_arrays, arrays["test"], splits.labels)
     progress.write("train", 10.0)
-    rounds, history = [], {}
     if found:
         rounds, history = self_training_rounds(
             model, metadata, teachers, found, request.shares, fit_arrays, config, splits.labels
         )
     else:
-        set_seeds(config.seed)
-        watcher = EpochProgress(progress, config.epochs + config.fine_tune_epochs)
-        history = fit_stages(
-            model,
-            config,
-            fit_arrays,
-            len(splits.labels),
-            callbacks=[watcher],
-            early_stopping=not request.keep_last,
-        )
+        history = train_on_cells(model, config, fit_arrays, splits.labels, request, progress)
+        rounds = []
     progress.write("evaluate", TRAIN_END)
     report = None
     if request.held_out:
@@ -187,12 +178,7 @@ def adapt(request: AdaptationRequest) -> Path:
         "rounds": rounds,
     }
     if report is not None:
-        adaptation["held_out"] = {
-            key: report[key] for key in ("accepted", "test_drop", "reason")
-        } | {
-            "accuracy_before": before["held_out"]["accuracy"],
-            "accuracy_after": report["after"]["held_out"]["accuracy"],
-        }
+        adaptation["held_out"] = held_out_lineage(report)
     bundle = write_training_bundle(
         Path(request.out),
         model=model,
@@ -210,6 +196,35 @@ def adapt(request: AdaptationRequest) -> Path:
         report_path.write_text(json.dumps(report, indent=2), encoding="utf-8")
     progress.write("done", 100.0)
     return bundle
+
+
+def train_on_cells(
+    model,
+    config,
+    fit_arrays,
+    labels: list[str],
+    request: AdaptationRequest,
+    progress: ProgressFile,
+) -> dict:
+    """Fine-tune on the lab's labelled cells mixed with the replayed sample; the history."""
+    set_seeds(config.seed)
+    watcher = EpochProgress(progress, config.epochs + config.fine_tune_epochs)
+    return fit_stages(
+        model,
+        config,
+        fit_arrays,
+        len(labels),
+        callbacks=[watcher],
+        early_stopping=not request.keep_last,
+    )
+
+
+def held_out_lineage(report: dict) -> dict:
+    """What the adapted bundle records of its held-out report: the verdict and the accuracies."""
+    return {key: report[key] for key in ("accepted", "test_drop", "reason")} | {
+        "accuracy_before": report["before"]["held_out"]["accuracy"],
+        "accuracy_after": report["after"]["held_out"]["accuracy"],
+    }
 
 
 def held_out_cells(folder: Path | None, metadata: dict) -> tuple[np.ndarray, np.ndarray] | None:
