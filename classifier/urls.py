@@ -17,5 +17,5 @@ urlpatterns = [
     path("images/<uuid:image_id>/delete/", images.image_delete, name="image_delete"),
     path("lab/domain-check/", domain_check.domain_check, name="domain_check"),
     path("healthz", health.healthz, name="healthz"),
-    path("lab/domain-check.png", domain_check.domain_check_png, name="domain_check_png"),
+    path("lab/domain-check.svg", domain_check.domain_check_chart, name="domain_check_chart"),
 ]

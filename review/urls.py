@@ -21,8 +21,8 @@ urlpatterns = [
     path("images/<uuid:image_id>/lime/", heatmaps.lime, name="lime"),
     path("images/<uuid:image_id>/lime.png", heatmaps.lime_png, name="lime_png"),
     path("agreement/", agreement.agreement_page, name="agreement"),
-    path("agreement/confusion.png", agreement.confusion_png, name="agreement_confusion"),
-    path("agreement/trend.png", agreement.trend_png, name="agreement_trend"),
+    path("agreement/confusion.svg", agreement.confusion_chart, name="agreement_confusion"),
+    path("agreement/trend.svg", agreement.trend_chart, name="agreement_trend"),
     path("lab-model/", adaptation.lab_model, name="lab_model"),
     path("lab-model/adapt/", adaptation.start, name="adaptation_start"),
     path("lab-model/jobs/<uuid:job_id>/status/", adaptation.job_status, name="adaptation_status"),
@@ -33,8 +33,8 @@ urlpatterns = [
         "lab-model/jobs/<uuid:job_id>/roll-back/", adaptation.roll_back, name="adaptation_roll_back"
     ),
     path(
-        "lab-model/jobs/<uuid:job_id>/confusion.png",
-        adaptation.confusion_png,
+        "lab-model/jobs/<uuid:job_id>/confusion.svg",
+        adaptation.confusion_chart,
         name="adaptation_confusion",
     ),
 ]

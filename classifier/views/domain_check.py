@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.access import lab_admin_required
-from classifier.domain_chart import confidence_histogram_png
+from classifier.domain_chart import confidence_histogram_svg
 from classifier.domain_check import (
     MIN_PREDICTIONS,
     RECENT_DAYS,
@@ -13,6 +13,7 @@ from classifier.domain_check import (
     UNIDENTIFIED_RISE_BOUND,
     lab_domain_check,
 )
+from classifier.svg_chart import svg_response
 
 
 @lab_admin_required
@@ -32,9 +33,7 @@ def domain_check(request: HttpRequest) -> HttpResponse:
 
 @lab_admin_required
 @require_GET
-def domain_check_png(request: HttpRequest) -> HttpResponse:
+def domain_check_chart(request: HttpRequest) -> HttpResponse:
     version, verdict = lab_domain_check(request.membership.lab)
     threshold = version.confidence_threshold if version else None
-    response = HttpResponse(confidence_histogram_png(verdict, threshold), content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return svg_response(confidence_histogram_svg(verdict, threshold))

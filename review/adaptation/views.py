@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import get_for_lab_or_404, lab_admin_required
+from classifier.svg_chart import svg_response
 from review import charts
 from review.adaptation import jobs, status
 from review.models import AdaptationJob
@@ -84,14 +85,10 @@ def roll_back(request: HttpRequest, job_id) -> HttpResponse:
 
 @lab_admin_required
 @require_GET
-def confusion_png(request: HttpRequest, job_id) -> HttpResponse:
+def confusion_chart(request: HttpRequest, job_id) -> HttpResponse:
     job = get_job_or_404(request, job_id)
     report = job.report or {}
     if not report:
         return HttpResponse(status=404)
     labels, predicted_by_true = status.held_out_confusion(report)
-    response = HttpResponse(
-        charts.confusion_png(labels, predicted_by_true), content_type="image/png"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return svg_response(charts.confusion_svg(labels, predicted_by_true))

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 
 from classifier.labels import OTHER_LABEL, display_label
 from classifier.models import ModelVersion
+from classifier.svg_chart import svg_response
 from review import agreement, charts
 from review.access import agreement_access_required
 
@@ -13,12 +14,6 @@ from review.access import agreement_access_required
 def _classes(membership) -> list[str]:
     version = ModelVersion.for_lab(membership.lab)
     return [*(version.labels if version else []), OTHER_LABEL]
-
-
-def _png_response(png: bytes) -> HttpResponse:
-    response = HttpResponse(png, content_type="image/png")
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @agreement_access_required
@@ -37,16 +32,16 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
 
 @agreement_access_required
 @require_GET
-def confusion_png(request: HttpRequest) -> HttpResponse:
+def confusion_chart(request: HttpRequest) -> HttpResponse:
     summary = agreement.summarise(
         agreement.lab_reviews(request.membership), _classes(request.membership)
     )
-    return _png_response(charts.confusion_png(summary.labels, summary.matrix))
+    return svg_response(charts.confusion_svg(summary.labels, summary.matrix))
 
 
 @agreement_access_required
 @require_GET
-def trend_png(request: HttpRequest) -> HttpResponse:
-    return _png_response(
-        charts.trend_png(agreement.trend(agreement.lab_reviews(request.membership)))
+def trend_chart(request: HttpRequest) -> HttpResponse:
+    return svg_response(
+        charts.trend_svg(agreement.trend(agreement.lab_reviews(request.membership)))
     )

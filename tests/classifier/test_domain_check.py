@@ -4,6 +4,8 @@ import json
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import Membership
 from classifier import domain_check
@@ -11,6 +13,7 @@ from classifier.domain_check import Reference, Status, assess, lab_domain_check,
 from tests import personas
 from tests.classifier.conftest import LABELS
 from tests.factories import CaseFactory, ModelVersionFactory, PredictionFactory
+from tests.svg import svg_texts
 
 REFERENCE = Reference(
     median=0.95,
@@ -270,7 +273,7 @@ def test_another_labs_admin_never_sees_this_labs_predictions(client, lab_a, lab_
 def test_other_roles_are_refused(client, request, persona, version):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(reverse("classifier:domain_check")).status_code == 403
-    assert client.get(reverse("classifier:domain_check_png")).status_code == 403
+    assert client.get(reverse("classifier:domain_check_chart")).status_code == 403
 
 
 def test_anonymous_users_go_to_the_login_page(client, db):
@@ -278,13 +281,27 @@ def test_anonymous_users_go_to_the_login_page(client, db):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_the_histogram_is_a_png(client, lab_admin, version, lab_a):
+def test_the_histogram_is_svg_with_its_labels_as_text(client, lab_admin, version, lab_a):
     _predict(lab_a, version, [0.9, 0.8, 0.4])
     client.force_login(lab_admin)
-    response = client.get(reverse("classifier:domain_check_png"))
+    response = client.get(reverse("classifier:domain_check_chart"))
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
-    assert response.content[:4] == b"\x89PNG"
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Cache-Control"] == "private, no-store"
+    assert {"Top-1 confidence", "This lab, recent (3)"} <= svg_texts(response.content)
+
+
+def test_the_histogram_speaks_hindi(client, lab_admin, version, lab_a, settings):
+    _predict(lab_a, version, [0.9, 0.8, 0.4])
+    client.force_login(lab_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    with translation.override("hi"):
+        label = gettext("Top-1 confidence")
+    assert label != "Top-1 confidence"
+
+    response = client.get(reverse("classifier:domain_check_chart"))
+
+    assert label in svg_texts(response.content)
 
 
 def test_the_lab_admin_tabs_link_the_page(client, lab_admin):

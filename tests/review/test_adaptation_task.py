@@ -47,8 +47,8 @@ def test_an_adaptation_runs_from_start_to_report_to_activate_to_rollback(
     assert "## Adaptation" in (adapted.bundle_dir / "MODEL_CARD.md").read_text()
     page = client.get(reverse("review:lab_model"))
     assert "adaptation-report" in page.content.decode()
-    png = client.get(reverse("review:adaptation_confusion", args=[job.public_id]))
-    assert png["Content-Type"] == "image/png"
+    chart = client.get(reverse("review:adaptation_confusion", args=[job.public_id]))
+    assert chart["Content-Type"] == "image/svg+xml"
 
     client.post(reverse("review:adaptation_activate", args=[job.public_id]))
     lab_a.refresh_from_db()

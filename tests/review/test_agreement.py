@@ -1,9 +1,12 @@
 import datetime
 
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from review import services
 from review.agreement import ReviewedPair, summarise, trend
+from tests.svg import svg_texts
 
 MONDAY = datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC)
 
@@ -62,14 +65,31 @@ def test_the_page_shows_agreement_to_pathologists_and_lab_admins(
         assert b'data-testid="agreement-confusion"' in response.content
 
 
-def test_the_pictures_are_pngs(client, case, pathologist):
+def test_the_pictures_are_svg_with_their_labels_as_text(client, case, pathologist):
     services.review_image(case.images.first(), pathologist, "monocyte")
     client.force_login(pathologist)
-    for name in ("review:agreement_confusion", "review:agreement_trend"):
+    expected = {
+        "review:agreement_confusion": ["Model vs reviewer", "Monocyte"],
+        "review:agreement_trend": ["Agreement (%)", "Model version"],
+    }
+    for name, texts in expected.items():
         response = client.get(reverse(name))
         assert response.status_code == 200
-        assert response["Content-Type"] == "image/png"
-        assert response.content.startswith(b"\x89PNG\r\n\x1a\n")
+        assert response["Content-Type"] == "image/svg+xml"
+        assert response["Cache-Control"] == "private, no-store"
+        assert set(texts) <= svg_texts(response.content)
+
+
+def test_the_pictures_follow_the_language_in_devanagari_text(client, case, pathologist, settings):
+    services.review_image(case.images.first(), pathologist, "monocyte")
+    client.force_login(pathologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    with translation.override("hi"):
+        title, y_label = gettext("Model vs reviewer"), gettext("Agreement (%)")
+    assert title != "Model vs reviewer"
+
+    assert title in svg_texts(client.get(reverse("review:agreement_confusion")).content)
+    assert y_label in svg_texts(client.get(reverse("review:agreement_trend")).content)
 
 
 def test_technologists_cannot_see_it(client, technologist):

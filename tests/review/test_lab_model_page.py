@@ -1,9 +1,12 @@
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import Membership
 from review.models import AdaptationJob
 from tests import personas
 from tests.review.adaptation_helpers import reviewed_cells
+from tests.svg import svg_texts
 
 
 def test_it_shows_the_lab_admin_the_version_and_reviewed_cells_per_class(
@@ -100,3 +103,39 @@ def test_the_confusion_chart_keeps_the_classes_that_occur_predicted_in_rows():
 
     assert shown == ["eosinophil", "lymphocyte", "platelet"]  # platelet: predicted only
     assert predicted_by_true == [[3, 2, 0], [0, 5, 0], [1, 0, 0]]
+
+
+def test_the_held_out_confusion_is_svg_in_the_readers_language(
+    client, lab_a, lab_admin, model_version, settings
+):
+    report = {
+        "labels": ["lymphocyte", "monocyte", "neutrophil"],
+        "after": {"held_out": {"confusion_matrix": [[3, 0, 0], [0, 0, 0], [1, 0, 4]]}},
+    }
+    job = AdaptationJob.objects.create(
+        lab=lab_a, requested_by=lab_admin, parent=model_version, report=report
+    )
+    client.force_login(lab_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "hi"
+    with translation.override("hi"):
+        title, neutrophil, monocyte = (
+            gettext(text) for text in ("Model vs reviewer", "Neutrophil", "Monocyte")
+        )
+    assert title != "Model vs reviewer"
+
+    response = client.get(reverse("review:adaptation_confusion", args=[job.public_id]))
+
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Cache-Control"] == "private, no-store"
+    texts = svg_texts(response.content)
+    assert {title, neutrophil} <= texts
+    assert monocyte not in texts  # no held-out cell of it, so no row or column
+
+
+def test_a_job_without_a_report_has_no_chart(client, lab_a, lab_admin, model_version):
+    job = AdaptationJob.objects.create(lab=lab_a, requested_by=lab_admin, parent=model_version)
+    client.force_login(lab_admin)
+
+    response = client.get(reverse("review:adaptation_confusion", args=[job.public_id]))
+
+    assert response.status_code == 404

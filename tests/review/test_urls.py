@@ -29,7 +29,7 @@ def test_review_urls_round_trip():
         ("review:adaptation_activate", (JOB,)): f"/review/lab-model/jobs/{JOB}/activate/",
         ("review:adaptation_discard", (JOB,)): f"/review/lab-model/jobs/{JOB}/discard/",
         ("review:adaptation_roll_back", (JOB,)): f"/review/lab-model/jobs/{JOB}/roll-back/",
-        ("review:adaptation_confusion", (JOB,)): f"/review/lab-model/jobs/{JOB}/confusion.png",
+        ("review:adaptation_confusion", (JOB,)): f"/review/lab-model/jobs/{JOB}/confusion.svg",
         ("review_api:adaptations", ()): "/api/v1/lab/adaptations",
         ("review_api:adaptation_status", (JOB,)): f"/api/v1/lab/adaptations/{JOB}",
         ("review_api:adaptation_report", (JOB,)): f"/api/v1/lab/adaptations/{JOB}/report",
