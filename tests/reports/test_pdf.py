@@ -70,7 +70,7 @@ def test_the_differential_figures_are_in_the_pdf(report_case):
     assert re.search(r"Platelet\s+1\s+25\.0 / 100 WBC", text)
     assert re.search(r"Lymphocyte\s+0\s+0\.0 %", text)
     assert re.search(r"Leukocytes\s+4\s+100\.0 %", text)
-    assert re.search(r"All images counted\s+5", text)
+    assert re.search(r"All cells counted\s+5", text)
     assert "Percentages are of the leukocytes counted" in text
     assert "not yet reviewed: 4" in text
 
