@@ -197,6 +197,11 @@ class LabSettingsForm(forms.ModelForm):
             if active
             else _("The portal's active version")
         )
+        # Said under its checkbox, not after the last setting, where it read as about that one.
+        self.fields["require_mfa"].help_text = _(
+            "When two-factor authentication is required, members without an authenticator app "
+            "are asked to set one up before they can continue."
+        )
         versions.help_text = _(
             "The model that classifies this lab's new images. Images already classified keep "
             "the version that classified them."

@@ -156,6 +156,10 @@ def share_text(row: dict) -> str:
 
 
 def unreviewed_text(unreviewed: int) -> str:
+    """The note under the differential; empty once every image is reviewed ("0 images not yet
+    reviewed, counted with the model's label" read as a warning on a finished review)."""
+    if not unreviewed:
+        return ""
     return ngettext(
         "%(count)d image not yet reviewed (counted with the model's label).",
         "%(count)d images not yet reviewed (counted with the model's label).",

@@ -2,6 +2,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
+from classifier import summaries
 from review import services
 
 
@@ -90,3 +91,12 @@ def test_the_differential_api_carries_the_count_over_fields(client, case, techno
             "red_cells_per_field": 201.0,
         },
     }
+
+
+def test_a_fully_reviewed_case_has_no_not_yet_reviewed_note(case, pathologist):
+    for image in case.images.all():
+        services.review_image(image, pathologist, image.prediction.label)
+    html = render_panel(case, pathologist)
+    assert "not yet reviewed" not in html
+    assert summaries.unreviewed_text(0) == ""
+    assert summaries.unreviewed_text(2).startswith("2 images not yet reviewed")

@@ -8,9 +8,11 @@ from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
 from audit.models import AuditEvent
+from classifier.models import CellImage
 from reports.pdf import render_pdf
 from review import services
-from tests.review.helpers import add_image
+from tests.factories import CellImageFactory
+from tests.review.helpers import add_field, add_image
 
 
 def pdf_text(content: bytes) -> str:
@@ -68,7 +70,7 @@ def test_the_differential_figures_are_in_the_pdf(report_case):
     assert re.search(r"Platelet\s+1\s+25\.0 / 100 WBC", text)
     assert re.search(r"Lymphocyte\s+0\s+0\.0 %", text)
     assert re.search(r"Leukocytes\s+4\s+100\.0 %", text)
-    assert re.search(r"All images counted\s+5", text)
+    assert re.search(r"All cells counted\s+5", text)
     assert "Percentages are of the leukocytes counted" in text
     assert "not yet reviewed: 4" in text
 
@@ -260,3 +262,12 @@ def test_the_pdf_numbers_follow_the_report_language(case, lab_a):
 
     assert re.search(r"225\s000 /µL", text)
     assert re.search(r"37,6–96,4\s%", text)
+
+
+def test_a_field_and_a_no_blood_image_are_named_by_kind_in_the_images_table(report_case):
+    """Not a row of dashes: the reader sees which upload was a field and which held no cells."""
+    add_field(report_case, white_cells=["neutrophil"])
+    CellImageFactory(case=report_case, kind=CellImage.Kind.NONE, status=CellImage.Status.DONE)
+    text = pdf_text(render_pdf(report_case))
+    assert re.search(r"field-\w+\.jpg\s+Smear field", text)
+    assert "No blood cells" in text

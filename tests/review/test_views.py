@@ -2,10 +2,11 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from classifier.models import Case
+from classifier.models import Case, CellImage
 from review import services
 from review.models import Amendment, Review
-from tests.review.helpers import add_image, make_case
+from tests.factories import CellImageFactory
+from tests.review.helpers import add_field, add_image, make_case
 
 
 def image_url(case, image):
@@ -234,3 +235,18 @@ def test_signing_off_with_an_unidentified_image_is_refused_with_a_message(
     )
     case.refresh_from_db()
     assert case.status == Case.Status.AWAITING_REVIEW
+
+
+def test_the_case_review_shows_a_field_and_a_no_blood_image_by_kind_not_as_final_done(
+    client, case, pathologist
+):
+    """A field or a no-blood image is not a cell to review: its row says what it is (the field
+    linking to its page), and its Final column does not read as a reviewed "Done"."""
+    field = add_field(case, white_cells=["neutrophil"])
+    CellImageFactory(case=case, kind=CellImage.Kind.NONE, status=CellImage.Status.DONE)
+    client.force_login(pathologist)
+    page = client.get(reverse("review:case", args=[case.public_id])).content.decode()
+    assert reverse("classifier:field_detail", args=[field.public_id]) in page
+    assert page.count('data-testid="review-kind"') == 2
+    assert ">Smear field<" in page and ">No blood cells<" in page
+    assert ">Done<" not in page
