@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 OTHER_LABEL = "other"
 
+# Classes a cell the cell finder took for a white cell cannot be: such an answer contradicts the
+# finder, so the cell is flagged for review (unidentified) whatever the confidence. An
+# erythroblast (a nucleated red cell) can pass for a white cell, so it is not here.
+NOT_A_FOUND_WHITE_CELL = frozenset({"platelet"})
+
 LABEL_NAMES = {
     "basophil": _("Basophil"),
     "eosinophil": _("Eosinophil"),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import record
 from classifier import broker_queue, fields, heartbeat, inference, purge, recovery
+from classifier.labels import NOT_A_FOUND_WHITE_CELL
 from classifier.models import Case, CellImage
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def _record_result(image: CellImage, result: inference.InferenceResult) -> None:
         probabilities=result.probabilities,
         elapsed_ms=result.elapsed_ms,
         appearance=result.appearance,
+        flag=contradicts_finder(image, result.label),
     )
     record(
         None,
@@ -115,6 +117,12 @@ def _record_result(image: CellImage, result: inference.InferenceResult) -> None:
         unidentified=prediction.unidentified,
         model_version=str(result.version.public_id),
     )
+
+
+def contradicts_finder(image: CellImage, label: str) -> bool:
+    """A white cell cropped from a field that the classifier calls something no white cell
+    is (a platelet): one of the two is wrong, so a reviewer decides."""
+    return image.field_id is not None and label in NOT_A_FOUND_WHITE_CELL
 
 
 def describe_failure(error: Exception) -> str:

@@ -328,9 +328,11 @@ class CellImage(models.Model):
         probabilities: dict[str, float],
         elapsed_ms: int,
         appearance: dict[str, float] | None = None,
+        flag: bool = False,
     ) -> "Prediction":
         """Store the prediction and move to done, in one transaction. Harmless to repeat: the
-        first prediction stored stays, and is the one returned.
+        first prediction stored stays, and is the one returned. It is unidentified below the
+        version's confidence threshold, or whenever `flag` says so.
 
         Two statements: an INSERT that does nothing when the image has its prediction already
         (the one-to-one is unique), and the status UPDATE. Inside a caller's transaction no
@@ -343,7 +345,7 @@ class CellImage(models.Model):
             probabilities=probabilities,
             model_version=model_version,
             elapsed_ms=elapsed_ms,
-            unidentified=confidence < model_version.confidence_threshold,
+            unidentified=flag or confidence < model_version.confidence_threshold,
             appearance=appearance or {},
         )
         now = timezone.now()

@@ -44,7 +44,8 @@ def files_under(folder: Path) -> list[Path]:
 
 
 class FakeClassifier:
-    """Answers like ml.serving.Classifier: the first label, with a fixed confidence."""
+    """Answers like ml.serving.Classifier: the loader's label (the first one unless a test sets
+    another), with a fixed confidence."""
 
     def __init__(self, bundle_dir, loader):
         self.bundle_dir = Path(bundle_dir)
@@ -52,20 +53,23 @@ class FakeClassifier:
         self.loader = loader
 
     def predict(self, images):
-        confidence = self.loader.confidence  # read at each call, so a test can change it
+        # Read at each call, so a test can change them.
+        confidence, answer = self.loader.confidence, self.loader.label or self.labels[0]
         rest = (1.0 - confidence) / (len(self.labels) - 1)
         probabilities = {label: rest for label in self.labels}
-        probabilities[self.labels[0]] = confidence
+        probabilities[answer] = confidence
         looks = {"background_brightness": 215.0, "stained_share": 0.1}
-        return [Prediction(self.labels[0], confidence, probabilities, looks) for _ in images]
+        return [Prediction(answer, confidence, probabilities, looks) for _ in images]
 
 
 @pytest.fixture
 def fake_model(monkeypatch):
-    """Replace the bundle loader; `loads` lists every load, `confidence` sets the answer."""
+    """Replace the bundle loader; `loads` lists every load, `confidence` and `label` set the
+    answer."""
 
     class Loader:
         confidence = 0.9
+        label: str | None = None
         loads: list[Path] = []
 
         def __call__(self, bundle_dir, num_threads=None):

@@ -40,6 +40,31 @@ def test_each_white_cell_becomes_a_classified_child_sharing_the_fields_retention
     assert child.box == wbc["box"]
 
 
+def test_a_white_cell_the_classifier_calls_a_platelet_is_flagged_for_review(
+    case, store_image, fake_model, model_version
+):
+    fake_model.label, fake_model.confidence = "platelet", 0.99
+    image = store_image(case, content=FIELD_JPEG.read_bytes(), name="f.jpg")
+
+    tasks.classify_image(image.pk)
+
+    [child] = image.cells.all()
+    assert child.prediction.label == "platelet" and child.prediction.unidentified
+
+
+def test_a_single_cell_image_called_a_platelet_is_not_flagged(
+    case, store_image, fake_model, model_version
+):
+    fake_model.label, fake_model.confidence = "platelet", 0.99
+    image = store_image(case)  # the fixture JPEG: one centred cell
+
+    tasks.classify_image(image.pk)
+
+    image.refresh_from_db()
+    assert image.kind == CellImage.Kind.CELL
+    assert image.prediction.label == "platelet" and not image.prediction.unidentified
+
+
 def test_a_redelivered_task_makes_no_second_set_of_children(field, media_root):
     files_before = sorted(media_root.rglob("*.png"))
     CellImage.objects.filter(pk=field.pk).update(status=CellImage.Status.QUEUED)
