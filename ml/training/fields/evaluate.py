@@ -46,9 +46,8 @@ def run_fields(detector, fields: list[Field]) -> tuple[list, list[float]]:
 def score_records(
     records: list, thresholds, stride: int, edge_cut_max: float | None = None
 ) -> FieldScorer:
-    scorer = FieldScorer()
+    scorer, thresholds = FieldScorer(), np.asarray(thresholds, np.float32)
     for output, letterbox, true_boxes, true_classes in records:
-        thresholds = np.asarray(thresholds, np.float32)
         cells = decode_cells(output, thresholds, stride, letterbox, edge_cut_max)
         scorer.add(
             [cell.box for cell in cells],
