@@ -13,6 +13,12 @@ threshold, which bundle.json holds (chosen on the validation split). A big white
 two peaks a few output cells apart, so a peak whose centre lies within DUPLICATE_SHARE of a
 stronger same-kind cell's smaller side from that cell's centre is dropped (two cells' centres are
 never that close: touching red cells are about one side apart).
+
+A white cell cut by the field's edge is not counted when more than `edge_cut_max` (bundle.json)
+of its diameter lies outside the field: a lab skips such a cell (it cannot be classified from a
+sliver, and the neighbouring field holds it). The cut is read from the box as from a round
+cell's chord: depth d inside the field, chord L along the edge, diameter L when d >= L/2, else
+d + L^2 / 4d. A bundle without `edge_cut_max` keeps every cell.
 """
 
 import os
@@ -57,10 +63,35 @@ def local_peaks(heatmaps: np.ndarray) -> np.ndarray:
     return heatmaps >= neighbourhood
 
 
+def edge_cut_share(box, size: tuple[int, int], tolerance: float = 2.0) -> float:
+    """The share of a round cell's diameter outside the image, from its box (0 when the box
+    touches no edge; at a corner the shorter side is the depth)."""
+    width, height = size
+    x0, y0, x1, y1 = box
+    box_w, box_h = x1 - x0, y1 - y0
+    sideways = x0 <= tolerance or x1 >= width - tolerance
+    vertical = y0 <= tolerance or y1 >= height - tolerance
+    if not (sideways or vertical):
+        return 0.0
+    if sideways and vertical:
+        depth, chord = min(box_w, box_h), max(box_w, box_h)
+    else:
+        depth, chord = (box_w, box_h) if sideways else (box_h, box_w)
+    if depth <= 0:
+        return 1.0
+    diameter = chord if depth >= chord / 2 else depth + chord * chord / (4 * depth)
+    return max(0.0, 1.0 - depth / diameter)
+
+
 def decode_cells(
-    output: np.ndarray, thresholds: np.ndarray, stride: int, letterbox: Letterbox
+    output: np.ndarray,
+    thresholds: np.ndarray,
+    stride: int,
+    letterbox: Letterbox,
+    edge_cut_max: float | None = None,
 ) -> list[Cell]:
-    """Cells from one model output (h, w, 3 + 2 + 2), highest score first."""
+    """Cells from one model output (h, w, 3 + 2 + 2), highest score first; with `edge_cut_max`,
+    white cells cut by the field's edge by more than that share are left out."""
     heatmaps = output[..., : len(LABELS)]
     ys, xs, kinds = np.nonzero(local_peaks(heatmaps) & (heatmaps >= thresholds))
     scores = heatmaps[ys, xs, kinds]
@@ -69,9 +100,16 @@ def decode_cells(
     boxes = letterbox.to_original(np.c_[centres - sizes / 2, centres + sizes / 2])
     order = np.argsort(-scores, kind="stable")
     kept = drop_duplicates(centres[order], sizes[order], kinds[order])
-    return [
+    cells = [
         Cell(LABELS[kinds[i]], tuple(round(float(v), 1) for v in boxes[i]), float(scores[i]))
         for i in order[kept]
+    ]
+    if edge_cut_max is None:
+        return cells
+    return [
+        cell
+        for cell in cells
+        if cell.kind != "wbc" or edge_cut_share(cell.box, letterbox.size) <= edge_cut_max
     ]
 
 
@@ -97,6 +135,8 @@ class Detector:
         self.input_size = tuple(int(v) for v in metadata["input"]["size"])  # (width, height)
         self.stride = int(metadata["stride"])
         self.thresholds = np.array([metadata["score_thresholds"][k] for k in LABELS], np.float32)
+        edge_cut_max = metadata.get("edge_cut_max")
+        self.edge_cut_max = None if edge_cut_max is None else float(edge_cut_max)
         interpreter_class, self.runtime = _interpreter_class()
         self._interpreter = interpreter_class(
             model_path=str(self.bundle_dir / MODEL_FILE),
@@ -129,7 +169,8 @@ class Detector:
             pixels, letterbox = field_input(image, self.input_size)
         else:
             pixels, letterbox = open_field(image, self.input_size)
-        return decode_cells(self.raw_output(pixels), self.thresholds, self.stride, letterbox)
+        output = self.raw_output(pixels)
+        return decode_cells(output, self.thresholds, self.stride, letterbox, self.edge_cut_max)
 
 
 def _check_detector_metadata(bundle_dir: Path, metadata: dict) -> None:
@@ -142,6 +183,11 @@ def _check_detector_metadata(bundle_dir: Path, metadata: dict) -> None:
     thresholds = metadata.get("score_thresholds", {})
     if "stride" not in metadata or any(label not in thresholds for label in LABELS):
         raise BundleError(f"{bundle_dir}: bundle.json needs stride and score_thresholds per label")
+    edge_cut_max = metadata.get("edge_cut_max")
+    if edge_cut_max is not None and not (
+        isinstance(edge_cut_max, int | float) and 0 <= edge_cut_max <= 1
+    ):
+        raise BundleError(f"{bundle_dir}: edge_cut_max must be a share between 0 and 1")
 
 
 def load_detector(

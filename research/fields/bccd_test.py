@@ -9,8 +9,6 @@ Nothing here is tuned: the detector's thresholds come from the fields validation
 """
 
 import csv
-import shutil
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from PIL import Image
@@ -18,43 +16,16 @@ from PIL import Image
 from ml.serving import load_classifier
 from ml.serving.detector import load_detector
 from ml.serving.wbc_crop import crop_cell
-from ml.training import paths
-
-CLASSES = {"WBC": 0, "RBC": 1, "Platelets": 2}
-
-
-def bccd_dir(data_dir: Path | None = None) -> Path:
-    return Path(data_dir or paths.default_data_dir()) / "bccd"
+from ml.training.fields.bccd_voc import bccd_dir, listed, write_tree
 
 
 def test_names(data_dir: Path | None = None) -> list[str]:
-    listing = bccd_dir(data_dir) / "BCCD" / "ImageSets" / "Main" / "test.txt"
-    return [line.strip() for line in listing.read_text().splitlines() if line.strip()]
-
-
-def voc_to_yolo(xml_path: Path) -> list[str]:
-    root = ElementTree.parse(xml_path).getroot()
-    width, height = (float(root.find(f"size/{key}").text) for key in ("width", "height"))
-    lines = []
-    for item in root.iter("object"):
-        box = [float(item.find(f"bndbox/{key}").text) for key in ("xmin", "ymin", "xmax", "ymax")]
-        cx, cy = (box[0] + box[2]) / 2 / width, (box[1] + box[3]) / 2 / height
-        w, h = (box[2] - box[0]) / width, (box[3] - box[1]) / height
-        lines.append(f"{CLASSES[item.find('name').text]} {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}")
-    return lines
+    return listed("test", data_dir)
 
 
 def convert(out: Path, data_dir: Path | None = None) -> int:
     """Write out/images and out/labels for BCCD's test split; returns the number of fields."""
-    source = bccd_dir(data_dir) / "BCCD"
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    (out / "labels").mkdir(parents=True, exist_ok=True)
-    names = test_names(data_dir)
-    for name in names:
-        shutil.copyfile(source / "JPEGImages" / f"{name}.jpg", out / "images" / f"{name}.jpg")
-        lines = voc_to_yolo(source / "Annotations" / f"{name}.xml")
-        (out / "labels" / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    return len(names)
+    return write_tree(test_names(data_dir), Path(out), data_dir)
 
 
 def field_types(data_dir: Path | None = None) -> dict[str, str]:

@@ -9,6 +9,7 @@ and MODEL_CARD.md. The WBC crop share is measured on PBC's originals (ml/serving
 """
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from ml.serving.detector import LABELS, RESIZE_RULE, Detector
 from ml.training import paths
 from ml.training.export import convert_to_tflite
 from ml.training.fields import data
+from ml.training.fields.bccd_voc import unseen_trainval_fields
 from ml.training.fields.evaluate import choose_thresholds, evaluate_by_source, run_fields
 from ml.training.fields.model import build_detector
 from ml.training.fields.plots import plot_detector_curves, plot_field_boxes
@@ -26,6 +28,7 @@ from ml.training.fields.report import write_detector_card
 from ml.training.fields.targets import STRIDE
 
 MODEL_FILE = "model.tflite"
+EDGE_CUT_MAX = 0.5
 FILES = (
     MODEL_FILE,
     "model.keras",
@@ -77,6 +80,7 @@ def base_metadata(config, name: str, split_hash: str) -> dict:
         "temperature": 1.0,
         "confidence_threshold": 0.0,
         "score_thresholds": {label: 0.3 for label in LABELS},
+        "edge_cut_max": EDGE_CUT_MAX,
         "split_hash": split_hash,
         "dataset": "fields (TXL-PBC: BCCD relabelled, PBC, Raabin-WBC)",
     }
@@ -94,7 +98,12 @@ def write_detector_bundle(
     validation = validation[:limit] if limit else validation
     detector = Detector(out_dir, metadata)
     records, _ = run_fields(detector, validation)
-    metadata["score_thresholds"] = choose_thresholds(records, STRIDE)
+    with tempfile.TemporaryDirectory() as bccd_tree:
+        extra = unseen_trainval_fields(Path(bccd_tree), data_dir)
+        wbc_records, _ = run_fields(detector, extra[:limit] if limit else extra)
+    metadata["score_thresholds"] = choose_thresholds(
+        records, STRIDE, wbc_records, metadata["edge_cut_max"]
+    )
     detector = Detector(out_dir, metadata)
     metadata["wbc_crop"] = pbc_fill_share(data_dir)
     metrics = {"validation": evaluate_by_source(detector, validation), "training": summary}

@@ -37,6 +37,13 @@ def write_detector_card(path: Path, metadata: dict, metrics: dict, config) -> No
     minutes = training["training_seconds"] / 60
     split_hash = metadata["split_hash"][:12]
     thresholds = ", ".join(f"{k} {v:.3f}" for k, v in metadata["score_thresholds"].items())
+    edge_cut_max = metadata.get("edge_cut_max")
+    edge_rule = (
+        f"A white cell with more than {edge_cut_max:.0%} of its diameter outside the field is\n"
+        "not counted (edge_cut_max)."
+        if edge_cut_max is not None
+        else ""
+    )
     text = f"""# {metadata["name"]}: cell detector (WBC, RBC, platelets)
 
 Finds every white cell, red cell and platelet in a photographed smear field: a box and a score
@@ -60,7 +67,11 @@ Stage 1: heads only, {config.head_epochs} epochs; stage 2: all but BatchNorm,
 with quarter turns, flips, ±12° rotation, 0.8-1.25 zoom and colour jitter. {minutes:.1f} min on
 2 shared CPU cores. Curves: curves.png; a validation field: validation_field.png.
 
-Score thresholds (best F1 per class on the validation split): {thresholds}.
+Score thresholds: {thresholds}.
+Chosen by ml/training/fields/evaluate.py: white cells best F1 on the validation split plus
+BCCD's train/val fields training never saw; red cells the lowest count error with F1 >= 0.92;
+platelets best F1.
+{edge_rule}
 
 ## Validation split (centre-in-box matching, `python -m ml fields evaluate`)
 

@@ -1,5 +1,7 @@
 """ml.serving.detector and wbc_crop: the shipped cell finder on real fields and a typed page."""
 
+import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +9,14 @@ import pytest
 from PIL import Image
 
 from ml.serving import BUNDLES_DIR, BundleError
-from ml.serving.detector import Cell, decode_cells, find_cells, load_detector, local_peaks
+from ml.serving.detector import (
+    Cell,
+    decode_cells,
+    edge_cut_share,
+    find_cells,
+    load_detector,
+    local_peaks,
+)
 from ml.serving.field_image import Letterbox, field_input
 from ml.serving.wbc_crop import crop_cell
 
@@ -133,3 +142,63 @@ def test_a_second_peak_inside_a_stronger_cell_of_its_kind_is_dropped():
         ("wbc", pytest.approx(0.9)),
         ("rbc", pytest.approx(0.8)),
     ]
+
+
+def test_the_cut_share_is_read_from_a_round_cells_chord_at_the_edge():
+    size = (640, 480)
+
+    assert edge_cut_share((200, 200, 300, 300), size) == 0.0  # inside the field
+    # 100 wide along the top edge, 80 deep: less than a fifth of a 100 px cell is cut
+    assert edge_cut_share((200, 0, 300, 80), size) == pytest.approx(0.2)
+    # a sliver 20 deep with a 100 px chord: a 145 px cell, 86 % of it outside
+    assert edge_cut_share((200, 0, 300, 20), size) == pytest.approx(1 - 20 / 145)
+    assert edge_cut_share((600, 200, 640, 300), size) == pytest.approx(1 - 40 / 102.5)
+
+
+def test_a_white_cell_mostly_outside_the_field_is_not_counted():
+    output = np.zeros((20, 20, 7), dtype=np.float32)
+    output[1, 10, 0] = 0.9  # a WBC sliver on the top edge: 48 px chord, 8 px deep
+    output[1, 10, 3:5] = (12.0, 4.0)
+    output[1, 10, 5:7] = (0.0, -0.5)
+    output[1, 4, 1] = 0.8  # a red cell sliver: red cells are counted as they are
+    output[1, 4, 3:5] = (6.0, 2.0)
+    output[10, 10, 0] = 0.7  # a whole WBC in the middle
+    output[10, 10, 3:5] = 12.0
+    letterbox = Letterbox((80, 80), 1.0)
+
+    kept = decode_cells(output, np.array([0.3, 0.3, 0.3]), 4, letterbox, edge_cut_max=0.5)
+    every = decode_cells(output, np.array([0.3, 0.3, 0.3]), 4, letterbox)
+
+    assert [(cell.kind, cell.score) for cell in kept] == [
+        ("rbc", pytest.approx(0.8)),
+        ("wbc", pytest.approx(0.7)),
+    ]
+    assert len(every) == 3
+
+
+def copy_of_fields2(tmp_path: Path, **changes) -> Path:
+    bundle = tmp_path / "fields_copy"
+    shutil.copytree(BUNDLES_DIR / "fields2", bundle)
+    metadata = json.loads((bundle / "bundle.json").read_text())
+    for key, value in changes.items():
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value
+    (bundle / "bundle.json").write_text(json.dumps(metadata))
+    return bundle
+
+
+def test_the_shipped_detector_reads_its_edge_rule_and_an_older_bundle_has_none(detector, tmp_path):
+    assert detector.edge_cut_max == detector.metadata["edge_cut_max"] == 0.5
+
+    older = load_detector(copy_of_fields2(tmp_path, edge_cut_max=None))
+
+    assert older.edge_cut_max is None
+    with Image.open(BCCD_FIELD) as image:
+        assert any(cell.kind == "wbc" for cell in older.find_cells(image))
+
+
+def test_an_edge_rule_that_is_not_a_share_is_refused(detector, tmp_path):
+    with pytest.raises(BundleError, match="edge_cut_max"):
+        load_detector(copy_of_fields2(tmp_path, edge_cut_max=1.5))

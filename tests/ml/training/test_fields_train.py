@@ -24,6 +24,7 @@ def test_a_tiny_training_run_writes_a_loadable_detector_bundle(tmp_path):
     assert metadata["kind"] == "detector" and metadata["labels"] == ["wbc", "rbc", "platelet"]
     assert metadata["input"]["size"] == [320, 240]
     assert 0 < metadata["wbc_crop"]["fill_share"] < 1
+    assert metadata["edge_cut_max"] == 0.5
     for name in (
         "model.tflite",
         "metrics.json",
