@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from classifier.case_rows import CaseCount
-from classifier.field_counts import FieldCounts, WhiteCellTarget
+from classifier.field_counts import FIELDS_FOR_AN_ESTIMATE, FieldCounts, WhiteCellTarget
 
 
 def interval_text(interval) -> str:
@@ -79,6 +79,15 @@ def platelet_method_text(fields: FieldCounts) -> str:
     }
 
 
+def rough_estimate_text(fields: FieldCounts) -> str:
+    """A warning while the estimate rests on too few fields; empty once there are enough."""
+    if not fields.estimate_is_rough:
+        return ""
+    return _("Rough: count at least %(fields)s fields for a platelet estimate.") % {
+        "fields": grouped(FIELDS_FOR_AN_ESTIMATE)
+    }
+
+
 def count_summary(count: CaseCount, signed: bool) -> dict:
     """The count over fields as the pages show it (JSON-ready)."""
     white_cells = count.white_cells
@@ -98,6 +107,7 @@ def count_summary(count: CaseCount, signed: bool) -> dict:
             "platelet_estimate": fields.platelet_estimate,
             "platelet_estimate_text": platelet_estimate_text(fields),
             "platelet_method_text": platelet_method_text(fields),
+            "rough_estimate_text": rough_estimate_text(fields),
             "red_cells_per_field_text": floatformat(fields.red_cells_per_field, 1),
         }
     return summary

@@ -55,6 +55,11 @@ def round_significant(value: float, figures: int = ESTIMATE_SIGNIFICANT_FIGURES)
     return int((Decimal(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
 
 
+# Platelets are few per field, so an estimate from fewer fields than this is marked rough (labs
+# average over ten oil-immersion fields or more).
+FIELDS_FOR_AN_ESTIMATE = 10
+
+
 @dataclass(frozen=True)
 class FieldCounts:
     """Totals over a case's done fields (at least one)."""
@@ -71,6 +76,10 @@ class FieldCounts:
     @property
     def red_cells_per_field(self) -> float:
         return self.red_cells / self.fields
+
+    @property
+    def estimate_is_rough(self) -> bool:
+        return self.fields < FIELDS_FOR_AN_ESTIMATE
 
     @property
     def platelet_estimate(self) -> int:

@@ -3,8 +3,14 @@
 import pytest
 from django.utils import translation
 
-from classifier.count_texts import grouped, interval_text, more_text, white_cells_text
-from classifier.field_counts import WhiteCellTarget
+from classifier.count_texts import (
+    grouped,
+    interval_text,
+    more_text,
+    rough_estimate_text,
+    white_cells_text,
+)
+from classifier.field_counts import FieldCounts, WhiteCellTarget
 
 
 @pytest.mark.parametrize(
@@ -34,3 +40,14 @@ def test_the_count_asks_for_more_fields_until_the_target_is_met():
             "Signed 13 white cells short of the lab's target of 100."
         )
         assert more_text(WhiteCellTarget(200, 200), signed=False) == ""
+
+
+def test_an_estimate_from_fewer_than_ten_fields_is_called_rough():
+    few = FieldCounts(fields=9, platelets=90, red_cells=1800, platelet_factor=15000)
+    enough = FieldCounts(fields=10, platelets=100, red_cells=2000, platelet_factor=15000)
+
+    with translation.override("en"):
+        assert rough_estimate_text(few) == (
+            "Rough: count at least 10 fields for a platelet estimate."
+        )
+    assert rough_estimate_text(enough) == ""

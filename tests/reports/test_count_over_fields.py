@@ -95,6 +95,7 @@ def test_the_case_page_asks_for_more_fields_until_the_target_is_met(client, case
     assert "6 of 100 white cells counted" in text
     assert "Count 94 more: upload more fields." in text
     assert "Platelet estimate 210,000 /µL (14.0 per field × 15,000, over 1 field)" in text
+    assert "Rough: count at least 10 fields for a platelet estimate." in text
     assert "Red cells per field 212.0" in text
     # 4 neutrophils of 6 white cells: 66.7 %, Wilson 30.0-90.3 %.
     assert re.search(r"Neutrophil 4 66\.7 % 30\.0–90\.3 %", text)

@@ -240,6 +240,7 @@ def test_the_pdf_carries_the_count_over_fields(case):
     assert "Wilson score confidence interval" in text
     assert re.search(r"Fields counted\s+2\n", text)
     assert "Platelet estimate 203,000 /µL (13.5 per field × 15,000, over 2 fields)" in text
+    assert "Rough: count at least 10 fields for a platelet estimate." in text
     assert re.search(r"Red cells per field\s+201\.0", text)
 
 
