@@ -53,8 +53,13 @@ def browser_page(monkeypatch):
 
 
 def log_out(page) -> None:
-    """Leave the page first: a page that polls (the case page) could otherwise receive a
-    response that sets the session cookie again after the cookies are cleared."""
+    """Log out with the header's button, so the session ends on the server, then leave the
+    page and clear the cookies: a page that polls (the case page) could otherwise receive a
+    response that sets a live session cookie again after the cookies are cleared."""
+    button = page.locator("header form[action$='/logout/'] button[type=submit]")
+    if button.count():
+        button.first.click()
+        page.wait_for_load_state()
     page.goto("about:blank")
     page.context.clear_cookies()
 

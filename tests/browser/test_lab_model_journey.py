@@ -82,18 +82,23 @@ def test_a_lab_admin_adapts_uses_and_rolls_back_the_labs_model(
     assert "Accuracy on this lab" in page.inner_text("[data-testid=adaptation-report]")
     keep(page, "en")
 
-    page.click("[data-testid=activate-button]")
+    # Each action posts a form and loads the page again: wait for that page, not for an
+    # element the page being left may still show.
+    with page.expect_navigation():
+        page.click("[data-testid=activate-button]")
     page.wait_for_selector("[data-testid=rollback-button]")
     lab_a.refresh_from_db()
     assert ModelVersion.for_lab(lab_a) == job.result
     assert job.result.name in page.inner_text("[data-testid=lab-model-version]")
 
-    page.click("[data-testid=rollback-button]")
+    with page.expect_navigation():
+        page.click("[data-testid=rollback-button]")
     page.wait_for_selector("[data-testid=activate-button]")
     lab_a.refresh_from_db()
     assert ModelVersion.for_lab(lab_a) == parent
 
-    page.select_option("[data-testid=language-select]", "es")
+    with page.expect_navigation():
+        page.select_option("[data-testid=language-select]", "es")
     page.wait_for_selector("html[lang=es]")
     page.goto(url)
     keep(page, "es")
