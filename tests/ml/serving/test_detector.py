@@ -19,18 +19,7 @@ from ml.serving.detector import (
 )
 from ml.serving.field_image import Letterbox, field_input
 from ml.serving.wbc_crop import crop_cell
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-BCCD_FIELD = FIXTURES / "fields" / "images" / "BloodImage_00094.jpg"
-BCCD_LABELS = FIXTURES / "fields" / "labels" / "BloodImage_00094.txt"
-TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
-
-
-@pytest.fixture(scope="module")
-def detector():
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
-    return load_detector("fields")
+from tests.ml.serving.conftest import BCCD_FIELD, BCCD_LABELS, TEXT_PAGE
 
 
 def true_wbc_box(labels: Path, size: tuple[int, int]) -> tuple[float, float, float, float]:

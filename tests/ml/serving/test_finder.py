@@ -2,10 +2,8 @@
 
 from pathlib import Path
 
-import pytest
 from PIL import Image, ImageFilter
 
-from ml.serving import BUNDLES_DIR, load_detector
 from ml.serving.detector import Cell
 from ml.serving.finder import (
     CELL,
@@ -19,20 +17,10 @@ from ml.serving.finder import (
     shows_blood,
 )
 from ml.serving.wbc_crop import CROP_SIDE
+from tests.ml.serving.conftest import BCCD_FIELD, BCCD_LABELS, FIXTURES, TEXT_PAGE
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-BCCD_FIELD = FIXTURES / "fields" / "images" / "BloodImage_00094.jpg"
-BCCD_LABELS = FIXTURES / "fields" / "labels" / "BloodImage_00094.txt"
 PBC_CELL = FIXTURES / "images" / "neutrophil" / "pbc_BNE_100878.jpg"
 PBC_PLATELET = FIXTURES / "images" / "platelet" / "pbc_PLATELET_100161.jpg"
-TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
-
-
-@pytest.fixture(scope="module")
-def detector():
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
-    return load_detector("fields")
 
 
 def open_rgb(path: Path) -> Image.Image:
