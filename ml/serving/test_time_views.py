@@ -54,14 +54,27 @@ def _view(batch: np.ndarray, transpose: bool, flip_rows: bool, flip_columns: boo
 
 def tta_views(batch: np.ndarray, tta: str) -> np.ndarray:
     """(kn, s, s, c): the k views of `tta` of each image of a (n, s, s, c) batch, view-major."""
-    view_count(tta)
-    views = [_view(batch, *flags) for flags in _VIEWS[tta]]
-    return np.ascontiguousarray(np.concatenate(views))
+    views = np.empty((view_count(tta) * len(batch), *batch.shape[1:]), dtype=batch.dtype)
+    write_views(batch, tta, views)
+    return views
+
+
+def write_views(batch: np.ndarray, tta: str, out: np.ndarray) -> None:
+    """Write tta_views(batch, tta) into `out` (a model's input buffer: no copy in between)."""
+    count = len(batch)
+    for index, flags in enumerate(_VIEWS[tta]):
+        out[index * count : (index + 1) * count] = _view(batch, *flags)
 
 
 def expand(batch: np.ndarray, tta: str) -> np.ndarray:
     """The batch the model runs on: itself, or all its views."""
     return tta_views(batch, tta) if view_count(tta) > 1 else batch
+
+
+def chunks(images: np.ndarray, tta: str, max_batch: int) -> list[np.ndarray]:
+    """`images` cut so that each part's views make at most max_batch model inputs."""
+    step = max(1, max_batch // view_count(tta))
+    return [images[start : start + step] for start in range(0, len(images), step)]
 
 
 def run_in_chunks(
@@ -70,11 +83,7 @@ def run_in_chunks(
     """`run` (a model: batch -> logits) over `images`, averaged over the views of `tta`, in
     chunks of at most max_batch model inputs: all views of a split at once would not fit in memory.
     Returns the chunks' logits; the caller concatenates them."""
-    step = max(1, max_batch // view_count(tta))
-    return [
-        average(run(expand(images[start : start + step], tta)), tta)
-        for start in range(0, len(images), step)
-    ]
+    return [average(run(expand(chunk, tta)), tta) for chunk in chunks(images, tta, max_batch)]
 
 
 def average(logits: np.ndarray, tta: str) -> np.ndarray:
