@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import get_for_lab_or_404, lab_admin_required
@@ -51,36 +52,27 @@ def job_status(request: HttpRequest, job_id) -> JsonResponse:
     return JsonResponse(status.job_status(get_job_or_404(request, job_id)))
 
 
-@lab_admin_required
-@require_POST
-def cancel(request: HttpRequest, job_id) -> HttpResponse:
-    if jobs.cancel(request, get_job_or_404(request, job_id)):
-        messages.success(request, _("The adaptation is being cancelled."))
-    return redirect("review:lab_model")
+def job_action(action, done_message: str):
+    """A POST on one of the lab's jobs: `action` (review/adaptation/jobs.py) says whether it
+    did something (it audits it); if so, `done_message` is shown back on the page."""
+
+    @lab_admin_required
+    @require_POST
+    def view(request: HttpRequest, job_id) -> HttpResponse:
+        if action(request, get_job_or_404(request, job_id)):
+            messages.success(request, done_message)
+        return redirect("review:lab_model")
+
+    view.__name__ = view.__qualname__ = action.__name__
+    return view
 
 
-@lab_admin_required
-@require_POST
-def activate(request: HttpRequest, job_id) -> HttpResponse:
-    if jobs.activate(request, get_job_or_404(request, job_id)):
-        messages.success(request, _("The adapted model now classifies this lab's images."))
-    return redirect("review:lab_model")
-
-
-@lab_admin_required
-@require_POST
-def discard(request: HttpRequest, job_id) -> HttpResponse:
-    if jobs.discard(request, get_job_or_404(request, job_id)):
-        messages.success(request, _("The adapted model was discarded."))
-    return redirect("review:lab_model")
-
-
-@lab_admin_required
-@require_POST
-def roll_back(request: HttpRequest, job_id) -> HttpResponse:
-    if jobs.roll_back(request, get_job_or_404(request, job_id)):
-        messages.success(request, _("The lab is back on its previous model."))
-    return redirect("review:lab_model")
+cancel = job_action(jobs.cancel, gettext_lazy("The adaptation is being cancelled."))
+activate = job_action(
+    jobs.activate, gettext_lazy("The adapted model now classifies this lab's images.")
+)
+discard = job_action(jobs.discard, gettext_lazy("The adapted model was discarded."))
+roll_back = job_action(jobs.roll_back, gettext_lazy("The lab is back on its previous model."))
 
 
 @lab_admin_required
