@@ -68,7 +68,7 @@ apt_install() {
 }
 
 # Read KEY=VALUE lines of an env file into the environment, without overriding what is
-# already set (settings.py reads the same file the same way).
+# already set (the settings read the same file the same way).
 load_env_file() {
     local file="$1" line key value
     [ -f "$file" ] || return 0

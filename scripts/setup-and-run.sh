@@ -73,7 +73,7 @@ own_data_dir() {
 }
 
 # .env and the generated .secret_key: readable by their owner and the service user's group only.
-# The key is made here: settings.py, run as the service user, could not write it into the repository.
+# The key is made here: the settings, run as the service user, could not write it into the repository.
 share_secret_files() {
     if [ -z "${SECRET_KEY:-}${SECRET_KEY_FILE:-}" ] && [ ! -f .secret_key ]; then
         (umask 077 && "$VENV_PYTHON" -c 'import secrets; print(secrets.token_urlsafe(64))' >.secret_key)
@@ -207,7 +207,7 @@ apt_install "${BASE_PACKAGES[@]}"
 write_local_env_file
 load_env_file .env
 if [ "$(id -u)" -eq 0 ]; then
-    # Exported: settings.py, run as the service user, must find the same folder.
+    # Exported: the settings, run as the service user, must find the same folder.
     export HEMATOVISION_DATA_DIR="${HEMATOVISION_DATA_DIR:-/var/lib/hematovision}"
     DATA_DIR="$HEMATOVISION_DATA_DIR"
     ensure_service_user

@@ -90,7 +90,7 @@ else
     apt_install "${BASE_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 fi
 ensure_venv
-# The tests must not depend on a developer's .env (settings.py reads ENV_FILE instead of .env).
+# The tests must not depend on a developer's .env (the settings read ENV_FILE instead of .env).
 export ENV_FILE=/dev/null
 HEMATOVISION_DATA_DIR="${TMPDIR:-/tmp}/hematovision-tests-$(id -u)"
 export HEMATOVISION_DATA_DIR

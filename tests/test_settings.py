@@ -1,4 +1,4 @@
-"""hematoportal/settings.py as a deployment sees it: each case runs in a fresh process, since
+"""hematoportal/settings/ as a deployment sees it: each case runs in a fresh process, since
 settings are read from the environment once, at start."""
 
 import json
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = REPO_DIR / "hematoportal" / "settings.py"
+SETTINGS_DIR = REPO_DIR / "hematoportal" / "settings"
 
 
 def _environment(tmp_path: Path, **variables: str) -> dict[str, str]:
@@ -41,20 +41,21 @@ def _manage(tmp_path: Path, *arguments: str, **variables: str) -> subprocess.Com
 
 
 def _load_settings_copy(project_dir: Path, tmp_path: Path, **variables: str) -> dict:
-    """Run a copy of settings.py whose BASE_DIR is project_dir; return some of its values."""
-    copy = project_dir / "hematoportal" / "settings.py"
+    """Import a copy of the settings whose BASE_DIR is project_dir; return some of its values."""
+    copy = project_dir / "hematoportal" / "settings"
     if not copy.exists():
-        copy.parent.mkdir(parents=True)
-        shutil.copy(SETTINGS_FILE, copy)
+        shutil.copytree(SETTINGS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        (copy.parent / "__init__.py").touch()  # the copy alone, without the Celery app
     script = (
-        "import json, runpy, sys\n"
-        f"values = runpy.run_path({str(copy)!r})\n"
+        "import importlib, json\n"
+        "values = vars(importlib.import_module('hematoportal.settings'))\n"
         "names = ['SECRET_KEY', 'DEBUG', 'SECURE_SSL_REDIRECT', 'SESSION_COOKIE_SECURE',\n"
         "         'CSRF_COOKIE_SECURE', 'SECURE_HSTS_SECONDS']\n"
         "print(json.dumps({name: values[name] for name in names}))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
+        cwd=project_dir,
         env=_environment(tmp_path, **variables),
         capture_output=True,
         text=True,
@@ -139,9 +140,11 @@ def test_it_refuses_to_start_with_a_wrong_value(tmp_path, variable, wrong_value,
 
 
 def _environment_variables_read_by_settings() -> set[str]:
-    source = SETTINGS_FILE.read_text()
-    names = set(re.findall(r'(?:env\.\w+|env|_secret|_bool|_rate)\(\s*"([A-Z][A-Z0-9_]+)"', source))
-    secrets_from_files = set(re.findall(r'_secret\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    source = "\n".join(path.read_text() for path in sorted(SETTINGS_DIR.glob("*.py")))
+    names = set(
+        re.findall(r'(?:env\.\w+|env|secret|yes_no|rate_limit)\(\s*"([A-Z][A-Z0-9_]+)"', source)
+    )
+    secrets_from_files = set(re.findall(r'secret\(\s*"([A-Z][A-Z0-9_]+)"', source))
     return names | {f"{name}_FILE" for name in secrets_from_files if name == "SECRET_KEY"}
 
 
