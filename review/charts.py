@@ -1,10 +1,11 @@
 """SVG charts of the agreement and "Model for this lab" pages (drawn by classifier.svg_chart)."""
 
 import datetime
+import math
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from matplotlib.axes import Axes
-from matplotlib.dates import ConciseDateFormatter
 
 from classifier.labels import display_label
 from classifier.svg_chart import chart_svg
@@ -34,6 +35,16 @@ def confusion_svg(labels: list[str], matrix: list[list[int]]) -> bytes:
     return chart_svg((size, size), draw)
 
 
+MOST_WEEK_TICKS = 8
+
+
+def week_ticks(weeks: list[datetime.date]) -> tuple[list[datetime.date], list[str]]:
+    """At most MOST_WEEK_TICKS of the weeks, evenly spread, with their dates written in the
+    reader's language (matplotlib would write its month names in English)."""
+    ticks = weeks[:: max(1, math.ceil(len(weeks) / MOST_WEEK_TICKS))]
+    return ticks, [date_format(week, "j M Y") for week in ticks]
+
+
 def trend_svg(series: dict[str, list[tuple[datetime.date, float, int]]]) -> bytes:
     """Weekly agreement per model version, one line each."""
 
@@ -48,7 +59,7 @@ def trend_svg(series: dict[str, list[tuple[datetime.date, float, int]]]) -> byte
             # A week or two of data would otherwise be spread over years of empty axis.
             margin = datetime.timedelta(days=7)
             axes.set_xlim(weeks[0] - margin, weeks[-1] + margin)
-            axes.xaxis.set_major_formatter(ConciseDateFormatter(axes.xaxis.get_major_locator()))
+            axes.set_xticks(*week_ticks(weeks))
         else:
             axes.text(
                 0.5, 0.5, _("No reviews yet"), ha="center", va="center", transform=axes.transAxes

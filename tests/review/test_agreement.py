@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from review import services
+from review import charts, services
 from review.agreement import ReviewedPair, summarise, trend
 from tests.svg import svg_texts
 
@@ -102,3 +102,14 @@ def test_it_counts_only_the_own_lab(client, case, pathologist, outsider):
     services.review_image(case.images.first(), pathologist, "monocyte")
     client.force_login(outsider)
     assert client.get(reverse("review:agreement")).context["summary"].total == 0
+
+
+def test_the_weeks_are_dated_in_the_readers_language():
+    weeks = [datetime.date(2026, 12, 7) + datetime.timedelta(weeks=n) for n in range(20)]
+
+    with translation.override("es"):
+        ticks, labels = charts.week_ticks(weeks)
+
+    assert len(ticks) <= charts.MOST_WEEK_TICKS
+    assert ticks[0] == weeks[0]
+    assert labels[0] == "7 Dic 2026"
