@@ -2,9 +2,9 @@
 
     database  one SELECT 1
     broker    a PING to the Celery broker (Redis), with a one-second timeout
-    workers   a worker process beat within WorkerHeartbeat.STALE_AFTER (one indexed query)
+    workers   a process that classifies beat within WorkerHeartbeat.STALE_AFTER (one query)
     model     the active version's bundle is sound (bundle.json and the sha256 of model.tflite,
-              checked once per file change), and how many live workers loaded it at start
+              checked once per file change), and how many of those processes loaded it at start
 The reasons are short and generic (the endpoint needs no log-in); details go to the log.
 """
 
@@ -60,7 +60,7 @@ def check_broker() -> dict:
 
 def check_workers() -> dict:
     try:
-        live = WorkerHeartbeat.live().count()
+        live = WorkerHeartbeat.live_classifiers().count()
     except DatabaseError:
         return {"ok": False, "error": "unknown"}
     return {"ok": live > 0, "live": live}
@@ -96,7 +96,7 @@ def check_model() -> dict:
     except Exception as error:  # BundleError, OSError: a missing or damaged bundle
         logger.warning("Health check: model %s: %s", version, error)
         return {"ok": False, "version": version.name, "error": "bundle unusable"}
-    loaded_by = WorkerHeartbeat.live().filter(model_version=version).count()
+    loaded_by = WorkerHeartbeat.live_classifiers().filter(model_version=version).count()
     return {"ok": True, "version": version.name, "loaded_by": loaded_by}
 
 

@@ -49,7 +49,7 @@ def _beat_forever() -> None:
             logger.warning("Worker heartbeat not written: %s", error)
 
 
-def start(model_version_id: int | None = None) -> None:
+def start(model_version_id: int | None = None, classifies: bool = True) -> None:
     """Write the first beat now and keep beating from a daemon thread; once per process (a
     forked child starts its own: threads do not survive fork)."""
     global _started_in_pid
@@ -57,7 +57,7 @@ def start(model_version_id: int | None = None) -> None:
         if _started_in_pid == os.getpid():
             return
         _started_in_pid = os.getpid()
-    beat(started=timezone.now(), model_version_id=model_version_id)
+    beat(started=timezone.now(), model_version_id=model_version_id, classifies=classifies)
     threading.Thread(target=_beat_forever, name="worker-heartbeat", daemon=True).start()
 
 

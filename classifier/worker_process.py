@@ -2,7 +2,8 @@
 starts and stops.
 
     worker_process_init      each process that runs tasks (prefork child, or the solo worker)
-                             loads the active model once and starts its heartbeat
+                             starts its heartbeat; one that takes classification tasks loads the
+                             active model first
     worker_process_shutdown  a clean exit deletes its heartbeat, so its claims go back at once
     (and worker_shutdown)
     worker_ready             a worker that comes up sweeps for lost work now, and once more
@@ -16,6 +17,8 @@ from celery import signals
 from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
+
+CLASSIFY_QUEUE = "classify"  # CELERY_TASK_ROUTES sends classify_image there
 
 
 def preload_active_model() -> int | None:
@@ -36,13 +39,23 @@ def preload_active_model() -> int | None:
     return version.pk
 
 
+def takes_classification(app) -> bool:
+    """Whether this worker consumes the "classify" queue (`-Q` names its queues; without it,
+    a worker consumes every queue)."""
+    chosen = app.amqp.queues.consume_from
+    return not chosen or CLASSIFY_QUEUE in chosen
+
+
 @signals.worker_process_init.connect
 def start_worker_process(**_kwargs) -> None:
+    from celery import current_app
+
     from classifier import heartbeat
 
-    model_version_id = preload_active_model()
+    classifies = takes_classification(current_app)
+    model_version_id = preload_active_model() if classifies else None
     try:
-        heartbeat.start(model_version_id)
+        heartbeat.start(model_version_id, classifies=classifies)
     except DatabaseError as error:
         logger.warning("Worker heartbeat not started: %s", error)
 

@@ -1,4 +1,4 @@
-"""The worker processes that classify images, as each one reports itself while it lives."""
+"""The Celery worker processes, as each one reports itself while it lives."""
 
 import datetime
 
@@ -25,6 +25,9 @@ class WorkerHeartbeat(models.Model):
     name = models.CharField(_("process"), max_length=200, unique=True)
     started = models.DateTimeField(_("started"), default=timezone.now)
     beat_at = models.DateTimeField(_("last heartbeat"), default=timezone.now, db_index=True)
+    # Whether it takes classification tasks (the "classify" queue): /healthz counts only these,
+    # since a heatmap or training worker alone classifies nothing.
+    classifies = models.BooleanField(_("classifies images"), default=True)
     # The model version this process loaded when it started (null: none, or it failed).
     model_version = models.ForeignKey(
         "classifier.ModelVersion",
@@ -46,3 +49,8 @@ class WorkerHeartbeat(models.Model):
     def live(cls, now: datetime.datetime | None = None) -> models.QuerySet["WorkerHeartbeat"]:
         """Processes that beat within STALE_AFTER."""
         return cls.objects.filter(beat_at__gte=(now or timezone.now()) - cls.STALE_AFTER)
+
+    @classmethod
+    def live_classifiers(cls) -> models.QuerySet["WorkerHeartbeat"]:
+        """Live processes that take classification tasks."""
+        return cls.live().filter(classifies=True)

@@ -111,3 +111,12 @@ def test_it_refuses_post(client):
 def test_the_broker_check_pings_the_configured_broker(settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     assert health.check_broker() == {"ok": False, "error": "unreachable"}
+
+
+def test_a_worker_that_does_not_classify_does_not_count(client, sound_model, broker_up):
+    WorkerHeartbeat.objects.create(name="host:2", classifies=False)
+
+    response = get_health(client)
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["workers"] == {"ok": False, "live": 0}
