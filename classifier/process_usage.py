@@ -1,8 +1,8 @@
 """CPU time and memory of the portal's processes on this machine, read from /proc (Linux).
 
 The load test samples the web server (gunicorn or runserver) and the Celery workers started
-from this checkout, and the broker's Redis, while it runs: CPU seconds used over the run, and
-the largest resident memory seen.
+from this checkout, the broker's Redis, and itself (the clients share the machine's cores),
+while it runs: CPU seconds used over the run, and the largest resident memory seen.
 """
 
 import os
@@ -99,7 +99,9 @@ class UsageSampler:
     usage: dict[int, ProcessUsage] = field(default_factory=dict)
 
     def start(self) -> None:
-        for pid, (role, command) in portal_processes(self.base_dir, self.redis_port).items():
+        processes = portal_processes(self.base_dir, self.redis_port)
+        processes[os.getpid()] = ("client", "the load test's clients (this process)")
+        for pid, (role, command) in processes.items():
             cpu = cpu_seconds(pid)
             if cpu is not None:
                 self.usage[pid] = ProcessUsage(pid, role, command, cpu_start=cpu, cpu_end=cpu)

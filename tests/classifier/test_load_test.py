@@ -52,3 +52,15 @@ def test_it_reads_cpu_time_and_memory_of_a_process():
     assert process_usage.cpu_seconds(os.getpid()) > 0
     assert process_usage.rss_bytes(os.getpid()) > 10 * 1024 * 1024
     assert process_usage.cpu_seconds(2**22 + 1) is None  # no such process
+
+
+def test_the_sampler_counts_the_load_test_itself(tmp_path):
+    sampler = process_usage.UsageSampler(tmp_path, None)
+    sampler.start()
+    sum(range(500_000))
+
+    rows = sampler.stop()
+
+    [client] = [row for row in rows if row.role == "client"]
+    assert client.pid == os.getpid()
+    assert client.cpu_used > 0
