@@ -1,6 +1,7 @@
 """`python -m ml fields {train,evaluate,predict,route,split}`: the cell detector's commands.
 
     python -m ml fields train --out ml/bundles/fields1
+    python -m ml fields bundle --out ml/bundles/fields3   # write it again from its model.keras
     python -m ml fields evaluate --data DIR [--detector NAME] [--ap] --json
     python -m ml fields predict [--detector NAME] [--classifier MODEL] IMAGE... --json
     python -m ml fields route --data DIR [--detector NAME] [--classifier MODEL] --json
@@ -8,6 +9,9 @@
 
 DIR holds images/ and labels/ (YOLO text: `class cx cy w h` relative; 0 WBC, 1 RBC, 2 platelet).
 For route, DIR is a tree of class folders (accuracies need --classifier) or a flat image folder.
+predict sends each image through the route every upload takes: `kind` says cell, field or none
+(with its `reason`); an image with no blood cells lists none, and a single cell's white cell is
+labelled from the whole image, a field's from its crop.
 """
 
 import argparse
@@ -16,7 +20,8 @@ from pathlib import Path
 
 from ml.serving import load_classifier, load_image
 from ml.serving.detector import DEFAULT_DETECTOR, LABELS, load_detector
-from ml.serving.wbc_crop import classify_cells
+from ml.serving.finder import route_image
+from ml.serving.wbc_crop import classify_route
 
 
 def size_pair(text: str) -> tuple[int, int]:
@@ -42,6 +47,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--batch-size", type=int, default=16)
     train.add_argument("--limit", type=int, help="use only the first N fields of each split")
     train.add_argument("--data-dir", type=Path, help="shared data directory")
+    bundle = commands.add_parser(
+        "bundle", help="write a trained detector's bundle again (thresholds, metrics, card)"
+    )
+    bundle.add_argument("--out", type=Path, required=True, help="bundle directory to rewrite")
+    bundle.add_argument("--data-dir", type=Path, help="shared data directory")
+    bundle.add_argument("--limit", type=int, help="score only the first N validation fields")
     evaluate = commands.add_parser("evaluate", help="score a detector on labelled fields")
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", type=Path, help="folder with images/ and labels/")
@@ -60,7 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    actions = {"train": train, "evaluate": evaluate, "predict": predict, "route": route}
+    actions = {
+        "train": train,
+        "bundle": bundle,
+        "evaluate": evaluate,
+        "predict": predict,
+        "route": route,
+    }
     return {**actions, "split": split}[args.action](args)
 
 
@@ -78,6 +95,16 @@ def train(args: argparse.Namespace) -> int:
         fine_tune_epochs=args.epochs,
     )
     model, summary = train_detector(args.out, config, args.data_dir, args.limit)
+    metadata = write_detector_bundle(args.out, model, config, summary, args.data_dir, args.limit)
+    print(f"wrote {args.out} ({metadata['name']}); thresholds {metadata['score_thresholds']}")
+    return 0
+
+
+def bundle(args: argparse.Namespace) -> int:
+    from ml.training.fields.bundle import write_detector_bundle
+    from ml.training.fields.train import saved_training
+
+    model, config, summary = saved_training(args.out)
     metadata = write_detector_bundle(args.out, model, config, summary, args.data_dir, args.limit)
     print(f"wrote {args.out} ({metadata['name']}); thresholds {metadata['score_thresholds']}")
     return 0
@@ -119,14 +146,19 @@ def print_figures(result: dict, ap: bool) -> None:
 def predict(args: argparse.Namespace) -> int:
     detector = load_detector(args.detector)
     classifier = load_classifier(args.classifier) if args.classifier else None
-    fill_share = float(detector.metadata["wbc_crop"]["fill_share"])
     results = []
     for path in args.images:
-        image = load_image(path)
-        cells = classify_cells(image, detector.find_cells(image), classifier, fill_share)
+        route = route_image(load_image(path), detector)
+        cells = classify_route(route, classifier)
         counts = {label: sum(c.cell.kind == label for c in cells) for label in LABELS}
         results.append(
-            {"image": str(path), "counts": counts, "cells": [c.as_dict() for c in cells]}
+            {
+                "image": str(path),
+                "kind": route.kind,
+                "reason": route.reason,
+                "counts": counts,
+                "cells": [c.as_dict() for c in cells],
+            }
         )
     if args.json:
         print(json.dumps(results))

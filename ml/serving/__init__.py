@@ -33,7 +33,7 @@ from ml.serving.preprocess import (
     load_image,
     model_input,
 )
-from ml.serving.wbc_crop import ClassifiedCell, classify_cells, crop_cell
+from ml.serving.wbc_crop import ClassifiedCell, classify_route, crop_cell
 
 __all__ = [
     "ALIASES_FILE",
@@ -47,7 +47,7 @@ __all__ = [
     "ImageDecodeError",
     "Prediction",
     "Route",
-    "classify_cells",
+    "classify_route",
     "crop_cell",
     "find_cells",
     "framed_region",

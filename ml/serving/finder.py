@@ -33,7 +33,7 @@ from ml.serving.wbc_crop import crop_cell
 CELL, FIELD, NONE = "cell", "field", "none"
 TOO_SMALL, OUT_OF_FOCUS, NO_CELLS = "too_small", "out_of_focus", "no_cells"
 MIN_SIDE = 64  # pixels: smaller images (icons, thumbnails) cannot show a cell's structure
-SHARPNESS_SIDE = 384  # the detector's input width: sharpness is measured at the scale it sees
+SHARPNESS_SIDE = 384  # pixels, longer side: the scale MIN_SHARPNESS below was measured at
 # Laplacian variance: PBC's faintest platelet images measure 2.8; smear images blurred with a
 # Gaussian of sigma 5 px or more (at 640 px wide) measure 2.4 or less.
 MIN_SHARPNESS = 2.5

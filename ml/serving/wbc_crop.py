@@ -9,11 +9,15 @@ mean colour where the square leaves it), and resized to CROP_SIDE, PBC's own siz
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from ml.serving.detector import Cell
+
+if TYPE_CHECKING:
+    from ml.serving.finder import Route
 
 CROP_SIDE = 360  # PBC's originals are 360x363
 
@@ -52,16 +56,17 @@ def crop_cell(image: Image.Image, box, fill_share: float, side: int = CROP_SIDE)
     )
 
 
-def classify_cells(image: Image.Image, cells: list[Cell], classifier, fill_share: float):
-    """ClassifiedCell per cell; the WBCs are cropped and classified in one batch."""
-    wbcs = [cell for cell in cells if cell.kind == "wbc"]
+def classify_route(route: "Route", classifier) -> list[ClassifiedCell]:
+    """ClassifiedCell per cell the finder found, labelled as the portal labels them: by what the
+    route shows the classifier (the whole image for a single cell, each WBC's crop in a field),
+    in one batch. A route with no blood cells has no cells."""
     predictions = {}
-    if wbcs and classifier is not None:
-        crops = [crop_cell(image, cell.box, fill_share) for cell in wbcs]
-        predictions = dict(zip(wbcs, classifier.predict(crops), strict=True))
+    if classifier is not None and route.inputs:
+        found = zip(route.classified, classifier.predict(list(route.inputs)), strict=True)
+        predictions = {cell: prediction for cell, prediction in found if cell is not None}
     threshold = getattr(classifier, "confidence_threshold", 0.0)
     results = []
-    for cell in cells:
+    for cell in route.cells if route.kind != "none" else ():
         prediction = predictions.get(cell)
         if prediction is None:
             results.append(ClassifiedCell(cell))

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ml.serving import BUNDLES_DIR
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import log_in
 from tests.browser.test_main_journey import RESULT_TIMEOUT_MS, create_case
 from tests.personas import PASSWORD
+from tests.shipped import require_shipped_detector
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +45,7 @@ def boxes_shown(page, kind: str) -> bool:
 def test_a_pathologist_uploads_a_field_and_sees_its_boxes_and_cells(
     browser_page, live_server, live_celery_worker, active_model_version, pathologist
 ):
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    require_shipped_detector()
     page = browser_page
     log_in(page, live_server, pathologist.email, PASSWORD)
     create_case(page, "BR-FIELD-1", "PSEUDO-F1")

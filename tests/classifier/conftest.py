@@ -13,8 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from classifier import inference
-from ml.serving import BUNDLES_DIR, Prediction
+from ml.serving import Prediction
 from tests.factories import CaseFactory, ModelVersionFactory
+from tests.shipped import require_shipped_detector
 
 FIXTURE_IMAGES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 # A real BCCD smear field (one white cell) and a typed page: no blood cells.
@@ -129,9 +130,8 @@ def store_image(technologist):
 
 @pytest.fixture
 def shipped_detector():
-    """The cell finder of every upload: the real fields2 bundle (the classifier stays fake)."""
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    """The cell finder of every upload: the real shipped bundle (the classifier stays fake)."""
+    require_shipped_detector()
 
 
 @pytest.fixture

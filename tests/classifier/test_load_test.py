@@ -57,7 +57,7 @@ def test_it_reads_cpu_time_and_memory_of_a_process():
 def test_the_sampler_counts_the_load_test_itself(tmp_path):
     sampler = process_usage.UsageSampler(tmp_path, None)
     sampler.start()
-    sum(range(500_000))
+    sum(range(10_000_000))  # well over one clock tick (10 ms) of CPU
 
     rows = sampler.stop()
 

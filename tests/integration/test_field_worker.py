@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from classifier.models import Case, CellImage
-from ml.serving import BUNDLES_DIR
+from tests.shipped import require_shipped_detector
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +22,7 @@ FIELD_JPEG = FIELD_JPEG / "BloodImage_00094.jpg"
 def test_a_field_ends_with_its_white_cells_classified_in_a_real_worker(
     live_celery_worker, active_model_version, technologist
 ):
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    require_shipped_detector()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {ApiToken.issue(technologist, 'it')[1]}")
     case_id = client.post(

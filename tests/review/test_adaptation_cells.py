@@ -1,12 +1,12 @@
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from review.adaptation import cells
 from review.adaptation.cells import ReviewedCell
 from tests.review.adaptation_helpers import reviewed_cells
 from tests.review.helpers import add_image, make_case
+from tests.shipped import require_shipped_detector
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "images"
 
@@ -56,10 +56,7 @@ def test_it_is_ready_only_when_every_class_has_enough():
 
 
 def _framing_detector_or_skip():
-    from ml.serving import BUNDLES_DIR
-
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    require_shipped_detector()
 
 
 def test_an_uploaded_cell_is_written_as_the_finder_frames_it(tmp_path):

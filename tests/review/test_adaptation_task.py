@@ -11,6 +11,7 @@ from review import tasks
 from review.adaptation import runner
 from review.models import AdaptationJob
 from tests.review.adaptation_helpers import reviewed_cells
+from tests.shipped import SHIPPED_DETECTOR_DIR
 
 
 @pytest.mark.slow
@@ -42,7 +43,7 @@ def test_an_adaptation_runs_from_start_to_report_to_activate_to_rollback(
     assert adapted.lineage["trained_counts"] == {"lymphocyte": 2, "neutrophil": 2}
     assert sorted(adapted.lineage["held_out_cells"]) == sorted(job.held_out_cells)
     assert adapted.lineage["code_version"]
-    assert adapted.lineage["framing"]["detector"] == "fields2"
+    assert adapted.lineage["framing"]["detector"] == SHIPPED_DETECTOR_DIR.name
     assert (adapted.bundle_dir / "adaptation_report.json").is_file()
     assert "## Adaptation" in (adapted.bundle_dir / "MODEL_CARD.md").read_text()
     page = client.get(reverse("review:lab_model"))

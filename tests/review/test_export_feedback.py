@@ -1,6 +1,5 @@
 import csv
 
-import pytest
 from django.core.management import call_command
 from PIL import Image
 
@@ -10,6 +9,7 @@ from ml.training.data import load_splits, scan_image_folder
 from review import services
 from review.models import Feedback
 from tests.review.helpers import FIXTURE_IMAGES, add_image, make_case
+from tests.shipped import require_shipped_detector
 
 
 def test_it_writes_consented_corrections_as_an_image_folder_tree(
@@ -104,10 +104,7 @@ def test_confirmed_reviews_join_when_asked_while_their_file_is_kept(
 def test_framed_writes_each_upload_as_the_cell_finder_routes_it(
     tmp_path, lab_a, pathologist, model_version
 ):
-    from ml.serving import BUNDLES_DIR
-
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    require_shipped_detector()
     kaggle_field = FIXTURE_IMAGES / "neutrophil" / "kaggle_0_1095.jpeg"  # 320x240, one WBC
     image = add_image(make_case(lab_a, "FB-F"), "neutrophil", retained=True, source=kaggle_field)
     services.review_image(image, pathologist, "neutrophil")

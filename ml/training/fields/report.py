@@ -68,9 +68,10 @@ with quarter turns, flips, ±12° rotation, 0.8-1.25 zoom and colour jitter. {mi
 2 shared CPU cores. Curves: curves.png; a validation field: validation_field.png.
 
 Score thresholds: {thresholds}.
-Chosen by ml/training/fields/evaluate.py: white cells best F1 on the validation split plus
-BCCD's train/val fields training never saw; red cells the lowest count error with F1 >= 0.92;
-platelets best F1.
+Chosen by ml/training/fields/evaluate.py: white cells the lowest threshold within 0.01 of the
+best F1 on the validation split plus BCCD's train/val fields training never saw (a missed white
+cell is worse than a false one); red cells the lowest count error with F1 >= 0.92; platelets
+best F1.
 {edge_rule}
 
 ## Validation split (centre-in-box matching, `python -m ml fields evaluate`)

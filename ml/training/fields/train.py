@@ -1,9 +1,11 @@
 """`train_detector(out_dir, config)`: load the shared fields, train both stages, save the model.
 
 The bundle (TFLite, metrics, model card, pictures) is written by ml/training/fields/bundle.py
-from what this saves: model.keras (at the training's dynamic input size) and history.json.
+from what this saves: model.keras (at the training's dynamic input size) and history.json (the
+curves and the config), so `python -m ml fields bundle` can write it again without training.
 """
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -28,6 +30,22 @@ def load_training_data(
     return loaded, validation_arrays(data.load_fields(validation, config.input_size))
 
 
+def saved_training(out_dir: Path):
+    """(model, config, summary) of a trained detector from its model.keras and history.json:
+    what ml/training/fields/bundle.py needs to write the bundle again."""
+    import keras
+
+    summary = json.loads((Path(out_dir) / HISTORY_FILE).read_text())
+    if "config" not in summary:
+        raise ValueError(f"{out_dir}/{HISTORY_FILE} does not record the training's config")
+    fields = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in summary["config"].items()
+    }
+    model = keras.saving.load_model(Path(out_dir) / KERAS_FILE, compile=False)
+    return model, DetectorConfig(**fields), summary
+
+
 def train_detector(out_dir: Path, config: DetectorConfig, data_dir=None, limit=None):
     """Train and save model.keras and history.json in out_dir; returns (model, summary)."""
     out_dir = Path(out_dir)
@@ -42,6 +60,7 @@ def train_detector(out_dir: Path, config: DetectorConfig, data_dir=None, limit=N
         "initialisation": initialisation,
         "training_seconds": round(time.monotonic() - start, 1),
         "train_fields": len(train),
+        "config": dataclasses.asdict(config),  # so that the bundle can be written again
     }
     (out_dir / HISTORY_FILE).write_text(json.dumps(summary, indent=2))
     return model, summary

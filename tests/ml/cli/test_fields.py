@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from ml.serving import BUNDLES_DIR
 from tests.ml.conftest import run_command
+from tests.shipped import require_shipped_detector
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 FIELDS_DIR = FIXTURES / "fields"
@@ -16,8 +16,7 @@ CLASS_KEYS = {"precision", "recall", "f1", "count_error_pct"}
 
 @pytest.fixture(autouse=True)
 def shipped_detector():
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    require_shipped_detector()
 
 
 def test_evaluate_prints_the_contract_keys(capsys):
@@ -51,6 +50,7 @@ def test_predict_lists_counts_and_cells_with_white_cells_labelled(capsys):
     [found, page] = json.loads(capsys.readouterr().out)
     assert code == 0
     assert found["image"] == str(field)
+    assert (found["kind"], page["kind"]) == ("field", "none")
     assert set(found["counts"]) == {"wbc", "rbc", "platelet"}
     assert found["counts"]["wbc"] == 1 and len(found["cells"]) == sum(found["counts"].values())
     [wbc] = [cell for cell in found["cells"] if cell["kind"] == "wbc"]

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from ml.serving import BUNDLES_DIR, load_detector
+from ml.serving import load_detector
+from tests.shipped import require_shipped_detector
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 BCCD_FIELD = FIXTURES / "fields" / "images" / "BloodImage_00094.jpg"
@@ -14,6 +15,5 @@ TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
 
 @pytest.fixture(scope="module")
 def detector():
-    if not (BUNDLES_DIR / "fields2" / "bundle.json").is_file():
-        pytest.skip("the shipped ml/bundles/fields2 bundle is not present")
+    require_shipped_detector()
     return load_detector("fields")

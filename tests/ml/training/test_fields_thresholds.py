@@ -6,7 +6,7 @@ from PIL import Image
 
 from ml.serving.field_image import Letterbox
 from ml.training.fields import bccd_voc, data
-from ml.training.fields.evaluate import best_count, choose_thresholds
+from ml.training.fields.evaluate import best_count, choose_thresholds, lowest_near_best_f1
 
 
 def figures(*rows):
@@ -18,6 +18,13 @@ def test_red_cells_take_the_lowest_count_error_that_keeps_f1():
 
     assert best_count(rows) == 0.225
     assert best_count(rows, min_f1=0.95) == 0.2  # none good enough: the best F1
+
+
+def test_white_cells_take_the_lowest_threshold_near_the_best_f1():
+    rows = figures((0.2, 0.970, 0), (0.225, 0.978, 0), (0.275, 0.984, 0), (0.3, 0.986, 0))
+
+    assert lowest_near_best_f1(rows) == 0.225
+    assert lowest_near_best_f1(rows, tolerance=0.0) == 0.3
 
 
 def record(wbc_peak: float, true_wbc: bool) -> tuple:

@@ -1,4 +1,5 @@
-"""`python -m ml fields train` on two fields for one epoch per stage writes a loadable bundle."""
+"""`python -m ml fields train` on two fields for one epoch per stage writes a loadable bundle,
+and `python -m ml fields bundle` writes it again."""
 
 import json
 
@@ -36,3 +37,9 @@ def test_a_tiny_training_run_writes_a_loadable_detector_bundle(tmp_path):
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["validation"]["all"]["per_class"]) == {"wbc", "rbc", "platelet"}
     assert repr(load_detector(out)).startswith("<Detector tiny_fields")
+
+    # Written again from model.keras and history.json, without training.
+    (out / "MODEL_CARD.md").unlink()
+    assert run_command("fields", ["bundle", "--out", str(out), "--limit", "2"]) == 0
+    assert (out / "MODEL_CARD.md").is_file()
+    assert read_bundle_metadata(out)["input"]["size"] == [320, 240]
