@@ -72,7 +72,7 @@ class PathProfile:
         }
 
 
-class _Path:
+class UploadPath:
     """The three parts for one image, against a case of a temporary member."""
 
     def __init__(self, client: Client, case: Case, host: str):
@@ -132,7 +132,7 @@ def _host() -> str:
 
 
 def profile_path(paths: list[Path]) -> PathProfile:
-    """Run the profile over `paths` (twice each: timed, then profiled); see the module's doc."""
+    """Two warm-up images, then half of the rest timed and half profiled (the module's doc)."""
     if ModelVersion.active() is None:
         raise ProfileError("no model version is active: run manage.py register_default_model")
     if len(paths) < 2 + 2 * MIN_IMAGES:
@@ -157,7 +157,7 @@ def profile_path(paths: list[Path]) -> PathProfile:
                 patient_ref="PROFILE",
                 created_by=membership.user,
             )
-            steps = _Path(Client(HTTP_AUTHORIZATION=f"Token {secret}"), case, _host())
+            steps = UploadPath(Client(HTTP_AUTHORIZATION=f"Token {secret}"), case, _host())
             steps.run(paths[:2])
             timings = dict.fromkeys(PARTS, 0.0)
             steps.run(timed, timings)
