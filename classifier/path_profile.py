@@ -31,7 +31,7 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken, Membership
 from accounts.services import create_member
 from audit import services as audit_services
-from classifier import inference, intake, storage, tasks
+from classifier import classification, inference, intake, storage, tasks
 from classifier.models import Case, CellImage, ModelVersion
 
 PARTS = ("upload", "classify", "poll")
@@ -44,10 +44,14 @@ STAGES: tuple[tuple[str, str, Callable], ...] = (
     ("upload", "duplicate check (one query)", intake.refuse_duplicate),
     ("upload", "audit entry", audit_services.record),
     ("upload", "intake as a whole (checks, file, rows)", intake.accept_upload),
-    ("classify", "claim (UPDATE, then SELECT)", tasks.claim_image),
+    ("classify", "claim (UPDATE, then SELECT)", classification.claim_image),
     ("classify", "decode + cell finder", inference.find_cells),
     ("classify", "classifier (framing + test-time views)", inference.classify_pictures),
-    ("classify", "result (prediction, status, audit: one transaction)", tasks.store_result),
+    (
+        "classify",
+        "result (prediction, status, audit: one transaction)",
+        classification.store_result,
+    ),
     ("classify", "case status (conditional UPDATE)", Case.finish_processing_if_complete),
 )
 

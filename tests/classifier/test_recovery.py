@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from classifier import broker_queue, heartbeat, recovery, tasks
+from classifier import broker_queue, classification, heartbeat, recovery, tasks
 from classifier.models import CellImage, WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
@@ -122,9 +122,9 @@ def test_a_recovered_image_is_classified_by_its_new_task(
 
 def test_a_claim_records_the_process_that_made_it(case, store_image, fake_model, model_version):
     image = store_image(case)
-    claimed = tasks.claim_image(image.pk)
+    claimed = classification.claim_image(image.pk)
     assert claimed.claimed_by == heartbeat.process_name()
-    tasks.release_claim(claimed)
+    classification.release_claim(claimed)
     claimed.refresh_from_db()
     assert claimed.claimed_by == "" and claimed.status == CellImage.Status.QUEUED
 

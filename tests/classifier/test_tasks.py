@@ -9,7 +9,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from classifier import inference, tasks
+from classifier import classification, inference, tasks
 from classifier.models import Case, CellImage, ModelVersion, Prediction
 from tests.classifier.conftest import files_under
 
@@ -106,7 +106,7 @@ def test_an_image_that_keeps_killing_workers_ends_up_failed(
     image = store_image(case)
     stale = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 5)
     CellImage.objects.filter(pk=image.pk).update(
-        status=CellImage.Status.RUNNING, claimed_at=stale, attempts=tasks.MAX_ATTEMPTS
+        status=CellImage.Status.RUNNING, claimed_at=stale, attempts=classification.MAX_ATTEMPTS
     )
     assert tasks.classify_image(image.pk) == "skipped"
     image.refresh_from_db()
@@ -208,7 +208,7 @@ def test_it_writes_the_prediction_to_the_audit_trail(case, store_image, fake_mod
 
 def test_a_failed_image_without_consent_is_deleted_at_once(case, store_image, model_version):
     image = store_image(case)
-    tasks.fail_image(image, "the image could not be decoded")
+    classification.fail_image(image, "the image could not be decoded")
     image.refresh_from_db()
     assert image.status == CellImage.Status.FAILED and image.file == ""
 
