@@ -103,7 +103,9 @@ def test_a_pathologist_reviews_with_the_keyboard_signs_off_and_downloads_the_pdf
     )
     page.get_by_role("navigation").get_by_role("link", name="Review", exact=True).click()
     page.click("[data-testid=queue-case-link]")
-    page.click("[data-testid=start-review]")
+    # Loaded, scripts included: a key pressed before the page's shortcuts are listening is lost.
+    with page.expect_navigation():
+        page.click("[data-testid=start-review]")
 
     # A accepts the model's label, 2 picks the second class, O says "other" after a comment
     # (Escape leaves the comment box, so that the key is a shortcut again).
