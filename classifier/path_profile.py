@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.test import Client
 
 from accounts.authentication import ApiTokenAuthentication
@@ -79,8 +80,9 @@ class PathProfile:
 class UploadPath:
     """The three parts for one image, against a case of a temporary member."""
 
-    def __init__(self, client: Client, case: Case, host: str):
+    def __init__(self, client: Client, case: Case, host: str, stored: list[str]):
         self.client, self.case, self.host = client, case, host
+        self.stored = stored  # every file written so far, for the caller to delete whatever happens
 
     def upload(self, path: Path) -> str:
         with open(path, "rb") as handle:
@@ -101,6 +103,11 @@ class UploadPath:
     def poll(self, public_id: str) -> None:
         self.client.get(f"/api/v1/images/{public_id}/", HTTP_HOST=self.host, secure=True)
 
+    def remember_files(self, public_id: str) -> None:
+        """The files of an upload and of the white-cell crops made from it."""
+        rows = CellImage.objects.filter(Q(public_id=public_id) | Q(field__public_id=public_id))
+        self.stored += [name for name in rows.values_list("file", flat=True) if name]
+
     def run(self, paths: list[Path], timings: dict[str, float] | None = None) -> None:
         for path in paths:
             started = time.process_time()
@@ -110,6 +117,7 @@ class UploadPath:
             classified = time.process_time()
             self.poll(public_id)
             polled = time.process_time()
+            self.remember_files(public_id)
             if timings is not None:
                 timings["upload"] += uploaded - started
                 timings["classify"] += classified - uploaded
@@ -161,7 +169,8 @@ def profile_path(paths: list[Path]) -> PathProfile:
                 patient_ref="PROFILE",
                 created_by=membership.user,
             )
-            steps = UploadPath(Client(HTTP_AUTHORIZATION=f"Token {secret}"), case, _host())
+            client = Client(HTTP_AUTHORIZATION=f"Token {secret}")
+            steps = UploadPath(client, case, _host(), stored)
             steps.run(paths[:2])
             timings = dict.fromkeys(PARTS, 0.0)
             steps.run(timed, timings)
@@ -169,9 +178,8 @@ def profile_path(paths: list[Path]) -> PathProfile:
             profile = cProfile.Profile()
             profile.runcall(steps.run, profiled)
             report.stage_ms = _stage_ms(profile, half)
-            images = CellImage.objects.filter(case=case)
-            stored = [name for name in images.values_list("file", flat=True) if name]
-            for kind in images.filter(field__isnull=True).values_list("kind", flat=True):
+            uploads = CellImage.objects.filter(case=case, field__isnull=True)
+            for kind in uploads.values_list("kind", flat=True):
                 report.routes[kind] = report.routes.get(kind, 0) + 1
             transaction.set_rollback(True)
     finally:

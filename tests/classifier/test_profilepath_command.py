@@ -53,3 +53,20 @@ def test_it_needs_an_active_model(media_root):
 def test_it_needs_enough_images(model_version, media_root):
     with pytest.raises(CommandError, match="at least 6 images"):
         profile(images=4)
+
+
+def test_a_refused_upload_stops_it_with_a_message_and_nothing_left(
+    shipped_detector, fake_model, model_version, media_root, tmp_path
+):
+    folder = tmp_path / "cells"
+    folder.mkdir()
+    sources = sorted(FIXTURE_IMAGES.rglob("*.jpg"))[:5]
+    for index, source in enumerate(sources):
+        (folder / f"{index}.jpg").write_bytes(source.read_bytes())
+    (folder / "5.jpg").write_bytes(sources[0].read_bytes())  # the same file twice: refused
+
+    with pytest.raises(CommandError, match="upload refused"):
+        call_command("profilepath", image_dir=folder, images=6, json=True, stdout=io.StringIO())
+
+    assert not CellImage.objects.exists()
+    assert files_under(media_root) == []
