@@ -14,11 +14,10 @@ import logging
 import threading
 
 from celery import signals
+from django.conf import settings
 from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
-
-CLASSIFY_QUEUE = "classify"  # CELERY_TASK_ROUTES sends classify_image there
 
 
 def preload_active_model() -> int | None:
@@ -42,8 +41,9 @@ def preload_active_model() -> int | None:
 def takes_classification(app) -> bool:
     """Whether this worker consumes the "classify" queue (`-Q` names its queues; without it,
     a worker consumes every queue)."""
+    queue = settings.CELERY_TASK_ROUTES["classifier.tasks.classify_image"]["queue"]
     chosen = app.amqp.queues.consume_from
-    return not chosen or CLASSIFY_QUEUE in chosen
+    return not chosen or queue in chosen
 
 
 @signals.worker_process_init.connect

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from ml.serving import load_classifier, load_image
 from ml.serving.detector import DEFAULT_DETECTOR, LABELS, load_detector
-from ml.serving.finder import route_image
-from ml.serving.wbc_crop import classify_route
+from ml.serving.finder import classify_route, route_image
 
 
 def size_pair(text: str) -> tuple[int, int]:

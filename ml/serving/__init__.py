@@ -25,7 +25,7 @@ from ml.serving.bundle import (
 )
 from ml.serving.classifier import Classifier, Prediction, load_classifier
 from ml.serving.detector import Cell, Detector, find_cells, load_detector
-from ml.serving.finder import Route, route_image
+from ml.serving.finder import Route, classify_route, route_image
 from ml.serving.preprocess import (
     STRETCH,
     ImageDecodeError,
@@ -33,7 +33,7 @@ from ml.serving.preprocess import (
     load_image,
     model_input,
 )
-from ml.serving.wbc_crop import ClassifiedCell, classify_route, crop_cell
+from ml.serving.wbc_crop import ClassifiedCell, crop_cell
 
 __all__ = [
     "ALIASES_FILE",

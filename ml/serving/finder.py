@@ -5,13 +5,14 @@
     route.inputs          # what the classifier sees: (image,) for a cell, a crop per WBC of a field
     route.classified      # the found cell each input shows (a field's WBCs, in input order)
     route.cells, route.counts, route.reason
+    classify_route(route, classifier)   # each found cell, the classified ones with their label
 
 The rule (figures and the command that measures them: docs/ml/decisions.md, "Routing uploads"):
 
 - none: the image is too small to hold a cell, is out of focus (the variance of its Laplacian at
-  the detector's scale is below MIN_SHARPNESS), or the detector finds fewer than MIN_CELLS cells,
-  or fewer than MANY_CELLS with none scoring MIN_PEAK: a photograph, a typed page, a blank or
-  badly focused frame.
+  SHARPNESS_SIDE is below MIN_SHARPNESS), or the detector finds fewer than MIN_CELLS cells,
+  or fewer than MANY_CELLS with none scoring MIN_PEAK: a typed page, a blank or badly focused
+  frame, most photographs.
 - cell: a single-cell image as analysers and cell crops frame one: a square frame (sides within
   SQUARE_RATIO) centred on a white cell (the found WBC nearest the centre lies within
   CENTRE_SHARE of the sides from the centre) or with no white cell at all (a PBC platelet image).
@@ -28,7 +29,7 @@ from PIL import Image
 from scipy import ndimage
 
 from ml.serving.detector import LABELS, Cell, Detector
-from ml.serving.wbc_crop import crop_cell
+from ml.serving.wbc_crop import ClassifiedCell, crop_cell
 
 CELL, FIELD, NONE = "cell", "field", "none"
 TOO_SMALL, OUT_OF_FOCUS, NO_CELLS = "too_small", "out_of_focus", "no_cells"
@@ -124,3 +125,25 @@ def route_image(image: Image.Image, detector: Detector, fill_share: float | None
     wbcs = tuple(cell for cell in cells if cell.kind == "wbc")
     crops = tuple(crop_cell(image, cell.box, fill_share) for cell in wbcs)
     return Route(FIELD, tuple(cells), crops, wbcs)
+
+
+def classify_route(route: Route, classifier) -> list[ClassifiedCell]:
+    """ClassifiedCell per cell the finder found, labelled as the portal labels them: by what the
+    route shows the classifier (the whole image for a single cell, each WBC's crop in a field),
+    in one batch. A route with no blood cells has no cells."""
+    predictions = {}
+    if classifier is not None and route.inputs:
+        found = zip(route.classified, classifier.predict(list(route.inputs)), strict=True)
+        predictions = {cell: prediction for cell, prediction in found if cell is not None}
+    threshold = getattr(classifier, "confidence_threshold", 0.0)
+    results = []
+    for cell in route.cells if route.kind != NONE else ():
+        prediction = predictions.get(cell)
+        if prediction is None:
+            results.append(ClassifiedCell(cell))
+        else:
+            unidentified = prediction.confidence < threshold
+            results.append(
+                ClassifiedCell(cell, prediction.label, prediction.confidence, unidentified)
+            )
+    return results

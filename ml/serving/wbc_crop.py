@@ -9,15 +9,11 @@ mean colour where the square leaves it), and resized to CROP_SIDE, PBC's own siz
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from ml.serving.detector import Cell
-
-if TYPE_CHECKING:
-    from ml.serving.finder import Route
 
 CROP_SIDE = 360  # PBC's originals are 360x363
 
@@ -54,25 +50,3 @@ def crop_cell(image: Image.Image, box, fill_share: float, side: int = CROP_SIDE)
     return image.transform(
         (side, side), Image.Transform.AFFINE, matrix, Image.Resampling.BILINEAR, fillcolor=fill
     )
-
-
-def classify_route(route: "Route", classifier) -> list[ClassifiedCell]:
-    """ClassifiedCell per cell the finder found, labelled as the portal labels them: by what the
-    route shows the classifier (the whole image for a single cell, each WBC's crop in a field),
-    in one batch. A route with no blood cells has no cells."""
-    predictions = {}
-    if classifier is not None and route.inputs:
-        found = zip(route.classified, classifier.predict(list(route.inputs)), strict=True)
-        predictions = {cell: prediction for cell, prediction in found if cell is not None}
-    threshold = getattr(classifier, "confidence_threshold", 0.0)
-    results = []
-    for cell in route.cells if route.kind != "none" else ():
-        prediction = predictions.get(cell)
-        if prediction is None:
-            results.append(ClassifiedCell(cell))
-        else:
-            unidentified = prediction.confidence < threshold
-            results.append(
-                ClassifiedCell(cell, prediction.label, prediction.confidence, unidentified)
-            )
-    return results
