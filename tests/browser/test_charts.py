@@ -1,5 +1,8 @@
 """The SVG charts in a real browser, in Hindi: they load through <img> under the CSP, and the
-browser lays their Devanagari text out itself."""
+browser lays their Devanagari text out itself; their pages pass axe and fit a phone.
+Set SCREENSHOT_DIR=/some/folder to keep a screenshot of each page at both widths."""
+
+import os
 
 import pytest
 from django.urls import reverse
@@ -7,7 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from review import services
+from tests.browser.axe import assert_accessible
 from tests.browser.conftest import log_in
+from tests.browser.test_languages import PAGE_OVERFLOW, WIDTHS
 from tests.personas import PASSWORD
 from tests.review.helpers import classified_case, make_version
 
@@ -41,12 +46,20 @@ def test_the_charts_load_and_keep_their_hindi_text(
     page.wait_for_selector("html[lang=hi]")
     log_in(page, live_server, lab_admin.email, PASSWORD)
 
-    for url, count in ((reverse("review:agreement"), 2), (reverse("classifier:domain_check"), 1)):
+    pages = {"agreement": (reverse("review:agreement"), 2)}
+    pages["domain-check"] = (reverse("classifier:domain_check"), 1)
+    for name, (url, count) in pages.items():
         page.goto(f"{live_server.url}{url}")
         page.wait_for_load_state("networkidle")
         charts = page.evaluate(CHARTS)
         assert len(charts) == count
         assert all(chart["width"] > 0 and chart["alt"] for chart in charts), charts
+        assert_accessible(page)
+        for width_name, viewport in WIDTHS.items():
+            page.set_viewport_size(viewport)
+            assert page.evaluate(PAGE_OVERFLOW) <= 1, f"{name} ({width_name}) is too wide"
+            if folder := os.environ.get("SCREENSHOT_DIR"):
+                page.screenshot(path=f"{folder}/{name}-hi-{width_name}.png", full_page=True)
     assert refused == []
 
     for url, text in (
