@@ -14,11 +14,13 @@ two peaks a few output cells apart, so a peak whose centre lies within DUPLICATE
 stronger same-kind cell's smaller side from that cell's centre is dropped (two cells' centres are
 never that close: touching red cells are about one side apart).
 
-A white cell cut by the field's edge is not counted when more than `edge_cut_max` (bundle.json)
-of its diameter lies outside the field: a lab skips such a cell (it cannot be classified from a
-sliver, and the neighbouring field holds it). The cut is read from the box as from a round
-cell's chord: depth d inside the field, chord L along the edge, diameter L when d >= L/2, else
-d + L^2 / 4d. A bundle without `edge_cut_max` keeps every cell.
+The detector finds every cell, slivers cut by the field's edge included (the labels box them, and
+`fields evaluate` scores them). Counting is another matter: `Detector.counted` leaves out a white
+cell with more than `edge_cut_max` (bundle.json) of its diameter outside the field, as a lab
+skips one (it cannot be classified from a sliver, and the neighbouring field holds it); the
+route (ml/serving/finder.py) counts and classifies what it keeps. The cut is read from the box as
+from a round cell's chord: depth d inside the field, chord L along the edge, diameter L when
+d >= L/2, else d + L^2 / 4d. A bundle without `edge_cut_max` counts every cell.
 """
 
 import os
@@ -88,10 +90,8 @@ def decode_cells(
     thresholds: np.ndarray,
     stride: int,
     letterbox: Letterbox,
-    edge_cut_max: float | None = None,
 ) -> list[Cell]:
-    """Cells from one model output (h, w, 3 + 2 + 2), highest score first; with `edge_cut_max`,
-    white cells cut by the field's edge by more than that share are left out."""
+    """Cells from one model output (h, w, 3 + 2 + 2), highest score first."""
     heatmaps = output[..., : len(LABELS)]
     ys, xs, kinds = np.nonzero(local_peaks(heatmaps) & (heatmaps >= thresholds))
     scores = heatmaps[ys, xs, kinds]
@@ -100,16 +100,23 @@ def decode_cells(
     boxes = letterbox.to_original(np.c_[centres - sizes / 2, centres + sizes / 2])
     order = np.argsort(-scores, kind="stable")
     kept = drop_duplicates(centres[order], sizes[order], kinds[order])
-    cells = [
+    return [
         Cell(LABELS[kinds[i]], tuple(round(float(v), 1) for v in boxes[i]), float(scores[i]))
         for i in order[kept]
     ]
+
+
+def counted_cells(
+    cells: list[Cell], size: tuple[int, int], edge_cut_max: float | None
+) -> list[Cell]:
+    """The cells a lab counts in a field of `size`: white cells cut by its edge by more than
+    `edge_cut_max` of their diameter left out (None: every cell)."""
     if edge_cut_max is None:
-        return cells
+        return list(cells)
     return [
         cell
         for cell in cells
-        if cell.kind != "wbc" or edge_cut_share(cell.box, letterbox.size) <= edge_cut_max
+        if cell.kind != "wbc" or edge_cut_share(cell.box, size) <= edge_cut_max
     ]
 
 
@@ -164,13 +171,17 @@ class Detector:
 
     def find_cells(self, image: Image.Image | str | os.PathLike) -> list[Cell]:
         """Every WBC, RBC and platelet found in an opened image (left as it is) or an image file
-        (decoded at a reduced size: faster), highest score first."""
+        (decoded at a reduced size: faster), highest score first; edge slivers included."""
         if isinstance(image, Image.Image):
             pixels, letterbox = field_input(image, self.input_size)
         else:
             pixels, letterbox = open_field(image, self.input_size)
         output = self.raw_output(pixels)
-        return decode_cells(output, self.thresholds, self.stride, letterbox, self.edge_cut_max)
+        return decode_cells(output, self.thresholds, self.stride, letterbox)
+
+    def counted(self, cells: list[Cell], size: tuple[int, int]) -> list[Cell]:
+        """`cells` of a field of `size` as a lab counts them (this bundle's edge rule)."""
+        return counted_cells(cells, size, self.edge_cut_max)
 
 
 def _check_detector_metadata(bundle_dir: Path, metadata: dict) -> None:

@@ -20,6 +20,9 @@ The rule (figures and the command that measures them: docs/ml/decisions.md, "Rou
   WBC crop scaled to the cell loses the size that tells a lymphocyte from a monocyte.
 - field: anything else with cells, e.g. a camera's 4:3 frame: each WBC is cropped centred, scaled
   so that it fills the detector bundle's `wbc_crop.fill_share` of the crop (ml/serving/wbc_crop.py).
+
+Every decision reads the cells as a lab counts them: a white cell mostly outside the frame is
+neither counted nor classified (`Detector.counted`).
 """
 
 from dataclasses import dataclass
@@ -114,7 +117,7 @@ def route_image(image: Image.Image, detector: Detector, fill_share: float | None
     reason = frame_reason(image)
     if reason:
         return Route(NONE, reason=reason)
-    cells = detector.find_cells(image)
+    cells = detector.counted(detector.find_cells(image), image.size)
     if not shows_blood(cells):
         return Route(NONE, tuple(cells), reason=NO_CELLS)
     single, centre = centred_cell(image.size, cells)

@@ -101,9 +101,7 @@ def write_detector_bundle(
     with tempfile.TemporaryDirectory() as bccd_tree:
         extra = unseen_trainval_fields(Path(bccd_tree), data_dir)
         wbc_records, _ = run_fields(detector, extra[:limit] if limit else extra)
-    metadata["score_thresholds"] = choose_thresholds(
-        records, STRIDE, wbc_records, metadata["edge_cut_max"]
-    )
+    metadata["score_thresholds"] = choose_thresholds(records, STRIDE, wbc_records)
     detector = Detector(out_dir, metadata)
     metadata["wbc_crop"] = pbc_fill_share(data_dir)
     metrics = {"validation": evaluate_by_source(detector, validation), "training": summary}

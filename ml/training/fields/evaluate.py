@@ -3,7 +3,9 @@
     evaluate_detector(detector, fields) -> {"n_images", "per_class", "ms_per_image_p50", ...}
 
 Timing covers what serving does per image: open, decode (reduced), letterbox, run, decode cells,
-on the detector's thread count. Score thresholds are chosen on validation fields from the
+on the detector's thread count. What is scored is every cell the detector finds, edge slivers
+included, as the labels box them (the route's counting rule, Detector.counted, is not the
+detector's). Score thresholds are chosen on validation fields from the
 model's raw outputs (choose_thresholds), never on a test split. No TensorFlow here.
 
 Threshold rules, one per class, each aimed at the class's target rather than at F1 alone:
@@ -41,19 +43,17 @@ def run_fields(detector, fields: list[Field]) -> tuple[list, list[float]]:
         start = time.perf_counter()
         pixels, letterbox = open_field(field.image, detector.input_size)
         output = detector.raw_output(pixels)
-        decode_cells(output, detector.thresholds, detector.stride, letterbox, detector.edge_cut_max)
+        decode_cells(output, detector.thresholds, detector.stride, letterbox)
         times.append((time.perf_counter() - start) * 1000)
         boxes, classes = read_yolo_labels(field.labels, letterbox.size)
         records.append((output, letterbox, boxes, classes))
     return records, times
 
 
-def score_records(
-    records: list, thresholds, stride: int, edge_cut_max: float | None = None
-) -> FieldScorer:
+def score_records(records: list, thresholds, stride: int) -> FieldScorer:
     scorer, thresholds = FieldScorer(), np.asarray(thresholds, np.float32)
     for output, letterbox, true_boxes, true_classes in records:
-        cells = decode_cells(output, thresholds, stride, letterbox, edge_cut_max)
+        cells = decode_cells(output, thresholds, stride, letterbox)
         scorer.add(
             [cell.box for cell in cells],
             [cell.kind for cell in cells],
@@ -64,13 +64,13 @@ def score_records(
     return scorer
 
 
-def class_figures(records: list, stride: int, index: int, edge_cut_max=None) -> list:
+def class_figures(records: list, stride: int, index: int) -> list:
     """[(threshold, the class's summary)] over THRESHOLD_GRID, the other classes off."""
     figures = []
     for threshold in THRESHOLD_GRID:
         thresholds = np.full(len(LABELS), 2.0)
         thresholds[index] = threshold
-        scorer = score_records(records, thresholds, stride, edge_cut_max)
+        scorer = score_records(records, thresholds, stride)
         figures.append((float(threshold), scorer.per_class()[LABELS[index]]))
     return figures
 
@@ -93,14 +93,12 @@ def best_count(figures: list, min_f1: float = RBC_MIN_F1) -> float:
     return min(counted, key=lambda pair: (pair[1]["count_error_pct"], pair[0]))[0]
 
 
-def choose_thresholds(
-    records: list, stride: int, wbc_records: list = (), edge_cut_max: float | None = None
-) -> dict[str, float]:
+def choose_thresholds(records: list, stride: int, wbc_records: list = ()) -> dict[str, float]:
     """Per class, the grid threshold its rule (above) picks on these validation records;
     `wbc_records`: more unseen fields that count for the white-cell threshold."""
-    wbc = class_figures(list(records) + list(wbc_records), stride, 0, edge_cut_max)
-    rbc = class_figures(records, stride, 1, edge_cut_max)
-    platelet = class_figures(records, stride, 2, edge_cut_max)
+    wbc = class_figures(list(records) + list(wbc_records), stride, 0)
+    rbc = class_figures(records, stride, 1)
+    platelet = class_figures(records, stride, 2)
     return {
         "wbc": lowest_near_best_f1(wbc),
         "rbc": best_count(rbc),
@@ -111,7 +109,7 @@ def choose_thresholds(
 def evaluate_detector(detector, fields: list[Field], ap: bool = False) -> dict:
     """The `fields evaluate` figures for labelled fields; with `ap`, AP@0.5 per class too."""
     records, times = run_fields(detector, fields)
-    scorer = score_records(records, detector.thresholds, detector.stride, detector.edge_cut_max)
+    scorer = score_records(records, detector.thresholds, detector.stride)
     result = {
         "n_images": scorer.n_images,
         "per_class": scorer.per_class(),
@@ -120,7 +118,7 @@ def evaluate_detector(detector, fields: list[Field], ap: bool = False) -> dict:
     if ap:
         # AP ranks every peak, so it decodes with a low threshold rather than the shipped one.
         low = np.full(len(LABELS), 0.02)
-        result["ap50"] = score_records(records, low, detector.stride, detector.edge_cut_max).ap50()
+        result["ap50"] = score_records(records, low, detector.stride).ap50()
     return result
 
 

@@ -40,7 +40,8 @@ def write_detector_card(path: Path, metadata: dict, metrics: dict, config) -> No
     edge_cut_max = metadata.get("edge_cut_max")
     edge_rule = (
         f"A white cell with more than {edge_cut_max:.0%} of its diameter outside the field is\n"
-        "not counted (edge_cut_max)."
+        "found but neither counted nor classified (edge_cut_max); the figures below score\n"
+        "every cell found, as the labels box such slivers too."
         if edge_cut_max is not None
         else ""
     )

@@ -2,7 +2,8 @@
 
 Augmentation: a random affine map (a quarter turn or not, flips, a small extra rotation, a zoom
 of 0.8-1.25 and a shift), then colour jitter (brightness, contrast, saturation, per-channel gain).
-Cells are round, so a rotated box keeps the box of its rotated corners' extent.
+Cells are round, so a rotated box keeps the box of its rotated corners' extent; a cell the crop
+cuts keeps the box of its visible part, as the labels box cells at a field's edge.
 
 Targets at the output stride, per cell: a Gaussian bump on its class heatmap at its centre
 (sigma from its size, as TTFNet), its width and height (in output cells) and the sub-cell offset
@@ -19,6 +20,9 @@ NUM_CLASSES = 3
 GAUSSIAN_ALPHA = 0.54  # sigma = alpha * size / 6 (TTFNet)
 MIN_SIGMA = 0.6
 TARGET_CHANNELS = NUM_CLASSES + 2 + 2 + 1  # heatmaps, size, offset, mask
+# The smallest share of a cut cell's box the labels still box (BCCD boxes white-cell slivers
+# down to about a quarter of the cell at the edge).
+MIN_VISIBLE_SHARE = 0.2
 
 
 def random_affine(
@@ -40,7 +44,10 @@ def random_affine(
 
 
 def warp_field(pixels, boxes, classes, matrix: np.ndarray, out_size: tuple[int, int]):
-    """Apply `matrix` to a uint8 field and its boxes; boxes whose centre leaves are dropped."""
+    """Apply `matrix` to a uint8 field and its boxes. A cell the crop cuts keeps the box of its
+    visible part, as the labels box a cell cut by a field's edge (so the model learns to find
+    such cells where a field ends); one with less than MIN_VISIBLE_SHARE of its box left is
+    dropped."""
     width, height = out_size
     inverse = np.linalg.inv(matrix)
     fill = tuple(int(v) for v in pixels.reshape(-1, 3).mean(axis=0))
@@ -53,10 +60,14 @@ def warp_field(pixels, boxes, classes, matrix: np.ndarray, out_size: tuple[int, 
     )
     centres = np.c_[(boxes[:, :2] + boxes[:, 2:]) / 2, np.ones(len(boxes))] @ matrix[:2].T
     sizes = (boxes[:, 2:] - boxes[:, :2]) @ np.abs(matrix[:2, :2]).T
-    inside = (centres >= 0).all(axis=1) & (centres < [width, height]).all(axis=1)
-    centres, sizes = centres[inside], sizes[inside]
-    new_boxes = np.c_[centres - sizes / 2, centres + sizes / 2]
-    return np.asarray(warped), new_boxes, classes[inside]
+    full = np.c_[centres - sizes / 2, centres + sizes / 2]
+    visible = np.clip(full, 0, [width, height, width, height])
+    kept = box_area(visible) >= MIN_VISIBLE_SHARE * np.maximum(box_area(full), 1e-6)
+    return np.asarray(warped), visible[kept], classes[kept]
+
+
+def box_area(boxes: np.ndarray) -> np.ndarray:
+    return np.prod(np.clip(boxes[:, 2:] - boxes[:, :2], 0, None), axis=1)
 
 
 def jitter_colour(rng: np.random.Generator, pixels: np.ndarray) -> np.ndarray:

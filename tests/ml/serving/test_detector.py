@@ -11,6 +11,7 @@ from PIL import Image
 from ml.serving import BundleError
 from ml.serving.detector import (
     Cell,
+    counted_cells,
     decode_cells,
     edge_cut_share,
     find_cells,
@@ -149,7 +150,7 @@ def test_the_cut_share_is_read_from_a_round_cells_chord_at_the_edge():
     assert edge_cut_share((600, 200, 640, 300), size) == pytest.approx(1 - 40 / 102.5)
 
 
-def test_a_white_cell_mostly_outside_the_field_is_not_counted():
+def test_a_white_cell_mostly_outside_the_field_is_found_but_not_counted():
     output = np.zeros((20, 20, 7), dtype=np.float32)
     output[1, 10, 0] = 0.9  # a WBC sliver on the top edge: 48 px chord, 8 px deep
     output[1, 10, 3:5] = (12.0, 4.0)
@@ -160,8 +161,8 @@ def test_a_white_cell_mostly_outside_the_field_is_not_counted():
     output[10, 10, 3:5] = 12.0
     letterbox = Letterbox((80, 80), 1.0)
 
-    kept = decode_cells(output, np.array([0.3, 0.3, 0.3]), 4, letterbox, edge_cut_max=0.5)
     every = decode_cells(output, np.array([0.3, 0.3, 0.3]), 4, letterbox)
+    kept = counted_cells(every, letterbox.size, edge_cut_max=0.5)
 
     assert [(cell.kind, cell.score) for cell in kept] == [
         ("rbc", pytest.approx(0.8)),

@@ -43,6 +43,20 @@ def test_it_routes_a_bccd_field_to_field_with_a_crop_of_its_white_cell(detector)
     assert route.counts["wbc"] == 1 and route.counts["rbc"] >= 10
 
 
+def test_a_white_cell_mostly_outside_a_field_is_found_but_neither_counted_nor_classified(
+    detector, monkeypatch
+):
+    image = open_rgb(BCCD_FIELD)
+    found = detector.find_cells(image)
+    sliver = Cell("wbc", (300.0, 0.0, 400.0, 20.0), 0.9)  # 20 px of a 100 px cell: 0.8 outside
+    monkeypatch.setattr(detector, "find_cells", lambda _: [sliver, *found])
+
+    route = route_image(image, detector)
+
+    assert sliver not in route.cells
+    assert len(route.classified) == route.counts["wbc"] == 1
+
+
 def test_it_routes_a_pbc_image_to_cell_and_shows_the_classifier_the_whole_image(detector):
     image = open_rgb(PBC_CELL)
 

@@ -7,7 +7,7 @@ import pytest
 
 from ml.training.fields import data
 from ml.training.fields.metrics import FieldScorer, average_precision
-from ml.training.fields.targets import STRIDE, augment, make_targets
+from ml.training.fields.targets import STRIDE, augment, make_targets, warp_field
 
 FIELDS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "fields"
 
@@ -84,6 +84,23 @@ def test_augmentation_keeps_boxes_on_their_cells():
         for x0, y0, x1, y1 in moved:
             centre = crop[int((y0 + y1) / 2), int((x0 + x1) / 2)]
             assert centre[1] < centre[2]  # still violet: the box moved with its cell
+
+
+def test_a_cell_the_crop_cuts_keeps_the_box_of_its_visible_part():
+    pixels = np.full((100, 200, 3), 230, dtype=np.uint8)
+    boxes = np.array([[80.0, 40.0, 120.0, 80.0], [10.0, 40.0, 30.0, 60.0]])
+    shift = np.array([[1.0, 0.0, -90.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])  # crop from x = 90
+
+    _, moved, classes = warp_field(pixels, boxes, np.array([0, 1]), shift, (100, 100))
+
+    # The first cell has a quarter of it left of the crop: boxed from the edge; the
+    # second lies wholly outside and is gone.
+    np.testing.assert_allclose(moved, [[0.0, 40.0, 30.0, 80.0]])
+    assert list(classes) == [0]
+    _, sliver, _ = warp_field(
+        pixels, boxes[:1], np.array([0]), shift + [[0, 0, -25], [0] * 3, [0] * 3], (100, 100)
+    )
+    assert len(sliver) == 0  # 5 of 40 px left: under MIN_VISIBLE_SHARE, not a cell to find
 
 
 def test_matching_counts_a_centre_inside_a_true_box_once():
