@@ -101,6 +101,8 @@ class Classifier:
         self.image_size = int(metadata["input"]["size"])
         self.resize_rule: str = metadata["input"]["resize"]
         self.tta: str = metadata.get("test_time_augmentation", test_time_views.NONE)
+        exit_confidence = metadata.get("test_time_exit_confidence")
+        self.exit_confidence = None if exit_confidence is None else float(exit_confidence)
         self.num_threads = num_threads or DEFAULT_NUM_THREADS
         interpreter_class, self.runtime = _interpreter_class()
         self._interpreter = interpreter_class(
@@ -152,30 +154,55 @@ class Classifier:
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output["index"]).copy()
 
-    def _invoke_views(self, images: np.ndarray, tta: str) -> np.ndarray:
-        """Raw model outputs for every test-time view of `images`, view-major. The views are
-        written straight into the interpreter's input buffer (no batch of views in between)."""
-        if not self._resize_input(test_time_views.view_count(tta) * len(images)):
-            return self._invoke(test_time_views.expand(images, tta))
+    def _invoke_views(self, images: np.ndarray, tta: str, first_view: int = 0) -> np.ndarray:
+        """Raw model outputs for the test-time views of `images` from `first_view` on,
+        view-major. The views are written straight into the interpreter's input buffer (no
+        batch of views in between)."""
+        views = test_time_views.view_count(tta) - first_view
+        if not self._resize_input(views * len(images)):
+            return self._invoke(test_time_views.expand(images, tta)[first_view * len(images) :])
         # The buffer's array must be gone before invoke(): LiteRT refuses while one is alive.
-        test_time_views.write_views(images, tta, self._interpreter.tensor(self._input["index"])())
+        buffer = self._interpreter.tensor(self._input["index"])
+        test_time_views.write_views(images, tta, buffer(), first_view)
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output["index"]).copy()
 
+    def _every_view(self, batch: np.ndarray, tta: str) -> np.ndarray:
+        return np.concatenate(
+            [
+                test_time_views.average(self._invoke_views(chunk, tta), tta)
+                for chunk in test_time_views.chunks(batch, tta, MAX_BATCH)
+            ]
+        )
+
+    def _views_until_sure(self, batch: np.ndarray) -> np.ndarray:
+        """The first view's logits where it is at least exit_confidence sure, else the mean
+        over every view of the bundle's test-time augmentation (the first view run once)."""
+        logits = self._every_view(batch, test_time_views.NONE)
+        sure = softmax_with_temperature(logits, self.temperature).max(axis=1)
+        unsure = np.flatnonzero(sure < self.exit_confidence)
+        count = test_time_views.view_count(self.tta)
+        for chunk in test_time_views.chunks(unsure, self.tta, MAX_BATCH):
+            others = self._invoke_views(batch[chunk], self.tta, first_view=1)
+            total = logits[chunk] + others.reshape(count - 1, len(chunk), -1).sum(axis=0)
+            logits[chunk] = total / count
+        return logits
+
     def logits(self, batch: np.ndarray, tta: str | None = None) -> np.ndarray:
-        """Model logits (n, labels) for preprocessed float32 RGB 0..255 arrays, averaged over
-        the views of the bundle's test-time augmentation (or of `tta`)."""
-        tta = self.tta if tta is None else tta
+        """Model logits (n, labels) for preprocessed float32 RGB 0..255 arrays: over the views
+        of the bundle's test-time augmentation, stopping after the first view where it is sure
+        (the bundle's test_time_exit_confidence); with `tta`, the mean over all of its views."""
         batch = np.asarray(batch, dtype=np.float32)
         if len(batch) == 0:
             return np.zeros((0, len(self.labels)))
         with self._lock:
-            return np.concatenate(
-                [
-                    test_time_views.average(self._invoke_views(chunk, tta), tta)
-                    for chunk in test_time_views.chunks(batch, tta, MAX_BATCH)
-                ]
-            )
+            if (
+                tta is None
+                and self.exit_confidence is not None
+                and self.tta != test_time_views.NONE
+            ):
+                return self._views_until_sure(batch)
+            return self._every_view(batch, self.tta if tta is None else tta)
 
     def probabilities(self, batch: np.ndarray) -> np.ndarray:
         """Calibrated probabilities (n, labels) for preprocessed float32 RGB 0..255 arrays."""
@@ -235,6 +262,11 @@ def _check_input_contract(bundle_dir: Path, metadata: dict) -> None:
         )
     if not float(metadata["temperature"]) > 0:
         raise BundleError(f"{bundle_dir}: temperature must be positive")
+    exit_confidence = metadata.get("test_time_exit_confidence")
+    if exit_confidence is not None and not (
+        isinstance(exit_confidence, int | float) and 0 < exit_confidence <= 1
+    ):
+        raise BundleError(f"{bundle_dir}: test_time_exit_confidence must be in (0, 1]")
 
 
 def load_classifier(name_or_path: str | os.PathLike, num_threads: int | None = None) -> Classifier:

@@ -1,10 +1,13 @@
 """Serving latency and throughput of a bundle's TFLite model on real images.
 
 Single-image latency is what a worker pays per upload: decoding the file's bytes (already in
-memory), the framing and resize, and the model on every test-time view; its p50 is also split
-into those three stages. Batch throughput decodes and classifies `--batch-size` images per call,
-on one thread and on `--threads` threads at once (one interpreter each, as a worker's processes
-have). Images come from the PBC data folder when it exists, else from the test fixtures.
+memory), the framing and resize, and the model on its test-time views (the first only, where
+that one is sure: the bundle's test_time_exit_confidence); its p50 is also split into those three
+stages. For a bundle that stops early, the p50 on every view is timed too, with the share of the
+images answered from the first view alone. Batch throughput decodes and classifies
+`--batch-size` images per call, on one thread and on `--threads` threads at once (one
+interpreter each, as a worker's processes have). Images come from the PBC data folder when it
+exists, else from the test fixtures.
 """
 
 import io
@@ -17,7 +20,7 @@ import numpy as np
 from PIL import Image
 
 from ml.serving import test_time_views
-from ml.serving.classifier import Classifier
+from ml.serving.classifier import Classifier, softmax_with_temperature
 from ml.training import paths
 from ml.training.data import list_images
 
@@ -126,6 +129,7 @@ def bench(
     result = {
         "model": classifier.name,
         "views": test_time_views.view_count(classifier.tta),
+        "exit_confidence": classifier.exit_confidence,
         "single_image_ms_p50": round(float(np.percentile(timings, 50)), 3),
         "single_image_ms_p95": round(float(np.percentile(timings, 95)), 3),
         "single_image_stage_ms_p50": stage_ms(classifier, blobs, runs),
@@ -137,9 +141,29 @@ def bench(
         "runs": runs,
         "batch_size": batch_size,
     }
+    if classifier.exit_confidence is not None:
+        result.update(every_view_figures(classifier, blobs, runs))
     if make_classifier is not None and threads > 1:
         classifiers = [classifier] + [make_classifier() for _ in range(threads - 1)]
         result[f"batch_images_per_s_{threads}_threads"] = round(
             threaded_images_per_s(classifiers, blobs, batch_size), 1
         )
     return result
+
+
+def every_view_figures(classifier: Classifier, blobs: list[bytes], runs: int) -> dict:
+    """Single-image p50 with every view run, and the share of `blobs` the first view answers."""
+    level = classifier.exit_confidence
+    batch = classifier.model_input([Image.open(io.BytesIO(blob)) for blob in blobs])
+    first = softmax_with_temperature(
+        classifier.logits(batch, test_time_views.NONE), classifier.temperature
+    )
+    classifier.exit_confidence = None
+    try:
+        every_view = single_image_ms(classifier, blobs, runs)
+    finally:
+        classifier.exit_confidence = level
+    return {
+        "single_image_every_view_ms_p50": round(float(np.percentile(every_view, 50)), 3),
+        "first_view_only_share": round(float((first.max(axis=1) >= level).mean()), 3),
+    }

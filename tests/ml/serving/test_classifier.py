@@ -13,7 +13,13 @@ import pytest
 from PIL import Image
 
 from ml.serving.bundle import write_bundle_metadata
-from ml.serving.classifier import BundleError, ImageDecodeError, Prediction, load_classifier
+from ml.serving.classifier import (
+    BundleError,
+    ImageDecodeError,
+    Prediction,
+    load_classifier,
+    softmax_with_temperature,
+)
 from ml.training import paths
 from tests.ml.conftest import FIXTURE_IMAGES
 
@@ -238,3 +244,29 @@ def test_the_shipped_kaggle4_crops_to_the_cell_and_averages_four_rotations():
         p.label == path.parent.name for p, path in zip(predictions, image_paths, strict=True)
     )
     assert correct >= 0.75 * len(image_paths)
+
+
+def test_it_stops_after_the_first_view_where_that_view_is_sure(shipped_pbc8, tmp_path):
+    every_view = load_classifier(shipped_pbc8)
+    batch = every_view.model_input(
+        [Image.open(path) for path in sorted(FIXTURE_IMAGES.glob("*/pbc_*"))]
+    )
+    first = every_view.logits(batch, "none")
+    averaged = every_view.logits(batch, every_view.tta)
+    sure = softmax_with_temperature(first, every_view.temperature).max(axis=1)
+    level = float(np.median(sure))  # half the images answered from one view, half from four
+    early = load_classifier(_copy_bundle(shipped_pbc8, tmp_path, test_time_exit_confidence=level))
+
+    logits = early.logits(batch)
+
+    assert early.exit_confidence == level and 0 < (sure >= level).sum() < len(batch)
+    expected = np.where((sure >= level)[:, None], first, averaged)
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(early.logits(batch, early.tta), averaged, rtol=1e-5, atol=1e-5)
+
+
+def test_it_rejects_an_exit_confidence_that_is_not_a_probability(tiny_bundle, tmp_path):
+    copy = _copy_bundle(tiny_bundle, tmp_path, test_time_exit_confidence=1.5)
+
+    with pytest.raises(BundleError, match="test_time_exit_confidence"):
+        load_classifier(copy)

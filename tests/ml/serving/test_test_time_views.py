@@ -80,3 +80,13 @@ def test_serving_refuses_an_unknown_choice_in_a_bundle(tiny_bundle, tmp_path):
 
     with pytest.raises(BundleError, match="test_time_augmentation"):
         load_classifier(copy)
+
+
+def test_the_views_from_a_later_one_on_are_the_tail_of_all_of_them():
+    batch = np.random.default_rng(0).random((3, 8, 8, 3)).astype(np.float32)
+    every = test_time_views.tta_views(batch, test_time_views.FLIPS4)
+    out = np.zeros((9, 8, 8, 3), np.float32)
+
+    test_time_views.write_views(batch, test_time_views.FLIPS4, out, first_view=1)
+
+    np.testing.assert_array_equal(out, every[3:])

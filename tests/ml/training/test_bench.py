@@ -1,7 +1,10 @@
 """python -m ml bench: latency and throughput figures of the TFLite model on real images."""
 
 import json
+import shutil
 
+from ml.serving import load_classifier
+from ml.serving.bundle import read_bundle_metadata, write_bundle_metadata
 from ml.training import bench
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
@@ -22,6 +25,20 @@ def test_it_prints_latency_and_throughput_as_json(tiny_bundle, capsys):
     # Each fixture goes through the cell finder, then what it routes to is classified.
     assert 0 < result["routed_single_image_ms_p50"] <= result["routed_single_image_ms_p95"]
     assert result["routed_single_image_classified_mean"] > 0
+
+
+def test_a_bundle_that_stops_early_is_timed_on_every_view_too(tiny_bundle, tmp_path):
+    copy = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, copy)
+    metadata = read_bundle_metadata(copy)
+    metadata.update(test_time_augmentation="flip4", test_time_exit_confidence=0.5)
+    write_bundle_metadata(copy, metadata, sorted(metadata["files"]))
+
+    result = bench.bench(load_classifier(copy), FIXTURE_IMAGES, runs=8, batch_size=4)
+
+    assert result["exit_confidence"] == 0.5
+    assert result["single_image_every_view_ms_p50"] > 0
+    assert 0 <= result["first_view_only_share"] <= 1
 
 
 def test_it_samples_every_class_in_turn():

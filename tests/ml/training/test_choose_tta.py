@@ -7,10 +7,10 @@ import shutil
 import pytest
 
 from ml.cli import tta as tta_command
-from ml.serving import load_classifier, test_time_views
+from ml.serving import load_classifier, resolve_bundle, test_time_views
 from ml.serving.bundle import read_bundle_metadata, write_bundle_metadata
 from ml.training import choose_tta
-from tests.ml.conftest import run_command
+from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 
 def test_the_latency_budget_limits_the_choices_and_ties_go_to_fewer_views():
@@ -96,3 +96,56 @@ def test_the_command_refuses_a_refit_whose_validation_was_trained_on(tiny_bundle
     error = capsys.readouterr().err
     assert "not held out" in error and "do it on kaggle4" in error
     assert "test_time_augmentation" not in read_bundle_metadata(copy)
+
+
+def test_the_exit_confidence_is_the_lowest_level_that_changes_nothing():
+    rows = [
+        {"exit_confidence": 0.9, "answers_changed": 1, "flags_changed": 0},
+        {"exit_confidence": 0.95, "answers_changed": 0, "flags_changed": 2},
+        {"exit_confidence": 0.98, "answers_changed": 0, "flags_changed": 0},
+        {"exit_confidence": 0.99, "answers_changed": 0, "flags_changed": 0},
+    ]
+
+    assert choose_tta.lowest_unchanged(rows) == 0.98
+    assert choose_tta.lowest_unchanged(rows[:2]) is None
+
+
+def test_the_command_chooses_an_exit_confidence_and_writes_only_that(
+    tiny_bundle, tmp_path, monkeypatch, capsys
+):
+    copy = tmp_path / "bundle"
+    shutil.copytree(tiny_bundle, copy)
+    metadata = read_bundle_metadata(copy)
+    metadata["test_time_augmentation"] = test_time_views.FLIPS4
+    write_bundle_metadata(copy, metadata, sorted(metadata["files"]))
+    monkeypatch.setenv("HEMATOVISION_CACHE", str(tmp_path / "cache"))
+    parser = argparse.ArgumentParser()
+    tta_command.add_arguments(parser)
+
+    args = ["--model", str(copy), "--exit-confidence", "--apply"]
+    assert tta_command.run(parser.parse_args(args)) == 0
+
+    report = json.loads(capsys.readouterr().out)
+    assert [row["exit_confidence"] for row in report["val"]] == list(choose_tta.EXIT_GRID)
+    shares = [row["first_view_only"] for row in report["val"]]
+    assert shares == sorted(shares, reverse=True)
+    written = read_bundle_metadata(copy)
+    assert written.get("test_time_exit_confidence") == report["chosen"]
+    assert {k: v for k, v in written.items() if k != "test_time_exit_confidence"} == {
+        k: v for k, v in metadata.items() if k != "test_time_exit_confidence"
+    }
+
+
+def test_a_refit_chooses_its_exit_confidence_on_cells_it_never_saw(tmp_path, capsys):
+    copy = tmp_path / "kaggle4"
+    shutil.copytree(resolve_bundle("kaggle4"), copy)
+    options = ["--model", str(copy), "--exit-confidence"]
+
+    refused = run_command("tta", options)
+    refusal = capsys.readouterr().err
+    chosen = run_command("tta", [*options, "--images", str(FIXTURE_IMAGES / "neutrophil")])
+
+    assert refused != 0 and "refit" in refusal and "--images" in refusal
+    report = json.loads(capsys.readouterr().out)
+    assert chosen == 0 and "accuracy" not in report["images"][0]
+    assert report["chosen"] == choose_tta.lowest_unchanged(report["images"])
