@@ -1,7 +1,7 @@
 """`python -m ml fields {train,evaluate,predict,route,split}`: the cell detector's commands.
 
     python -m ml fields train --out ml/bundles/fields1
-    python -m ml fields bundle --out ml/bundles/fields3   # write it again from its model.keras
+    python -m ml fields bundle --out ml/bundles/fields4   # write it again from its model.keras
     python -m ml fields evaluate --data DIR [--detector NAME] [--ap] --json
     python -m ml fields predict [--detector NAME] [--classifier MODEL] IMAGE... --json
     python -m ml fields route --data DIR [--detector NAME] [--classifier MODEL] --json

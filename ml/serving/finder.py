@@ -11,8 +11,9 @@ The rule (figures and the command that measures them: docs/ml/decisions.md, "Rou
 
 - none: the image is too small to hold a cell, is out of focus (the variance of its Laplacian at
   SHARPNESS_SIDE is below MIN_SHARPNESS), or the detector finds fewer than MIN_CELLS cells,
-  or fewer than MANY_CELLS with none scoring MIN_PEAK: a typed page, a blank or badly focused
-  frame, most photographs.
+  or fewer than MANY_CELLS with none scoring MIN_PEAK, and no white cell scoring MIN_PEAK at
+  the centre of a square frame: a typed page, a blank or badly focused frame, most
+  photographs.
 - cell: a single-cell image as analysers and cell crops frame one: a square frame (sides within
   SQUARE_RATIO) centred on a white cell (the found WBC nearest the centre lies within
   CENTRE_SHARE of the sides from the centre) or with no white cell at all (a PBC platelet image).
@@ -118,9 +119,12 @@ def route_image(image: Image.Image, detector: Detector, fill_share: float | None
     if reason:
         return Route(NONE, reason=reason)
     cells = detector.counted(detector.find_cells(image), image.size)
-    if not shows_blood(cells):
-        return Route(NONE, tuple(cells), reason=NO_CELLS)
     single, centre = centred_cell(image.size, cells)
+    # A single-cell frame centred on a white cell found with confidence needs no other cells
+    # around it (PBC images whose red cells are too faint to find).
+    lone_cell = single and centre is not None and centre.score >= MIN_PEAK
+    if not (lone_cell or shows_blood(cells)):
+        return Route(NONE, tuple(cells), reason=NO_CELLS)
     if single:
         return Route(CELL, tuple(cells), (image,), (centre,))
     if fill_share is None:

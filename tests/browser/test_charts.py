@@ -2,8 +2,6 @@
 browser lays their Devanagari text out itself; their pages pass axe and fit a phone.
 Set SCREENSHOT_DIR=/some/folder to keep a screenshot of each page at both widths."""
 
-import os
-
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -12,7 +10,7 @@ from django.utils.translation import gettext
 from review import services
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import log_in
-from tests.browser.test_languages import PAGE_OVERFLOW, WIDTHS
+from tests.browser.layout import check_widths
 from tests.personas import PASSWORD
 from tests.review.helpers import classified_case, make_version
 
@@ -55,11 +53,7 @@ def test_the_charts_load_and_keep_their_hindi_text(
         assert len(charts) == count
         assert all(chart["width"] > 0 and chart["alt"] for chart in charts), charts
         assert_accessible(page)
-        for width_name, viewport in WIDTHS.items():
-            page.set_viewport_size(viewport)
-            assert page.evaluate(PAGE_OVERFLOW) <= 1, f"{name} ({width_name}) is too wide"
-            if folder := os.environ.get("SCREENSHOT_DIR"):
-                page.screenshot(path=f"{folder}/{name}-hi-{width_name}.png", full_page=True)
+        check_widths(page, f"{name}-hi")
     assert refused == []
 
     for url, text in (

@@ -5,13 +5,13 @@ Set SCREENSHOT_DIR=/some/folder to keep the case and field pages at 1280 and 390
 and Spanish (fields-<page>-<language>-<width>.png).
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import log_in
+from tests.browser.layout import check_widths
 from tests.browser.test_main_journey import RESULT_TIMEOUT_MS, create_case
 from tests.personas import PASSWORD
 from tests.shipped import require_shipped_detector
@@ -21,18 +21,10 @@ pytestmark = pytest.mark.browser
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 FIELD_JPEG = FIXTURES / "fields" / "images" / "BloodImage_00094.jpg"
 TEXT_PAGE = FIXTURES / "nonblood" / "text_page.jpg"
-WIDTHS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
-PAGE_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def keep_screenshots(page, name: str, language: str) -> None:
-    for width, viewport in WIDTHS.items():
-        page.set_viewport_size(viewport)
-        assert page.evaluate(PAGE_OVERFLOW) <= 1, f"{name} ({language}, {width}) is too wide"
-        if folder := os.environ.get("SCREENSHOT_DIR"):
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{folder}/fields-{name}-{language}-{width}.png", full_page=True)
-    page.set_viewport_size(WIDTHS["1280"])
+    check_widths(page, f"fields-{name}-{language}")
 
 
 BOX_LAYER_DISPLAY = "k => getComputedStyle(document.querySelector(`[data-testid=boxes-${k}]`))"

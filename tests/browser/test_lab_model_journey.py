@@ -7,9 +7,6 @@ With SCREENSHOT_DIR set, the page with its report is kept at 1280 and 390 px, in
 Spanish (adapt-<language>-<width>.png).
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
@@ -18,13 +15,12 @@ from classifier import registry
 from classifier.models import ModelVersion
 from review.models import AdaptationJob
 from tests.browser.conftest import log_in, log_out
+from tests.browser.layout import check_widths
 from tests.personas import LAB_B, PASSWORD, make_member
 from tests.review.adaptation_helpers import reviewed_cells
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
 
-WIDTHS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
-PAGE_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 FINISH_MS = 600_000  # the whole adaptation, on a loaded 2-core machine
 # A POST from the page with its CSRF token (the header's language form holds one): the status.
 POST_WITH_TOKEN = """async (url) => {
@@ -43,13 +39,7 @@ def accepting_worker_env(monkeypatch):
 
 
 def keep(page, language: str) -> None:
-    for width, viewport in WIDTHS.items():
-        page.set_viewport_size(viewport)
-        if folder := os.environ.get("SCREENSHOT_DIR"):
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{folder}/adapt-{language}-{width}.png", full_page=True)
-        assert page.evaluate(PAGE_OVERFLOW) <= 1, f"lab model page ({language}, {width}) too wide"
-    page.set_viewport_size(WIDTHS["1280"])
+    check_widths(page, f"adapt-{language}")
 
 
 def test_a_lab_admin_adapts_uses_and_rolls_back_the_labs_model(

@@ -4,22 +4,17 @@ menu switches the page, and longer words or Devanagari never push the page sidew
 Set SCREENSHOT_DIR=/some/folder to keep a screenshot of every page, language and width.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from tests.browser.conftest import log_in
+from tests.browser.layout import check_widths
 from tests.personas import PASSWORD
 from tests.review.helpers import classified_case, make_version
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 LANGUAGES = ["es", "fr", "pt", "hi"]
-# Wide tables scroll inside their own box on a phone; the page itself must not.
-PAGE_OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 # Text that sticks out of its box (a button, a badge, a table cell) without wrapping.
 CLIPPED = """() => [...document.querySelectorAll("main *, header *")]
   .filter(el => el.children.length === 0 && el.textContent.trim() && el.offsetParent)
@@ -38,13 +33,10 @@ def pages(case) -> dict[str, str]:
 
 
 def check_and_keep(page, name: str, language: str) -> None:
-    for width_name, viewport in WIDTHS.items():
-        page.set_viewport_size(viewport)
-        assert page.evaluate(PAGE_OVERFLOW) <= 1, f"{name} ({language}, {width_name}) is too wide"
-        assert not page.evaluate(CLIPPED), f"{name} ({language}, {width_name}) clips text"
-        if folder := os.environ.get("SCREENSHOT_DIR"):
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=f"{folder}/{name}-{language}-{width_name}.png", full_page=True)
+    def no_clipped_text(page, width: str) -> None:
+        assert not page.evaluate(CLIPPED), f"{name} ({language}, {width} px) clips text"
+
+    check_widths(page, f"{name}-{language}", also=no_clipped_text)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -68,6 +68,22 @@ def test_it_routes_a_pbc_image_to_cell_and_shows_the_classifier_the_whole_image(
     assert centre.kind == "wbc"
 
 
+def test_a_square_frame_centred_on_a_sure_white_cell_is_a_cell_without_red_cells_around(
+    detector, monkeypatch
+):
+    image = open_rgb(PBC_CELL)
+    [centre] = route_image(image, detector).classified
+    found = {"centred": [centre], "faint": [Cell("wbc", centre.box, 0.45)]}
+    found["off centre"] = [Cell("wbc", (0.0, 0.0, 80.0, 80.0), 0.9)]
+    kinds = {}
+    for name, cells in found.items():
+        monkeypatch.setattr(detector, "find_cells", lambda _, cells=cells: cells)
+        kinds[name] = route_image(image, detector).kind
+
+    assert centre.score >= 0.5
+    assert kinds == {"centred": CELL, "faint": NONE, "off centre": NONE}
+
+
 def test_it_routes_a_pbc_platelet_image_without_a_white_cell_to_cell(detector):
     route = route_image(open_rgb(PBC_PLATELET), detector)
 
