@@ -149,3 +149,12 @@ def test_a_refit_chooses_its_exit_confidence_on_cells_it_never_saw(tmp_path, cap
     report = json.loads(capsys.readouterr().out)
     assert chosen == 0 and "accuracy" not in report["images"][0]
     assert report["chosen"] == choose_tta.lowest_unchanged(report["images"])
+
+
+def test_the_model_card_says_when_the_first_view_answers_alone():
+    from ml.training.model_card import _views_text
+
+    assert _views_text({"test_time_augmentation": "flip4"}) == "flip4 (chosen on validation)"
+    assert _views_text(
+        {"test_time_augmentation": "flip4", "test_time_exit_confidence": 0.99}
+    ).endswith("the first view answers alone where it is at least 0.99 sure")
