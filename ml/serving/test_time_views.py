@@ -8,10 +8,10 @@ a bundle uses is chosen on validation (`python -m ml tta`) and stored in bundle.
 "test_time_augmentation".
 
 Most cells need no second look: where the first view alone is at least
-"test_time_exit_confidence" sure (bundle.json, chosen on validation by `python -m ml tta
---exit-confidence` as the lowest level at which no answer and no "unidentified" flag differs from
-every view's), the classifier stops there and runs the other views only for the rest
-(ml/serving/classifier.py). pbc8 answers about nine cells in ten from one view.
+"test_time_exit_confidence" sure (bundle.json, chosen by `python -m ml tta --exit-confidence` on
+cells the model never trained on, as the lowest level at which no answer and no "unidentified"
+flag differs from every view's), the classifier stops there and runs the other views only for
+the rest (ml/serving/classifier.py). pbc8 answers about eight PBC cells in ten from one view.
 """
 
 from collections.abc import Callable

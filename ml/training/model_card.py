@@ -116,7 +116,7 @@ def _model_section(metadata: dict, config: dict) -> str:
   average pooling, dropout {config["dropout"]}, dense logits.
 - Input: float32 RGB 0..255, {framing}, {size}x{size} (scaling inside the model).
   Output: logits; serving applies softmax(logits / T), T = {metadata["temperature"]:.4f}.
-  Test-time augmentation: {_views_text(metadata)}.
+  Test-time augmentation: {views_text(metadata)}.
 - Training: {config["epochs"]} head-only epochs (lr {config["learning_rate"]}), then {stopping[0]}
   {config["fine_tune_epochs"]} fine-tuning epochs (BatchNorm frozen, cosine lr from
   {config["fine_tune_learning_rate"]}, {stopping[1]}), class-weighted loss,
@@ -178,7 +178,7 @@ Source used: {description}. Split hash `{metadata["split_hash"]}`."""
     (out / "MODEL_CARD.md").write_text("\n\n".join(filter(None, sections)), encoding="utf-8")
 
 
-def _views_text(metadata: dict) -> str:
+def views_text(metadata: dict) -> str:
     text = f"{metadata.get('test_time_augmentation', 'none')} (chosen on validation)"
     level = metadata.get("test_time_exit_confidence")
     if level is None:

@@ -10,6 +10,7 @@ from ml.cli import tta as tta_command
 from ml.serving import load_classifier, resolve_bundle, test_time_views
 from ml.serving.bundle import read_bundle_metadata, write_bundle_metadata
 from ml.training import choose_tta
+from ml.training.model_card import views_text
 from tests.ml.conftest import FIXTURE_IMAGES, run_command
 
 
@@ -152,9 +153,7 @@ def test_a_refit_chooses_its_exit_confidence_on_cells_it_never_saw(tmp_path, cap
 
 
 def test_the_model_card_says_when_the_first_view_answers_alone():
-    from ml.training.model_card import _views_text
-
-    assert _views_text({"test_time_augmentation": "flip4"}) == "flip4 (chosen on validation)"
-    assert _views_text(
+    assert views_text({"test_time_augmentation": "flip4"}) == "flip4 (chosen on validation)"
+    assert views_text(
         {"test_time_augmentation": "flip4", "test_time_exit_confidence": 0.99}
     ).endswith("the first view answers alone where it is at least 0.99 sure")
