@@ -204,14 +204,17 @@ class Classifier:
                 return self._views_until_sure(batch)
             return self._every_view(batch, self.tta if tta is None else tta)
 
-    def probabilities(self, batch: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities (n, labels) for preprocessed float32 RGB 0..255 arrays."""
-        return softmax_with_temperature(self.logits(batch), self.temperature)
+    def probabilities(self, batch: np.ndarray, every_view: bool = False) -> np.ndarray:
+        """Calibrated probabilities (n, labels) for preprocessed float32 RGB 0..255 arrays;
+        `every_view` runs all test-time views even where the first is sure (for comparisons)."""
+        logits = self.logits(batch, self.tta if every_view else None)
+        return softmax_with_temperature(logits, self.temperature)
 
-    def predict(self, images: Sequence[Image.Image]) -> list[Prediction]:
+    def predict(self, images: Sequence[Image.Image], every_view: bool = False) -> list[Prediction]:
         """Classify PIL images of any size and mode (framed by the bundle's resize rule)."""
         batch = self.model_input(images)
-        return self._predictions(self.probabilities(batch), appearance.describe_batch(batch))
+        probabilities = self.probabilities(batch, every_view)
+        return self._predictions(probabilities, appearance.describe_batch(batch))
 
     def open_image(self, path: str | os.PathLike) -> Image.Image:
         """An image file decoded as small as this model's framing allows (a large JPEG is

@@ -106,20 +106,6 @@ def decode_cells(
     ]
 
 
-def counted_cells(
-    cells: list[Cell], size: tuple[int, int], edge_cut_max: float | None
-) -> list[Cell]:
-    """The cells a lab counts in a field of `size`: white cells cut by its edge by more than
-    `edge_cut_max` of their diameter left out (None: every cell)."""
-    if edge_cut_max is None:
-        return list(cells)
-    return [
-        cell
-        for cell in cells
-        if cell.kind != "wbc" or edge_cut_share(cell.box, size) <= edge_cut_max
-    ]
-
-
 def drop_duplicates(centres: np.ndarray, sizes: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """Indices of the peaks (sorted strongest first) that are not a stronger cell's echo."""
     kept: list[int] = []
@@ -180,8 +166,15 @@ class Detector:
         return decode_cells(output, self.thresholds, self.stride, letterbox)
 
     def counted(self, cells: list[Cell], size: tuple[int, int]) -> list[Cell]:
-        """`cells` of a field of `size` as a lab counts them (this bundle's edge rule)."""
-        return counted_cells(cells, size, self.edge_cut_max)
+        """`cells` of a field of `size` as a lab counts them: white cells cut by its edge by more
+        than the bundle's edge_cut_max of their diameter left out (no edge_cut_max: every cell)."""
+        if self.edge_cut_max is None:
+            return list(cells)
+        return [
+            cell
+            for cell in cells
+            if cell.kind != "wbc" or edge_cut_share(cell.box, size) <= self.edge_cut_max
+        ]
 
 
 def _check_detector_metadata(bundle_dir: Path, metadata: dict) -> None:

@@ -263,6 +263,10 @@ def test_it_stops_after_the_first_view_where_that_view_is_sure(shipped_pbc8, tmp
     expected = np.where((sure >= level)[:, None], first, averaged)
     np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(early.logits(batch, early.tta), averaged, rtol=1e-5, atol=1e-5)
+    every = early.probabilities(batch, every_view=True)
+    np.testing.assert_allclose(
+        every, softmax_with_temperature(averaged, early.temperature), atol=1e-5
+    )
 
 
 def test_it_rejects_an_exit_confidence_that_is_not_a_probability(tiny_bundle, tmp_path):

@@ -11,7 +11,6 @@ from PIL import Image
 from ml.serving import BundleError
 from ml.serving.detector import (
     Cell,
-    counted_cells,
     decode_cells,
     edge_cut_share,
     find_cells,
@@ -150,7 +149,7 @@ def test_the_cut_share_is_read_from_a_round_cells_chord_at_the_edge():
     assert edge_cut_share((600, 200, 640, 300), size) == pytest.approx(1 - 40 / 102.5)
 
 
-def test_a_white_cell_mostly_outside_the_field_is_found_but_not_counted():
+def test_a_white_cell_mostly_outside_the_field_is_found_but_not_counted(detector):
     output = np.zeros((20, 20, 7), dtype=np.float32)
     output[1, 10, 0] = 0.9  # a WBC sliver on the top edge: 48 px chord, 8 px deep
     output[1, 10, 3:5] = (12.0, 4.0)
@@ -162,7 +161,8 @@ def test_a_white_cell_mostly_outside_the_field_is_found_but_not_counted():
     letterbox = Letterbox((80, 80), 1.0)
 
     every = decode_cells(output, np.array([0.3, 0.3, 0.3]), 4, letterbox)
-    kept = counted_cells(every, letterbox.size, edge_cut_max=0.5)
+    assert detector.edge_cut_max == 0.5
+    kept = detector.counted(every, letterbox.size)
 
     assert [(cell.kind, cell.score) for cell in kept] == [
         ("rbc", pytest.approx(0.8)),
@@ -191,7 +191,11 @@ def test_the_shipped_detector_reads_its_edge_rule_and_an_older_bundle_has_none(d
 
     assert older.edge_cut_max is None
     with Image.open(BCCD_FIELD) as image:
-        assert any(cell.kind == "wbc" for cell in older.find_cells(image))
+        cells = older.find_cells(image)
+    assert any(cell.kind == "wbc" for cell in cells)
+    sliver = Cell("wbc", (0.0, 0.0, 60.0, 4.0), 0.9)  # on the top edge, mostly outside
+    assert older.counted([*cells, sliver], (640, 480)) == [*cells, sliver]
+    assert sliver not in detector.counted([sliver], (640, 480))
 
 
 def test_an_edge_rule_that_is_not_a_share_is_refused(detector, tmp_path):
