@@ -12,8 +12,8 @@ The rule (figures and the command that measures them: docs/ml/decisions.md, "Rou
 - none: the image is too small to hold a cell, is out of focus (the variance of its Laplacian at
   SHARPNESS_SIDE is below MIN_SHARPNESS), or the detector finds fewer than MIN_CELLS cells,
   or fewer than MANY_CELLS with none scoring MIN_PEAK, and no white cell scoring MIN_PEAK at
-  the centre of a square frame: a typed page, a blank or badly focused frame, most
-  photographs.
+  the centre of a square frame: a typed page, a blank or badly focused frame; or the cells it
+  finds do not look stained (ml/serving/stain.py: grey, brown or blue objects in a photograph).
 - cell: a single-cell image as analysers and cell crops frame one: a square frame (sides within
   SQUARE_RATIO) centred on a white cell (the found WBC nearest the centre lies within
   CENTRE_SHARE of the sides from the centre) or with no white cell at all (a PBC platelet image).
@@ -33,6 +33,7 @@ from PIL import Image
 from scipy import ndimage
 
 from ml.serving.detector import LABELS, Cell, Detector
+from ml.serving.stain import looks_stained
 from ml.serving.wbc_crop import ClassifiedCell, crop_cell
 
 CELL, FIELD, NONE = "cell", "field", "none"
@@ -123,7 +124,7 @@ def route_image(image: Image.Image, detector: Detector, fill_share: float | None
     # A single-cell frame centred on a white cell found with confidence needs no other cells
     # around it (PBC images whose red cells are too faint to find).
     lone_cell = single and centre is not None and centre.score >= MIN_PEAK
-    if not (lone_cell or shows_blood(cells)):
+    if not (lone_cell or shows_blood(cells)) or not looks_stained(image, cells):
         return Route(NONE, tuple(cells), reason=NO_CELLS)
     if single:
         return Route(CELL, tuple(cells), (image,), (centre,))

@@ -21,6 +21,8 @@ from tests.ml.serving.conftest import BCCD_FIELD, BCCD_LABELS, FIXTURES, TEXT_PA
 
 PBC_CELL = FIXTURES / "images" / "neutrophil" / "pbc_BNE_100878.jpg"
 PBC_PLATELET = FIXTURES / "images" / "platelet" / "pbc_PLATELET_100161.jpg"
+COFFEE_PHOTO = FIXTURES / "nonblood" / "coffee_photo.jpg"  # brown and white objects
+COINS_GREY = FIXTURES / "nonblood" / "coins_grey.jpg"  # a grey photograph
 
 
 def open_rgb(path: Path) -> Image.Image:
@@ -94,6 +96,17 @@ def test_it_finds_no_blood_cells_on_a_typed_page(detector):
     route = route_image(open_rgb(TEXT_PAGE), detector)
 
     assert (route.kind, route.reason, route.inputs) == (NONE, NO_CELLS, ())
+
+
+def test_it_finds_no_blood_cells_in_photographs_whose_found_cells_are_not_stained(detector):
+    for photo in (COFFEE_PHOTO, COINS_GREY):
+        image = open_rgb(photo)
+        found = detector.counted(detector.find_cells(image), image.size)
+
+        route = route_image(image, detector)
+
+        assert shows_blood(found), photo  # enough cells for a smear, by number and score alone
+        assert (route.kind, route.reason, route.inputs) == (NONE, NO_CELLS, ()), photo
 
 
 def test_it_calls_a_blurred_field_out_of_focus(detector):
