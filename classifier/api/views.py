@@ -4,7 +4,7 @@ Querysets come from classifier.access, like the web views: another lab's case or
 404. Uploads go through the same intake.accept_upload as the case page.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -134,8 +134,13 @@ class ImageViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
-        return (
-            images_for(self.request.membership)
-            .select_related("case", "prediction__model_version", "field")
-            .prefetch_related(Prefetch("cells", queryset=field_cells()))
+        return images_for(self.request.membership).select_related(
+            "case", "prediction__model_version", "field"
         )
+
+    def get_object(self) -> CellImage:
+        image = super().get_object()
+        # Only a field has white cells to list: a single cell's status poll costs no query more.
+        if image.kind == CellImage.Kind.FIELD:
+            prefetch_related_objects([image], Prefetch("cells", queryset=field_cells()))
+        return image

@@ -4,6 +4,8 @@ import io
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -163,6 +165,19 @@ def test_an_image_reports_its_prediction(api, case, store_image, fake_model, mod
     assert set(body["prediction"]["probabilities"]) == {"lymphocyte", "neutrophil", "platelet"}
     assert body["prediction"]["model_version"] == model_version.name
     assert body["prediction"]["unidentified"] is False
+
+
+def test_a_single_cell_status_poll_reads_the_image_in_one_query(api, case, store_image):
+    image = store_image(case)
+    client = api("technologist")
+    client.get(f"/api/v1/images/{image.public_id}/")  # the token's last use is written once
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"/api/v1/images/{image.public_id}/").json()
+
+    assert body["cells"] == []
+    image_queries = [q["sql"] for q in queries if '"classifier_cellimage"' in q["sql"]]
+    assert len(image_queries) == 1, image_queries
 
 
 def test_a_failed_image_reports_its_error(api, case, store_image, fake_model, model_version):
