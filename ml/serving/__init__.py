@@ -12,8 +12,9 @@ Modules: bundle (bundle.json: read, resolve, write, format version), preprocess 
 (decode and frame an image), test_time_views (flips and rotations averaged at inference),
 appearance (how a set of images looks next to the training images), classifier (LiteRT),
 field_image and detector (the cell finder on whole smear fields), wbc_crop (a found white cell
-framed as the classifier's training images frame one, and classified), finder (every upload
-routed: one cell, a field of cells, or no blood cells).
+framed as the classifier's training images frame one, and classified), stain (whether the
+cells found look stained, as blood cells do), finder (every upload routed: one cell, a field of
+cells, or no blood cells).
 """
 
 from ml.serving.bundle import (
